@@ -1,0 +1,157 @@
+package ai.loradrop.autodiff;
+
+import ai.loradrop.onnx.Graph;
+import ai.onnx.proto.OnnxMl.NodeProto;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Reverse-mode differentiation of an ONNX graph.
+ * <p>
+ * Only nodes on a path from a trainable input to a seeded value are differentiated, so frozen weights and everything
+ * upstream of the first trainable input get no gradient work at all.
+ */
+public final class ReverseMode {
+    private ReverseMode() {}
+
+    /**
+     * Exposes the optional {@code Mean} and {@code InvStdDev} outputs of every {@code LayerNormalization} node, which
+     * its gradient rule reuses. Call before probing.
+     * @param g the graph.
+     */
+    public static void exposeSavedStatistics(Graph g) {
+        for (int i = 0; i < g.size(); i++) {
+            NodeProto n = g.nodes().get(i);
+            if (n.getOpType().equals("LayerNormalization") && (n.getOutputCount() < 3 || n.getOutput(1).isEmpty() || n.getOutput(2).isEmpty())) {
+                NodeProto.Builder b = n.toBuilder().clearOutput().addOutput(n.getOutput(0))
+                        .addOutput(n.getOutputCount() > 1 && !n.getOutput(1).isEmpty() ? n.getOutput(1) : g.fresh("ln_mean"))
+                        .addOutput(g.fresh("ln_invstd"));
+                g.setNode(i, b.build());
+            }
+        }
+    }
+
+    /**
+     * Appends the gradient computation to a graph.
+     * @param g the graph (forward nodes already present).
+     * @param meta probed metadata of every value.
+     * @param seeds for each seeded value, the name of its gradient value (for example d loss / d logits).
+     * @param wrt the trainable inputs.
+     * @return the gradient value of each trainable input, or null for an input that does not reach a seed.
+     */
+    public static Map<String, String> differentiate(Graph g, Map<String, ValueMeta> meta, Map<String, String> seeds,
+                                                    List<String> wrt) {
+        List<NodeProto> forward = new ArrayList<>(g.nodes());
+        // Values that depend on a trainable input through floating-point data.
+        Set<String> dependsOnParams = new HashSet<>(wrt);
+        for (NodeProto n : forward) {
+            boolean any = false;
+            for (String in : n.getInputList()) {
+                if (dependsOnParams.contains(in)) {
+                    any = true;
+                    break;
+                }
+            }
+            if (any) {
+                for (String o : n.getOutputList()) {
+                    ValueMeta m = meta.get(o);
+                    if (!o.isEmpty() && m != null && m.isFloat()) {
+                        dependsOnParams.add(o);
+                    }
+                }
+            }
+        }
+        // Values the seeds depend on.
+        Set<String> reachesSeed = new HashSet<>(seeds.keySet());
+        for (int i = forward.size() - 1; i >= 0; i--) {
+            NodeProto n = forward.get(i);
+            boolean any = false;
+            for (String o : n.getOutputList()) {
+                if (reachesSeed.contains(o)) {
+                    any = true;
+                    break;
+                }
+            }
+            if (any) {
+                reachesSeed.addAll(n.getInputList());
+            }
+        }
+        Set<String> differentiable = new HashSet<>();
+        for (String v : dependsOnParams) {
+            if (reachesSeed.contains(v)) {
+                differentiable.add(v);
+            }
+        }
+        GradientContext ctx = new GradientContext(g, meta, differentiable);
+        Map<String, List<String>> contributions = new HashMap<>();
+        for (Map.Entry<String, String> e : seeds.entrySet()) {
+            contributions.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(e.getValue());
+        }
+        for (int i = forward.size() - 1; i >= 0; i--) {
+            NodeProto n = forward.get(i);
+            boolean active = false;
+            for (String o : n.getOutputList()) {
+                if (differentiable.contains(o) && contributions.containsKey(o)) {
+                    active = true;
+                    break;
+                }
+            }
+            if (!active) {
+                continue;
+            }
+            boolean anyInput = false;
+            for (String in : n.getInputList()) {
+                if (differentiable.contains(in)) {
+                    anyInput = true;
+                    break;
+                }
+            }
+            if (!anyInput) {
+                continue;
+            }
+            GradientRules.Rule rule = GradientRules.rule(n.getOpType());
+            if (rule == null || !n.getDomain().isEmpty() && !n.getDomain().equals("ai.onnx")) {
+                throw new NoGradientRuleException(n.getOpType(), n.getName(), null);
+            }
+            String[] dOut = new String[n.getOutputCount()];
+            for (int k = 0; k < dOut.length; k++) {
+                dOut[k] = total(g, contributions.get(n.getOutput(k)));
+            }
+            if (dOut[0] == null) {
+                continue;
+            }
+            String[] dIn = rule.apply(ctx, n, dOut);
+            for (int k = 0; k < n.getInputCount(); k++) {
+                String in = n.getInput(k);
+                if (k < dIn.length && dIn[k] != null && differentiable.contains(in)) {
+                    contributions.computeIfAbsent(in, x -> new ArrayList<>()).add(dIn[k]);
+                }
+            }
+        }
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String w : wrt) {
+            out.put(w, total(g, contributions.get(w)));
+        }
+        return out;
+    }
+
+    private static String total(Graph g, List<String> parts) {
+        if (parts == null || parts.isEmpty()) {
+            return null;
+        }
+        if (parts.size() == 1) {
+            return parts.get(0);
+        }
+        String s = g.op("Sum", parts);
+        // Later calls see the summed value only once.
+        parts.clear();
+        parts.add(s);
+        return s;
+    }
+}

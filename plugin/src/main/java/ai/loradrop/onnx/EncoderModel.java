@@ -1,0 +1,294 @@
+package ai.loradrop.onnx;
+
+import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.onnx.proto.OnnxMl.NodeProto;
+import ai.onnx.proto.OnnxMl.StringStringEntryProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
+import ai.onnx.proto.OnnxMl.ValueInfoProto;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * An imported transformer encoder: its token inputs, its per-token output and its Linear layers with module paths.
+ * <p>
+ * Works with TorchScript exports (module path from node names such as
+ * {@code /bert/encoder/layer.0/attention/self/query/MatMul}) and dynamo exports (module path from the node metadata
+ * {@code pkg.torch.onnx.name_scopes} or {@code namespace}).
+ */
+public final class EncoderModel {
+    /** Conventional name of the token id input. */
+    public static final String INPUT_IDS = "input_ids";
+    /** Conventional name of the attention mask input. */
+    public static final String ATTENTION_MASK = "attention_mask";
+    /** Conventional name of the token type input. */
+    public static final String TOKEN_TYPE_IDS = "token_type_ids";
+
+    private final ModelProto model;
+    private final String hiddenOutput;
+    private final boolean hasTokenTypes;
+    private final int hiddenSize;
+    private final long vocabSize;
+    private final List<LinearModule> linears;
+
+    private EncoderModel(ModelProto model) {
+        this.model = model;
+        List<String> inputNames = new ArrayList<>();
+        java.util.Set<String> inits = new java.util.HashSet<>();
+        for (TensorProto t : model.getGraph().getInitializerList()) {
+            inits.add(t.getName());
+        }
+        for (ValueInfoProto v : model.getGraph().getInputList()) {
+            if (!inits.contains(v.getName())) {
+                inputNames.add(v.getName());
+            }
+        }
+        if (!inputNames.contains(INPUT_IDS) || !inputNames.contains(ATTENTION_MASK)) {
+            throw new IllegalArgumentException("Encoder must have inputs '" + INPUT_IDS + "' and '" + ATTENTION_MASK
+                    + "'; found " + inputNames);
+        }
+        for (String n : inputNames) {
+            if (!n.equals(INPUT_IDS) && !n.equals(ATTENTION_MASK) && !n.equals(TOKEN_TYPE_IDS)) {
+                throw new IllegalArgumentException("Encoder has an unexpected input '" + n + "'; supported inputs are "
+                        + List.of(INPUT_IDS, ATTENTION_MASK, TOKEN_TYPE_IDS));
+            }
+        }
+        this.hasTokenTypes = inputNames.contains(TOKEN_TYPE_IDS);
+        String out = null;
+        for (ValueInfoProto v : model.getGraph().getOutputList()) {
+            if (v.getName().equals("last_hidden_state")) {
+                out = v.getName();
+            }
+        }
+        if (out == null) {
+            for (ValueInfoProto v : model.getGraph().getOutputList()) {
+                if (v.getType().getTensorType().getShape().getDimCount() == 3) {
+                    out = v.getName();
+                    break;
+                }
+            }
+        }
+        if (out == null) {
+            throw new IllegalArgumentException("Encoder has no per-token output (looked for 'last_hidden_state' or a rank-3 output); outputs are "
+                    + model.getGraph().getOutputList().stream().map(ValueInfoProto::getName).toList());
+        }
+        this.hiddenOutput = out;
+        this.linears = Collections.unmodifiableList(findLinears(model));
+        int h = -1;
+        long vocab = -1;
+        for (NodeProto n : model.getGraph().getNodeList()) {
+            if (n.getOpType().equals("Gather") && n.getInputCount() == 2 && n.getInput(1).equals(INPUT_IDS)) {
+                TensorProto emb = initializer(model, n.getInput(0));
+                if (emb != null && emb.getDimsCount() == 2) {
+                    vocab = emb.getDims(0);
+                    h = (int) emb.getDims(1);
+                }
+            }
+        }
+        if (h < 0 && !linears.isEmpty()) {
+            h = linears.get(0).inFeatures();
+        }
+        this.hiddenSize = h;
+        this.vocabSize = vocab;
+    }
+
+    /**
+     * Imports an encoder from a file.
+     * @param path the {@code .onnx} file.
+     * @return the encoder.
+     * @throws IOException when the file cannot be read.
+     */
+    public static EncoderModel load(Path path) throws IOException {
+        return new EncoderModel(OnnxModels.read(path));
+    }
+
+    /**
+     * Wraps an already parsed model.
+     * @param model the model.
+     * @return the encoder.
+     */
+    public static EncoderModel of(ModelProto model) {
+        return new EncoderModel(model);
+    }
+
+    /**
+     * The model.
+     * @return the model proto.
+     */
+    public ModelProto model() {
+        return model;
+    }
+
+    /**
+     * The per-token output value name.
+     * @return the name.
+     */
+    public String hiddenOutput() {
+        return hiddenOutput;
+    }
+
+    /**
+     * Whether the encoder takes {@code token_type_ids}.
+     * @return true if so.
+     */
+    public boolean hasTokenTypes() {
+        return hasTokenTypes;
+    }
+
+    /**
+     * The hidden width.
+     * @return the width.
+     */
+    public int hiddenSize() {
+        return hiddenSize;
+    }
+
+    /**
+     * Rows of the word embedding table, or -1 when not found.
+     * @return the vocabulary size.
+     */
+    public long vocabSize() {
+        return vocabSize;
+    }
+
+    /**
+     * Every Linear layer, in graph order.
+     * @return the layers.
+     */
+    public List<LinearModule> linears() {
+        return linears;
+    }
+
+    private static TensorProto initializer(ModelProto m, String name) {
+        for (TensorProto t : m.getGraph().getInitializerList()) {
+            if (t.getName().equals(name)) {
+                return t;
+            }
+        }
+        return null;
+    }
+
+    private static List<LinearModule> findLinears(ModelProto model) {
+        Map<String, TensorProto> inits = new java.util.HashMap<>();
+        for (TensorProto t : model.getGraph().getInitializerList()) {
+            inits.put(t.getName(), t);
+        }
+        List<NodeProto> nodes = model.getGraph().getNodeList();
+        Map<String, List<NodeProto>> consumers = new java.util.HashMap<>();
+        for (NodeProto n : nodes) {
+            for (String in : n.getInputList()) {
+                consumers.computeIfAbsent(in, k -> new ArrayList<>()).add(n);
+            }
+        }
+        List<LinearModule> out = new ArrayList<>();
+        java.util.Set<String> paths = new java.util.HashSet<>();
+        for (NodeProto n : nodes) {
+            LinearModule lm = null;
+            if (n.getOpType().equals("MatMul")) {
+                TensorProto w = inits.get(n.getInput(1));
+                if (w != null && w.getDimsCount() == 2 && w.getDataType() == Tensors.FLOAT) {
+                    String output = n.getOutput(0);
+                    String bias = null;
+                    List<NodeProto> cons = consumers.getOrDefault(output, List.of());
+                    if (cons.size() == 1 && cons.get(0).getOpType().equals("Add")) {
+                        NodeProto add = cons.get(0);
+                        String other = add.getInput(0).equals(output) ? add.getInput(1) : add.getInput(0);
+                        TensorProto b = inits.get(other);
+                        if (b != null && b.getDimsCount() == 1 && b.getDims(0) == w.getDims(1)) {
+                            bias = other;
+                            output = add.getOutput(0);
+                        }
+                    }
+                    lm = new LinearModule(modulePath(n), n.getName(), n.getInput(0), output, w.getName(), false,
+                            (int) w.getDims(0), (int) w.getDims(1), bias);
+                }
+            } else if (n.getOpType().equals("Gemm")) {
+                TensorProto w = inits.get(n.getInput(1));
+                if (w != null && w.getDimsCount() == 2 && Attr.getInt(n, "transA", 0) == 0
+                        && Attr.getFloat(n, "alpha", 1f) == 1f && Attr.getFloat(n, "beta", 1f) == 1f) {
+                    boolean tb = Attr.getInt(n, "transB", 0) == 1;
+                    int in = (int) (tb ? w.getDims(1) : w.getDims(0));
+                    int o = (int) (tb ? w.getDims(0) : w.getDims(1));
+                    String bias = n.getInputCount() > 2 && inits.containsKey(n.getInput(2)) ? n.getInput(2) : null;
+                    lm = new LinearModule(modulePath(n), n.getName(), n.getInput(0), n.getOutput(0), w.getName(), tb, in, o, bias);
+                }
+            }
+            if (lm != null) {
+                if (lm.path().isEmpty() || !paths.add(lm.path())) {
+                    // Unnamed or repeated: fall back to the node name so that every Linear stays addressable.
+                    lm = new LinearModule(lm.nodeName(), lm.nodeName(), lm.input(), lm.output(), lm.weight(),
+                            lm.weightTransposed(), lm.inFeatures(), lm.outFeatures(), lm.bias());
+                    paths.add(lm.path());
+                }
+                out.add(lm);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The module path of a node: from dynamo metadata when present, else from a TorchScript node name.
+     * @param n the node.
+     * @return the dotted module path, or "" when unknown.
+     */
+    static String modulePath(NodeProto n) {
+        Optional<String> scopes = metadata(n, "pkg.torch.onnx.name_scopes");
+        if (scopes.isPresent()) {
+            List<String> parts = parseList(scopes.get());
+            // The last scope names the op itself (e.g. 'linear'); the one before is the module.
+            if (parts.size() >= 2) {
+                return parts.get(parts.size() - 2);
+            }
+        }
+        Optional<String> ns = metadata(n, "namespace");
+        if (ns.isPresent()) {
+            String[] segs = ns.get().split("/");
+            if (segs.length >= 2) {
+                String seg = segs[segs.length - 2];
+                int colon = seg.indexOf(':');
+                return (colon >= 0 ? seg.substring(0, colon) : seg).trim();
+            }
+        }
+        String name = n.getName();
+        if (name.startsWith("/")) {
+            int last = name.lastIndexOf('/');
+            if (last > 0) {
+                return name.substring(1, last).replace('/', '.');
+            }
+        }
+        return "";
+    }
+
+    private static Optional<String> metadata(NodeProto n, String key) {
+        for (StringStringEntryProto e : n.getMetadataPropsList()) {
+            if (e.getKey().equals(key)) {
+                return Optional.of(e.getValue());
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static List<String> parseList(String s) {
+        String t = s.trim();
+        if (t.startsWith("[")) {
+            t = t.substring(1);
+        }
+        if (t.endsWith("]")) {
+            t = t.substring(0, t.length() - 1);
+        }
+        List<String> out = new ArrayList<>();
+        for (String p : t.split(",")) {
+            String q = p.trim();
+            if (q.length() >= 2 && (q.startsWith("'") || q.startsWith("\""))) {
+                q = q.substring(1, q.length() - 1);
+            }
+            out.add(q);
+        }
+        return out;
+    }
+}

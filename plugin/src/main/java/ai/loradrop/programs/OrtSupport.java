@@ -1,0 +1,104 @@
+package ai.loradrop.programs;
+
+import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.LongBuffer;
+import java.util.Map;
+
+/**
+ * ONNX Runtime plumbing shared by the programs: session creation and tensor helpers.
+ */
+public final class OrtSupport {
+    private OrtSupport() {}
+
+    /**
+     * The process-wide environment.
+     * @return the environment.
+     */
+    public static OrtEnvironment env() {
+        return OrtEnvironment.getEnvironment();
+    }
+
+    /**
+     * Creates a CPU session for a model.
+     * @param model the model.
+     * @param threads intra-op threads (0 lets ONNX Runtime choose).
+     * @return the session; the caller closes it.
+     * @throws OrtException when the model does not load.
+     */
+    public static OrtSession session(ModelProto model, int threads) throws OrtException {
+        try (OrtSession.SessionOptions opts = new OrtSession.SessionOptions()) {
+            opts.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            opts.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
+            opts.setInterOpNumThreads(1);
+            if (threads > 0) {
+                opts.setIntraOpNumThreads(threads);
+            }
+            return env().createSession(model.toByteArray(), opts);
+        }
+    }
+
+    /**
+     * A direct, native-order float buffer.
+     * @param n the capacity.
+     * @return the buffer.
+     */
+    public static FloatBuffer floatBuffer(int n) {
+        return ByteBuffer.allocateDirect(n * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
+    }
+
+    /**
+     * A float tensor over a copy of the values.
+     * @param values the values.
+     * @param shape the shape.
+     * @return the tensor; the caller closes it.
+     * @throws OrtException on failure.
+     */
+    public static OnnxTensor floats(float[] values, long... shape) throws OrtException {
+        return OnnxTensor.createTensor(env(), FloatBuffer.wrap(values), shape);
+    }
+
+    /**
+     * An int64 tensor over a copy of the values.
+     * @param values the values.
+     * @param shape the shape.
+     * @return the tensor; the caller closes it.
+     * @throws OrtException on failure.
+     */
+    public static OnnxTensor longs(long[] values, long... shape) throws OrtException {
+        return OnnxTensor.createTensor(env(), LongBuffer.wrap(values), shape);
+    }
+
+    /**
+     * Closes every tensor of a feed map, ignoring none of the failures.
+     * @param feeds the tensors.
+     */
+    public static void closeAll(Map<String, OnnxTensor> feeds) {
+        for (OnnxTensor t : feeds.values()) {
+            t.close();
+        }
+        feeds.clear();
+    }
+
+    /**
+     * Reads a float output into a fresh array.
+     * @param r the result.
+     * @param name the output name.
+     * @return the values.
+     * @throws OrtException on failure.
+     */
+    public static float[] readFloats(OrtSession.Result r, String name) throws OrtException {
+        OnnxTensor t = (OnnxTensor) r.get(name).orElseThrow(() -> new IllegalStateException("Missing output " + name));
+        FloatBuffer fb = t.getFloatBuffer();
+        float[] out = new float[fb.remaining()];
+        fb.get(out);
+        return out;
+    }
+}
