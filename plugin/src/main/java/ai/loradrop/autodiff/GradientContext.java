@@ -82,4 +82,30 @@ public final class GradientContext {
         }
         return graph.reshapeLike(r, x);
     }
+
+    /**
+     * A scalar constant of the element type of {@code like} (float or double), so rules work on double graphs too.
+     * @param node the node (for error messages).
+     * @param like the value whose element type to use.
+     * @param v the constant.
+     * @return the constant's name.
+     */
+    public String constant(NodeProto node, String like, double v) {
+        int t = meta(node, like).elemType();
+        if (t == ai.loradrop.onnx.Tensors.DOUBLE) {
+            return graph.addInitializer(ai.onnx.proto.OnnxMl.TensorProto.newBuilder().setName(graph.fresh("c"))
+                    .setDataType(t).addDoubleData(v).build());
+        }
+        return graph.scalar((float) v);
+    }
+
+    /**
+     * The element type of a value.
+     * @param node the node (for error messages).
+     * @param value the value.
+     * @return the ONNX element type.
+     */
+    public int elemType(NodeProto node, String value) {
+        return meta(node, value).elemType();
+    }
 }

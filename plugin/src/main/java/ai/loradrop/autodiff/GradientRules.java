@@ -98,7 +98,7 @@ public final class GradientRules {
     }
 
     private static String half(GradientContext c, NodeProto n) {
-        return c.graph().scalar(0.5f);
+        return c.constant(n, n.getOutput(0), 0.5);
     }
 
     private static String[] add(GradientContext c, NodeProto n, String[] d) {
@@ -154,8 +154,9 @@ public final class GradientRules {
         String x = n.getInput(0);
         String e = n.getInput(1);
         ValueMeta em = c.meta(n, e);
-        String ef = em.elemType() == Tensors.FLOAT ? e : g.cast(e, Tensors.FLOAT);
-        String em1 = g.op("Sub", ef, g.scalar(1f));
+        int xt = c.elemType(n, x);
+        String ef = em.elemType() == xt ? e : g.cast(e, xt);
+        String em1 = g.op("Sub", ef, c.constant(n, x, 1.0));
         String dx = g.op("Mul", g.op("Mul", d[0], ef), g.op("Pow", x, em1));
         return only(n, 0, dx);
     }
@@ -164,24 +165,24 @@ public final class GradientRules {
         Graph g = c.graph();
         String x = n.getInput(0);
         String e = g.op("Exp", g.op("Neg", g.op("Mul", x, x)));
-        return only(n, 0, g.op("Mul", d[0], g.op("Mul", e, g.scalar((float) (2.0 / Math.sqrt(Math.PI))))));
+        return only(n, 0, g.op("Mul", d[0], g.op("Mul", e, c.constant(n, x, 2.0 / Math.sqrt(Math.PI)))));
     }
 
     private static String[] tanh(GradientContext c, NodeProto n, String[] d) {
         Graph g = c.graph();
         String y = n.getOutput(0);
-        return only(n, 0, g.op("Mul", d[0], g.op("Sub", g.scalar(1f), g.op("Mul", y, y))));
+        return only(n, 0, g.op("Mul", d[0], g.op("Sub", c.constant(n, y, 1.0), g.op("Mul", y, y))));
     }
 
     private static String[] sigmoid(GradientContext c, NodeProto n, String[] d) {
         Graph g = c.graph();
         String y = n.getOutput(0);
-        return only(n, 0, g.op("Mul", d[0], g.op("Mul", y, g.op("Sub", g.scalar(1f), y))));
+        return only(n, 0, g.op("Mul", d[0], g.op("Mul", y, g.op("Sub", c.constant(n, y, 1.0), y))));
     }
 
     private static String[] relu(GradientContext c, NodeProto n, String[] d) {
         Graph g = c.graph();
-        String mask = g.cast(g.op("Greater", n.getInput(0), g.scalar(0f)), Tensors.FLOAT);
+        String mask = g.cast(g.op("Greater", n.getInput(0), c.constant(n, n.getInput(0), 0.0)), c.elemType(n, n.getInput(0)));
         return only(n, 0, g.op("Mul", d[0], mask));
     }
 
@@ -278,7 +279,7 @@ public final class GradientRules {
                     : g.op("Gemm", List.of(d[0], a), Attr.f("alpha", alpha), Attr.i("transA", 1), Attr.i("transB", ta));
         }
         if (n.getInputCount() > 2 && c.needs(n.getInput(2))) {
-            String dc = beta == 1f ? d[0] : g.op("Mul", d[0], g.scalar(beta));
+            String dc = beta == 1f ? d[0] : g.op("Mul", d[0], c.constant(n, n.getOutput(0), beta));
             out[2] = c.sumTo(n, dc, n.getOutput(0), n.getInput(2));
         }
         return out;
@@ -315,7 +316,7 @@ public final class GradientRules {
     private static String[] where(GradientContext c, NodeProto n, String[] d) {
         Graph g = c.graph();
         String cond = n.getInput(0);
-        String zero = g.scalar(0f);
+        String zero = c.constant(n, n.getOutput(0), 0.0);
         String[] out = new String[3];
         if (c.needs(n.getInput(1))) {
             out[1] = c.sumTo(n, g.op("Where", cond, d[0], zero), n.getOutput(0), n.getInput(1));
@@ -363,7 +364,8 @@ public final class GradientRules {
         }
         String dx = g.op("Expand", dy, g.op("Shape", x));
         if (mean) {
-            String ratio = g.op("Div", g.cast(g.op("Size", n.getOutput(0)), Tensors.FLOAT), g.cast(g.op("Size", x), Tensors.FLOAT));
+            int t = c.elemType(n, x);
+            String ratio = g.op("Div", g.cast(g.op("Size", n.getOutput(0)), t), g.cast(g.op("Size", x), t));
             dx = g.op("Mul", dx, ratio);
         }
         return only(n, 0, dx);

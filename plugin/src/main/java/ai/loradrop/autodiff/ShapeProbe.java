@@ -48,22 +48,33 @@ public final class ShapeProbe {
         try (OrtSession.SessionOptions opts = new OrtSession.SessionOptions()) {
             opts.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.NO_OPT);
             opts.setIntraOpNumThreads(1);
+            opts.setSessionLogLevel(ai.onnxruntime.OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
             try (OrtSession s = env.createSession(probeModel.toByteArray(), opts);
                  OrtSession.Result r = s.run(feeds)) {
                 for (Map.Entry<String, OnnxValue> e : r) {
                     if (e.getValue().getInfo() instanceof TensorInfo ti) {
-                        meta.put(e.getKey(), new ValueMeta(ti.onnxType.value, ti.getShape()));
+                        meta.put(e.getKey(), new ValueMeta(onnxType(ti), ti.getShape()));
                     }
                 }
             }
         }
         for (Map.Entry<String, OnnxTensor> e : feeds.entrySet()) {
             TensorInfo ti = e.getValue().getInfo();
-            meta.put(e.getKey(), new ValueMeta(ti.onnxType.value, ti.getShape()));
+            meta.put(e.getKey(), new ValueMeta(onnxType(ti), ti.getShape()));
         }
         for (var t : model.getGraph().getInitializerList()) {
             meta.put(t.getName(), new ValueMeta(t.getDataType(), t.getDimsList().stream().mapToLong(Long::longValue).toArray()));
         }
         return meta;
+    }
+
+    /** ONNX Runtime's Java enum numbers element types differently from the ONNX protobuf; map by name. */
+    private static int onnxType(TensorInfo ti) {
+        String name = ti.onnxType.name().substring("ONNX_TENSOR_ELEMENT_DATA_TYPE_".length());
+        try {
+            return ai.onnx.proto.OnnxMl.TensorProto.DataType.valueOf(name).getNumber();
+        } catch (IllegalArgumentException e) {
+            return 0;
+        }
     }
 }

@@ -38,6 +38,7 @@ public final class OrtSupport {
             opts.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
             opts.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
             opts.setInterOpNumThreads(1);
+            opts.setSessionLogLevel(ai.onnxruntime.OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
             if (threads > 0) {
                 opts.setIntraOpNumThreads(threads);
             }

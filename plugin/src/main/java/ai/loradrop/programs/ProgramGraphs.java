@@ -87,6 +87,10 @@ final class ProgramGraphs {
             }
         } else {
             for (ParameterLayout.Entry e : layout.entries()) {
+                if (params == ParamSource.MERGED && !e.name().startsWith("classifier.")) {
+                    paramValues.add(null);
+                    continue;
+                }
                 float[] v = new float[e.size()];
                 System.arraycopy(values, e.offset(), v, 0, v.length);
                 paramValues.add(g.addInitializer(Tensors.floats(g.fresh("param"), e.shape(), v)));

@@ -1,0 +1,206 @@
+package ai.loradrop.programs;
+
+import ai.loradrop.head.CrossEntropy;
+import ai.loradrop.lora.DropoutMode;
+import ai.loradrop.lora.MaskRng;
+import ai.loradrop.onnx.EncoderModel;
+import ai.loradrop.onnx.Graph;
+import ai.loradrop.onnx.LinearModule;
+import ai.loradrop.onnx.Tensors;
+import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.onnx.proto.OnnxMl.NodeProto;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.logging.Logger;
+
+/**
+ * The test-time ensemble over LoRA dropout masks: {@code P(y|x) = (1/K) Σₖ softmax(f(x; masks k))}. The K members run
+ * batched in one ONNX Runtime call (the batch is repeated K times and each copy gets its member's masks).
+ * <p>
+ * Member masks are fixed: drawn once from the ensemble seed with the same hash generator as training
+ * ({@link MaskRng}, keyed by seed, member, module and site) or given explicitly. In SPARSE mode a member's masks
+ * are one mask over the input and one over the output features of each module; in INPUT mode one mask per position
+ * and feature, the same for every example, so a prediction never depends on the rest of its batch.
+ * <p>
+ * Thread-safe; close it to release the native session.
+ */
+public final class EnsemblePredict implements AutoCloseable {
+    private static final Logger logger = Logger.getLogger(EnsemblePredict.class.getName());
+
+    private final EncoderModel encoder;
+    private final ClassifierSpec spec;
+    private final List<LinearModule> targets;
+    private final int members;
+    private final long seed;
+    private final List<float[][]> explicitIn;
+    private final List<float[][]> explicitOut;
+    private final OrtSession session;
+    private final String probsOut = "member_probabilities";
+    private volatile boolean closed = false;
+
+    /**
+     * Per-member probabilities and their mean.
+     * @param rows examples.
+     * @param classes classes.
+     * @param members ensemble size K.
+     * @param memberProbabilities {@code [K][rows * classes]}.
+     * @param mean {@code [rows * classes]}, the mean over members.
+     */
+    public record Output(int rows, int classes, int members, float[][] memberProbabilities, float[] mean) {}
+
+    /**
+     * An ensemble whose member masks are drawn from a seed.
+     * @param encoder the encoder.
+     * @param spec the classifier (its dropout mode and p define the masks).
+     * @param params the flat trained parameters.
+     * @param members ensemble size K.
+     * @param seed the ensemble seed.
+     * @param threads intra-op threads.
+     * @throws OrtException when ONNX Runtime rejects the graph.
+     */
+    public EnsemblePredict(EncoderModel encoder, ClassifierSpec spec, float[] params, int members, long seed, int threads)
+            throws OrtException {
+        this(encoder, spec, params, members, seed, null, null, threads);
+    }
+
+    /**
+     * An ensemble with explicit SPARSE member masks (already scaled).
+     * @param encoder the encoder.
+     * @param spec the classifier.
+     * @param params the flat trained parameters.
+     * @param inMasks per member, per target, the mask over input features.
+     * @param outMasks per member, per target, the mask over output features.
+     * @param threads intra-op threads.
+     * @throws OrtException when ONNX Runtime rejects the graph.
+     */
+    public EnsemblePredict(EncoderModel encoder, ClassifierSpec spec, float[] params, List<float[][]> inMasks,
+                           List<float[][]> outMasks, int threads) throws OrtException {
+        this(encoder, spec, params, inMasks.size(), 0L, inMasks, outMasks, threads);
+    }
+
+    private EnsemblePredict(EncoderModel encoder, ClassifierSpec spec, float[] params, int members, long seed,
+                            List<float[][]> inMasks, List<float[][]> outMasks, int threads) throws OrtException {
+        if (members < 1) {
+            throw new IllegalArgumentException("Ensemble size must be at least 1, got " + members);
+        }
+        if (!spec.lora().hasDropout()) {
+            throw new IllegalArgumentException("An ensemble over dropout masks needs a LoRA dropout mode and p > 0");
+        }
+        if (inMasks != null && spec.lora().dropoutMode() != DropoutMode.SPARSE) {
+            throw new IllegalArgumentException("Explicit ensemble masks are supported in SPARSE mode only");
+        }
+        this.encoder = encoder;
+        this.spec = spec;
+        this.members = members;
+        this.seed = seed;
+        this.explicitIn = inMasks;
+        this.explicitOut = outMasks;
+        ProgramGraphs.Forward f = ProgramGraphs.build(encoder, spec, ProgramGraphs.ParamSource.CONSTANT, params,
+                ProgramGraphs.MaskSource.EXPLICIT, false);
+        this.targets = f.targets();
+        Graph g = f.graph();
+        String probs = CrossEntropy.probabilities(g, f.logits());
+        g.addNode(NodeProto.newBuilder().setOpType("Identity").setName(g.fresh("out")).addInput(probs).addOutput(probsOut).build());
+        g.addOutput(probsOut, Tensors.FLOAT);
+        g.topoSort();
+        ModelProto model = g.toModel("loradrop_ensemble");
+        this.session = OrtSupport.session(model, threads);
+    }
+
+    /**
+     * The ensemble size.
+     * @return K.
+     */
+    public int members() {
+        return members;
+    }
+
+    /**
+     * Runs the K members on a batch.
+     * @param b the batch.
+     * @return per-member and mean probabilities.
+     * @throws OrtException when ONNX Runtime fails.
+     */
+    public Output predict(Batch b) throws OrtException {
+        if (closed) {
+            throw new IllegalStateException("This ensemble program has been closed");
+        }
+        Batch rep = b.repeat(members, 1f);
+        int rows = b.rows();
+        int c = spec.numClasses();
+        boolean sparse = spec.lora().dropoutMode() == DropoutMode.SPARSE;
+        float keep = (float) spec.lora().keepValue();
+        double p = spec.lora().dropout();
+        Map<String, OnnxTensor> feeds = new HashMap<>();
+        try {
+            long[] shape = {rep.rows(), rep.seq()};
+            feeds.put(EncoderModel.INPUT_IDS, OrtSupport.longs(rep.inputIds(), shape));
+            feeds.put(EncoderModel.ATTENTION_MASK, OrtSupport.longs(rep.attentionMask(), shape));
+            if (encoder.hasTokenTypes()) {
+                feeds.put(EncoderModel.TOKEN_TYPE_IDS, OrtSupport.longs(rep.tokenTypeIds(), shape));
+            }
+            for (int i = 0; i < targets.size(); i++) {
+                LinearModule m = targets.get(i);
+                int perRowIn = sparse ? m.inFeatures() : b.seq() * m.inFeatures();
+                float[] in = new float[rep.rows() * perRowIn];
+                float[] out = sparse ? new float[rep.rows() * m.outFeatures()] : null;
+                for (int k = 0; k < members; k++) {
+                    float[] mi = new float[perRowIn];
+                    float[] mo = sparse ? new float[m.outFeatures()] : null;
+                    if (explicitIn != null) {
+                        mi = explicitIn.get(k)[i];
+                        mo = explicitOut.get(k)[i];
+                    } else {
+                        MaskRng.fill(MaskRng.key(seed, k, i, MaskRng.SITE_IN), 0, mi, p, keep);
+                        if (sparse) {
+                            MaskRng.fill(MaskRng.key(seed, k, i, MaskRng.SITE_OUT), 0, mo, p, keep);
+                        }
+                    }
+                    for (int r = 0; r < rows; r++) {
+                        System.arraycopy(mi, 0, in, (k * rows + r) * perRowIn, perRowIn);
+                        if (sparse) {
+                            System.arraycopy(mo, 0, out, (k * rows + r) * m.outFeatures(), m.outFeatures());
+                        }
+                    }
+                }
+                feeds.put(ProgramGraphs.maskIn(i), OrtSupport.floats(in, rep.rows(), sparse ? 1 : b.seq(), m.inFeatures()));
+                if (sparse) {
+                    feeds.put(ProgramGraphs.maskOut(i), OrtSupport.floats(out, rep.rows(), 1, m.outFeatures()));
+                }
+            }
+            float[] all;
+            try (OrtSession.Result r = session.run(feeds, java.util.Set.of(probsOut))) {
+                all = OrtSupport.readFloats(r, probsOut);
+            }
+            float[][] per = new float[members][];
+            float[] mean = new float[rows * c];
+            for (int k = 0; k < members; k++) {
+                per[k] = java.util.Arrays.copyOfRange(all, k * rows * c, (k + 1) * rows * c);
+                for (int j = 0; j < rows * c; j++) {
+                    mean[j] += per[k][j] / members;
+                }
+            }
+            return new Output(rows, c, members, per, mean);
+        } finally {
+            OrtSupport.closeAll(feeds);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            session.close();
+        } catch (OrtException e) {
+            logger.warning("Closing the ensemble session failed: " + e.getMessage());
+        }
+    }
+}
