@@ -1,0 +1,123 @@
+package ai.loradrop.train;
+
+import ai.loradrop.programs.Batch;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * Groups examples into padded batches with length bucketing: examples of similar length share a batch, so padding
+ * stays small, and lengths are rounded up to a multiple of {@link #PAD_MULTIPLE} so that ONNX Runtime sees few
+ * distinct shapes and can reuse its memory plans.
+ */
+public final class Batcher {
+    /** Sequence lengths are padded to a multiple of this. */
+    public static final int PAD_MULTIPLE = 8;
+    /** Bucketing sorts by length within windows of this many batches, keeping batches random across an epoch. */
+    public static final int WINDOW_BATCHES = 50;
+
+    private Batcher() {}
+
+    /**
+     * The batches of one training epoch: shuffle, sort by length within windows, cut into batches, shuffle batches.
+     * @param examples the examples.
+     * @param batchSize the batch size.
+     * @param rng the epoch's random source.
+     * @return index arrays, one per batch.
+     */
+    public static List<int[]> trainingBatches(List<EncodedExample> examples, int batchSize, SplittableRandom rng) {
+        int n = examples.size();
+        Integer[] idx = new Integer[n];
+        for (int i = 0; i < n; i++) {
+            idx[i] = i;
+        }
+        for (int i = n - 1; i > 0; i--) {
+            int j = rng.nextInt(i + 1);
+            Integer t = idx[i];
+            idx[i] = idx[j];
+            idx[j] = t;
+        }
+        int window = batchSize * WINDOW_BATCHES;
+        for (int s = 0; s < n; s += window) {
+            Arrays.sort(idx, s, Math.min(n, s + window), Comparator.comparingInt(i -> examples.get(i).length()));
+        }
+        List<int[]> batches = cut(idx, batchSize);
+        for (int i = batches.size() - 1; i > 0; i--) {
+            int j = rng.nextInt(i + 1);
+            int[] t = batches.get(i);
+            batches.set(i, batches.get(j));
+            batches.set(j, t);
+        }
+        return batches;
+    }
+
+    /**
+     * Batches for inference: sorted by length, so each batch is padded as little as possible.
+     * @param examples the examples.
+     * @param batchSize the batch size.
+     * @return index arrays, one per batch.
+     */
+    public static List<int[]> inferenceBatches(List<EncodedExample> examples, int batchSize) {
+        Integer[] idx = new Integer[examples.size()];
+        for (int i = 0; i < idx.length; i++) {
+            idx[i] = i;
+        }
+        Arrays.sort(idx, Comparator.comparingInt(i -> examples.get(i).length()));
+        return cut(idx, batchSize);
+    }
+
+    private static List<int[]> cut(Integer[] idx, int batchSize) {
+        List<int[]> out = new ArrayList<>();
+        for (int s = 0; s < idx.length; s += batchSize) {
+            int e = Math.min(idx.length, s + batchSize);
+            int[] b = new int[e - s];
+            for (int i = s; i < e; i++) {
+                b[i - s] = idx[i];
+            }
+            out.add(b);
+        }
+        return out;
+    }
+
+    /**
+     * Pads selected examples into a batch.
+     * @param examples the examples.
+     * @param indices which examples, in batch order.
+     * @param padId the padding token id.
+     * @param withLabels whether labels and weights are included (training).
+     * @return the batch.
+     */
+    public static Batch toBatch(List<EncodedExample> examples, int[] indices, int padId, boolean withLabels) {
+        int max = 1;
+        for (int i : indices) {
+            max = Math.max(max, examples.get(i).length());
+        }
+        int seq = ((max + PAD_MULTIPLE - 1) / PAD_MULTIPLE) * PAD_MULTIPLE;
+        int rows = indices.length;
+        long[] ids = new long[rows * seq];
+        long[] mask = new long[rows * seq];
+        long[] types = new long[rows * seq];
+        long[] labels = withLabels ? new long[rows] : null;
+        float[] weights = withLabels ? new float[rows] : null;
+        Arrays.fill(ids, padId);
+        for (int r = 0; r < rows; r++) {
+            EncodedExample e = examples.get(indices[r]);
+            for (int t = 0; t < e.length(); t++) {
+                ids[r * seq + t] = e.inputIds()[t];
+                types[r * seq + t] = e.typeIds()[t];
+                mask[r * seq + t] = 1;
+            }
+            if (withLabels) {
+                if (e.label() < 0) {
+                    throw new IllegalArgumentException("Example " + indices[r] + " has no label");
+                }
+                labels[r] = e.label();
+                weights[r] = e.weight();
+            }
+        }
+        return new Batch(rows, seq, ids, mask, types, labels, weights);
+    }
+}

@@ -1,0 +1,157 @@
+package ai.loradrop.train;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The complete state of a training run between two steps: parameters, AdamW moments, position in the epoch,
+ * the best parameters so far and the history. With the seed (which fixes initialisation, epoch order and masks) it
+ * is all a run needs to continue exactly as if never interrupted.
+ * <p>
+ * Written atomically: to a temporary file in the same folder, then moved over the old checkpoint.
+ *
+ * @param fingerprint identifies the run settings; resuming with other settings is refused.
+ * @param step optimisation steps done.
+ * @param epoch the 0-based epoch in progress.
+ * @param batchInEpoch batches of that epoch done.
+ * @param params the parameters.
+ * @param m the first moments.
+ * @param v the second moments.
+ * @param epochLossSum the weighted loss sum of the epoch in progress.
+ * @param epochWeightSum the weight sum of the epoch in progress.
+ * @param best the best parameters so far (empty when none).
+ * @param bestLoss their validation loss.
+ * @param bestEpoch their 1-based epoch (0 when none).
+ * @param badEpochs epochs without improvement.
+ * @param history finished epochs.
+ */
+public record Checkpoint(String fingerprint, long step, int epoch, int batchInEpoch, float[] params, float[] m, float[] v,
+                         double epochLossSum, double epochWeightSum, float[] best, double bestLoss, int bestEpoch,
+                         int badEpochs, List<EpochStats> history) {
+    private static final int MAGIC = 0x4C44434B; // "LDCK"
+    private static final int VERSION = 1;
+    /** The checkpoint's file name inside a checkpoint folder. */
+    public static final String FILE_NAME = "checkpoint.bin";
+
+    /**
+     * Writes atomically.
+     * @param dir the checkpoint folder (created if missing).
+     * @throws IOException when writing fails; the previous checkpoint is then untouched.
+     */
+    public void write(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        Path target = dir.resolve(FILE_NAME);
+        Path tmp = Files.createTempFile(dir, FILE_NAME, ".tmp");
+        try {
+            try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16))) {
+                out.writeInt(MAGIC);
+                out.writeInt(VERSION);
+                out.writeUTF(fingerprint);
+                out.writeLong(step);
+                out.writeInt(epoch);
+                out.writeInt(batchInEpoch);
+                writeFloats(out, params);
+                writeFloats(out, m);
+                writeFloats(out, v);
+                out.writeDouble(epochLossSum);
+                out.writeDouble(epochWeightSum);
+                writeFloats(out, best);
+                out.writeDouble(bestLoss);
+                out.writeInt(bestEpoch);
+                out.writeInt(badEpochs);
+                out.writeInt(history.size());
+                for (EpochStats e : history) {
+                    out.writeInt(e.epoch());
+                    out.writeDouble(e.trainLoss());
+                    out.writeDouble(e.validationLoss());
+                    out.writeDouble(e.validationAccuracy());
+                }
+                out.writeInt(MAGIC);
+            }
+            try (var ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
+                ch.force(true);
+            }
+            try {
+                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /**
+     * Reads the checkpoint of a folder.
+     * @param dir the checkpoint folder.
+     * @return the checkpoint.
+     * @throws IOException when it is missing, truncated or corrupt.
+     */
+    public static Checkpoint read(Path dir) throws IOException {
+        Path f = dir.resolve(FILE_NAME);
+        if (!Files.isRegularFile(f)) {
+            throw new IOException("No checkpoint in " + dir);
+        }
+        try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(f), 1 << 16))) {
+            if (in.readInt() != MAGIC) {
+                throw new IOException("Not a LoRA-Drop checkpoint: " + f);
+            }
+            int version = in.readInt();
+            if (version != VERSION) {
+                throw new IOException("Unsupported checkpoint version " + version + " in " + f);
+            }
+            String fp = in.readUTF();
+            long step = in.readLong();
+            int epoch = in.readInt();
+            int batch = in.readInt();
+            float[] p = readFloats(in);
+            float[] m = readFloats(in);
+            float[] v = readFloats(in);
+            double ls = in.readDouble();
+            double ws = in.readDouble();
+            float[] best = readFloats(in);
+            double bestLoss = in.readDouble();
+            int bestEpoch = in.readInt();
+            int bad = in.readInt();
+            int h = in.readInt();
+            List<EpochStats> hist = new ArrayList<>();
+            for (int i = 0; i < h; i++) {
+                hist.add(new EpochStats(in.readInt(), in.readDouble(), in.readDouble(), in.readDouble()));
+            }
+            if (in.readInt() != MAGIC) {
+                throw new IOException("Checkpoint is corrupt (bad trailer): " + f);
+            }
+            return new Checkpoint(fp, step, epoch, batch, p, m, v, ls, ws, best, bestLoss, bestEpoch, bad, hist);
+        } catch (java.io.EOFException e) {
+            throw new IOException("Checkpoint is truncated: " + f, e);
+        }
+    }
+
+    private static void writeFloats(DataOutputStream out, float[] a) throws IOException {
+        out.writeInt(a.length);
+        for (float x : a) {
+            out.writeFloat(x);
+        }
+    }
+
+    private static float[] readFloats(DataInputStream in) throws IOException {
+        int n = in.readInt();
+        if (n < 0 || n > 500_000_000) {
+            throw new IOException("Checkpoint is corrupt (vector length " + n + ")");
+        }
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = in.readFloat();
+        }
+        return a;
+    }
+}

@@ -1,0 +1,24 @@
+package ai.loradrop.train;
+
+import java.io.Serializable;
+import java.util.List;
+
+/**
+ * The outcome of a fine-tuning run.
+ *
+ * @param params the flat parameters of the chosen epoch.
+ * @param history per-epoch losses.
+ * @param chosenEpoch the epoch whose parameters were kept (the best validation loss, or the last epoch).
+ * @param steps optimisation steps run.
+ * @param trainSeconds wall time of the training loop.
+ * @param examplesPerSecond training throughput (examples × dropout instances are counted once per example).
+ */
+public record FineTuneResult(float[] params, List<EpochStats> history, int chosenEpoch, long steps, double trainSeconds,
+                             double examplesPerSecond) implements Serializable {
+    /**
+     * Copies the history.
+     */
+    public FineTuneResult {
+        history = List.copyOf(history);
+    }
+}

@@ -1,0 +1,252 @@
+package ai.loradrop.train;
+
+import ai.loradrop.onnx.EncoderModel;
+import ai.loradrop.programs.Batch;
+import ai.loradrop.programs.ClassifierSpec;
+import ai.loradrop.programs.Predict;
+import ai.loradrop.programs.TrainStep;
+import ai.onnxruntime.OrtException;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.SplittableRandom;
+import java.util.logging.Logger;
+
+/**
+ * The training loop: epochs of length-bucketed batches, learning-rate schedule, progress logging, validation with
+ * early stopping, checkpoints and exact resume.
+ * <p>
+ * Everything random derives from the seed: the initial parameters, the order of each epoch (a generator seeded from
+ * the seed and the epoch number) and the dropout masks (keyed by seed and step inside the graph). So the same seed and
+ * thread count give bit-identical parameters, and a run resumed from a checkpoint continues exactly as the
+ * uninterrupted run would.
+ */
+public final class FineTuner {
+    private static final Logger logger = Logger.getLogger(FineTuner.class.getName());
+
+    private final EncoderModel encoder;
+    private final ClassifierSpec spec;
+    private final TrainingConfig config;
+    private Path checkpointDir = null;
+    private int checkpointEvery = 0;
+    private boolean resume = false;
+    private float[] initialParams = null;
+
+    /**
+     * Creates a fine-tuner.
+     * @param encoder the encoder.
+     * @param spec the classifier.
+     * @param config the run settings.
+     */
+    public FineTuner(EncoderModel encoder, ClassifierSpec spec, TrainingConfig config) {
+        this.encoder = Objects.requireNonNull(encoder, "encoder");
+        this.spec = Objects.requireNonNull(spec, "spec");
+        this.config = Objects.requireNonNull(config, "config");
+    }
+
+    /**
+     * Enables periodic checkpoints.
+     * @param dir the checkpoint folder.
+     * @param everySteps steps between checkpoints (a checkpoint is also written at the end of each epoch).
+     * @param resume whether to continue from the folder's checkpoint if present.
+     * @return this.
+     */
+    public FineTuner withCheckpoints(Path dir, int everySteps, boolean resume) {
+        if (everySteps < 1) {
+            throw new IllegalArgumentException("checkpoint interval must be at least 1 step, got " + everySteps);
+        }
+        this.checkpointDir = Objects.requireNonNull(dir, "dir");
+        this.checkpointEvery = everySteps;
+        this.resume = resume;
+        return this;
+    }
+
+    /**
+     * Starts from given parameters instead of the seeded initialisation (continued training).
+     * @param params the flat parameters.
+     * @return this.
+     */
+    public FineTuner withInitialParameters(float[] params) {
+        this.initialParams = params.clone();
+        return this;
+    }
+
+    /**
+     * Runs the training.
+     * @param train the training examples (labelled).
+     * @param validation validation examples for early stopping and epoch selection, or an empty list.
+     * @param padId the padding token id.
+     * @return the result.
+     * @throws OrtException when ONNX Runtime fails.
+     * @throws IOException when a checkpoint cannot be read or written.
+     */
+    public FineTuneResult fit(List<EncodedExample> train, List<EncodedExample> validation, int padId)
+            throws OrtException, IOException {
+        if (train.isEmpty()) {
+            throw new IllegalArgumentException("No training examples");
+        }
+        int bs = config.batchSize();
+        long stepsPerEpoch = (train.size() + bs - 1) / bs;
+        long totalSteps = stepsPerEpoch * config.epochs();
+        long warmup = (long) Math.ceil(config.warmupFraction() * totalSteps);
+        SplittableRandom root = new SplittableRandom(config.seed());
+        float[] init = initialParams;
+        try (TrainStep step = new TrainStep(encoder, spec, config.optimizer(), config.dropoutSamples(), config.threads(), false)) {
+            if (init == null) {
+                init = step.layout().initialize(root.split());
+            }
+            step.setState(init, null, null);
+            String fingerprint = fingerprint(step, train.size());
+            long done = 0;
+            int startEpoch = 0;
+            int startBatch = 0;
+            double lossSum = 0;
+            double weightSum = 0;
+            float[] best = new float[0];
+            double bestLoss = Double.POSITIVE_INFINITY;
+            int bestEpoch = 0;
+            int bad = 0;
+            List<EpochStats> history = new ArrayList<>();
+            if (resume && checkpointDir != null && Files.isRegularFile(checkpointDir.resolve(Checkpoint.FILE_NAME))) {
+                Checkpoint c = Checkpoint.read(checkpointDir);
+                if (!c.fingerprint().equals(fingerprint)) {
+                    throw new IllegalArgumentException("The checkpoint in " + checkpointDir + " belongs to a run with other settings ("
+                            + c.fingerprint() + " vs " + fingerprint + ")");
+                }
+                step.setState(c.params(), c.m(), c.v());
+                done = c.step();
+                startEpoch = c.epoch();
+                startBatch = c.batchInEpoch();
+                lossSum = c.epochLossSum();
+                weightSum = c.epochWeightSum();
+                best = c.best();
+                bestLoss = c.bestLoss();
+                bestEpoch = c.bestEpoch();
+                bad = c.badEpochs();
+                history.addAll(c.history());
+                logger.info(String.format("Resuming from %s at step %d (epoch %d, batch %d)", checkpointDir, done, startEpoch + 1, startBatch));
+            }
+            logger.info(String.format("Fine-tuning: %d examples, %d epochs x %d steps, batch %d, lr %.2g, %d LoRA targets, %d trainable values",
+                    train.size(), config.epochs(), stepsPerEpoch, bs, config.learningRate(), step.targets().size(), step.layout().size()));
+            long t0 = System.nanoTime();
+            long lastLog = t0;
+            long stepsThisRun = 0;
+            long examplesThisRun = 0;
+            boolean stopped = false;
+            for (int epoch = startEpoch; epoch < config.epochs() && !stopped; epoch++) {
+                List<int[]> batches = Batcher.trainingBatches(train, bs, new SplittableRandom(config.seed() * 31 + epoch + 1));
+                for (int bi = (epoch == startEpoch ? startBatch : 0); bi < batches.size(); bi++) {
+                    Batch b = Batcher.toBatch(train, batches.get(bi), padId, true);
+                    done++;
+                    float lr = (float) config.schedule().rate(config.learningRate(), done, totalSteps, warmup);
+                    TrainStep.Result r = step.step(b, done, lr, config.seed());
+                    if (!Float.isFinite(r.loss())) {
+                        throw new TrainingDivergedException(done, r.loss(), checkpointDir == null
+                                ? "No checkpoints were configured."
+                                : "The last good checkpoint is in " + checkpointDir + ".");
+                    }
+                    double w = 0;
+                    for (float x : b.weights()) {
+                        w += x;
+                    }
+                    lossSum += r.loss() * w;
+                    weightSum += w;
+                    stepsThisRun++;
+                    examplesThisRun += b.rows();
+                    long now = System.nanoTime();
+                    if ((now - lastLog) / 1e9 >= config.logIntervalSeconds() || done == totalSteps) {
+                        double secs = (now - t0) / 1e9;
+                        double eps = examplesThisRun / secs;
+                        double eta = (totalSteps - done) * (secs / stepsThisRun);
+                        logger.info(String.format("epoch %d/%d step %d/%d loss %.4f (epoch mean %.4f) lr %.3g %.1f ex/s ETA %s",
+                                epoch + 1, config.epochs(), done, totalSteps, r.loss(), lossSum / Math.max(weightSum, 1e-12), lr, eps, duration(eta)));
+                        lastLog = now;
+                    }
+                    if (checkpointDir != null && done % checkpointEvery == 0 && bi + 1 < batches.size()) {
+                        new Checkpoint(fingerprint, done, epoch, bi + 1, step.params(), step.firstMoments(), step.secondMoments(),
+                                lossSum, weightSum, best, bestLoss, bestEpoch, bad, history).write(checkpointDir);
+                    }
+                }
+                double trainLoss = lossSum / Math.max(weightSum, 1e-12);
+                double vLoss = Double.NaN;
+                double vAcc = Double.NaN;
+                float[] params = step.params();
+                if (!validation.isEmpty()) {
+                    double[] va = validate(params, validation, padId);
+                    vLoss = va[0];
+                    vAcc = va[1];
+                }
+                history.add(new EpochStats(epoch + 1, trainLoss, vLoss, vAcc));
+                logger.info(String.format("epoch %d/%d done: train loss %.4f%s", epoch + 1, config.epochs(), trainLoss,
+                        validation.isEmpty() ? "" : String.format(", validation loss %.4f, accuracy %.4f", vLoss, vAcc)));
+                if (!validation.isEmpty()) {
+                    if (vLoss < bestLoss) {
+                        bestLoss = vLoss;
+                        bestEpoch = epoch + 1;
+                        best = params;
+                        bad = 0;
+                    } else {
+                        bad++;
+                        if (config.patience() > 0 && bad >= config.patience()) {
+                            logger.info(String.format("Early stopping after epoch %d: no validation improvement for %d epochs (best epoch %d)",
+                                    epoch + 1, bad, bestEpoch));
+                            stopped = true;
+                        }
+                    }
+                }
+                lossSum = 0;
+                weightSum = 0;
+                if (checkpointDir != null) {
+                    new Checkpoint(fingerprint, done, epoch + 1, 0, step.params(), step.firstMoments(), step.secondMoments(),
+                            0, 0, best, bestLoss, bestEpoch, bad, history).write(checkpointDir);
+                }
+            }
+            double secs = (System.nanoTime() - t0) / 1e9;
+            float[] chosen = bestEpoch > 0 ? best : step.params();
+            int chosenEpoch = bestEpoch > 0 ? bestEpoch : history.size();
+            return new FineTuneResult(chosen, history, chosenEpoch, done, secs, examplesThisRun / Math.max(secs, 1e-9));
+        }
+    }
+
+    private double[] validate(float[] params, List<EncodedExample> validation, int padId) throws OrtException {
+        try (Predict p = new Predict(encoder, spec, params, true, config.threads())) {
+            float[][] probs = BatchPredictor.probabilities(p, validation, Math.max(config.batchSize(), 32), padId);
+            double nll = 0;
+            double w = 0;
+            double correct = 0;
+            for (int i = 0; i < probs.length; i++) {
+                EncodedExample e = validation.get(i);
+                if (e.label() < 0) {
+                    continue;
+                }
+                nll -= e.weight() * Math.log(Math.max(probs[i][e.label()], 1e-12));
+                w += e.weight();
+                int arg = 0;
+                for (int k = 1; k < probs[i].length; k++) {
+                    if (probs[i][k] > probs[i][arg]) {
+                        arg = k;
+                    }
+                }
+                correct += arg == e.label() ? e.weight() : 0;
+            }
+            return new double[]{nll / Math.max(w, 1e-12), correct / Math.max(w, 1e-12)};
+        }
+    }
+
+    private String fingerprint(TrainStep step, int n) {
+        return "v1:" + spec + "|" + config + "|n=" + n + "|P=" + step.layout().size();
+    }
+
+    static String duration(double seconds) {
+        if (!Double.isFinite(seconds)) {
+            return "?";
+        }
+        long s = Math.round(seconds);
+        return s >= 3600 ? String.format("%dh%02dm", s / 3600, (s % 3600) / 60)
+                : s >= 60 ? String.format("%dm%02ds", s / 60, s % 60) : s + "s";
+    }
+}
