@@ -8,8 +8,8 @@ import ai.loradrop.onnx.Graph;
  * <p>
  * A mask element is a pure function of a key and the element's index, and the key a pure function of
  * (seed, step, module, site), so a training run is reproducible for a seed and resumable from any step without
- * carrying generator state. The arithmetic is int64 modulo the prime {@code 2^31 − 1} with multiply-add rounds and
- * shift-add mixing, all in operators that every ONNX opset from 11 on provides (Bitwise operators need opset 18,
+ * carrying generator state. The arithmetic is int64 modulo the prime {@code 2^31 − 1} with multiply-add, squaring and
+ * shift-add rounds, all in operators that every ONNX opset from 11 on provides (Bitwise operators need opset 18,
  * which exported encoders rarely use). A mask element is kept when the hash is at least {@code ceil(p · (2^31 − 1))},
  * a comparison made in integers, so the Java and graph masks agree exactly.
  */
@@ -17,9 +17,9 @@ public final class MaskRng {
     /** The modulus, the Mersenne prime 2^31 − 1. */
     public static final long MODULUS = 2147483647L;
     private static final long[][] ROUNDS = {
-            {1103515245L, 12345L, 8192L},
-            {1664525L, 1013904223L, 131072L},
-            {69069L, 1L, 2048L},
+            {1103515245L, 12345L, 777767777L, 8192L},
+            {1664525L, 1013904223L, 1234567L, 131072L},
+            {69069L, 1L, 987654321L, 2048L},
     };
 
     /** Site of the LoRA input mask (INPUT mode) or of the mask over the columns of A (SPARSE mode). */
@@ -35,7 +35,8 @@ public final class MaskRng {
         long v = x;
         for (long[] r : ROUNDS) {
             v = (v * r[0] + r[1]) % MODULUS;
-            v = (v + v / r[2]) % MODULUS;
+            v = (v * v + r[2]) % MODULUS;
+            v = (v + v / r[3]) % MODULUS;
         }
         return v;
     }
@@ -112,7 +113,8 @@ public final class MaskRng {
         String v = g.op("Mod", g.op("Add", g.op("Mod", index, mod), key), mod);
         for (long[] r : ROUNDS) {
             v = g.op("Mod", g.op("Add", g.op("Mul", v, g.scalarLong(r[0])), g.scalarLong(r[1])), mod);
-            v = g.op("Mod", g.op("Add", v, g.op("Div", v, g.scalarLong(r[2]))), mod);
+            v = g.op("Mod", g.op("Add", g.op("Mul", v, v), g.scalarLong(r[2])), mod);
+            v = g.op("Mod", g.op("Add", v, g.op("Div", v, g.scalarLong(r[3]))), mod);
         }
         return v;
     }
