@@ -158,7 +158,8 @@ public final class GradientRules {
         String ef = em.elemType() == xt ? e : g.cast(e, xt);
         String em1 = g.op("Sub", ef, c.constant(n, x, 1.0));
         String dx = g.op("Mul", g.op("Mul", d[0], ef), g.op("Pow", x, em1));
-        return only(n, 0, dx);
+        // A broadcast exponent can make the result larger than x.
+        return only(n, 0, c.sumTo(n, dx, n.getOutput(0), x));
     }
 
     private static String[] erf(GradientContext c, NodeProto n, String[] d) {
@@ -334,7 +335,18 @@ public final class GradientRules {
         }
         for (NodeProto p : c.graph().nodes()) {
             if (p.getOpType().equals("Constant") && p.getOutput(0).equals(value)) {
-                return Tensors.toLongs(Attr.find(p, "value").orElseThrow().getT());
+                // Exporters write integer constants as a tensor or, from opset 12, as value_int / value_ints.
+                if (Attr.find(p, "value").isPresent()) {
+                    return Tensors.toLongs(Attr.find(p, "value").get().getT());
+                }
+                if (Attr.find(p, "value_ints").isPresent()) {
+                    return Attr.getInts(p, "value_ints");
+                }
+                if (Attr.find(p, "value_int").isPresent()) {
+                    return new long[]{Attr.getInt(p, "value_int", 0)};
+                }
+                throw new NoGradientRuleException(n.getOpType(), n.getName(), "input '" + value
+                        + "' comes from a Constant node without an integer value");
             }
         }
         throw new NoGradientRuleException(n.getOpType(), n.getName(), "input '" + value + "' must be a constant");
@@ -390,6 +402,12 @@ public final class GradientRules {
         }
         String mean = n.getOutput(1);
         String inv = n.getOutput(2);
+        // The saved statistics have the stash type (float by default), which differs from X in a double graph.
+        int xt = c.elemType(n, x);
+        if (c.elemType(n, mean) != xt) {
+            mean = g.cast(mean, xt);
+            inv = g.cast(inv, xt);
+        }
         String xhat = g.op("Mul", g.op("Sub", x, mean), inv);
         String[] out = new String[n.getInputCount()];
         if (c.needs(x)) {
