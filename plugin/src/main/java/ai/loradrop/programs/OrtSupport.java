@@ -18,6 +18,9 @@ import java.util.Map;
 public final class OrtSupport {
     private OrtSupport() {}
 
+    /** Whether idle ONNX Runtime threads spin-wait (system property {@code loradrop.spin}, default false). */
+    static final boolean SPIN = Boolean.getBoolean("loradrop.spin");
+
     /**
      * The process-wide environment.
      * @return the environment.
@@ -39,6 +42,8 @@ public final class OrtSupport {
             opts.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
             opts.setInterOpNumThreads(1);
             opts.setSessionLogLevel(ai.onnxruntime.OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
+            // Idle pool threads must not spin: several sessions (training, validation, ensembles) share few cores.
+            opts.addConfigEntry("session.intra_op.allow_spinning", SPIN ? "1" : "0");
             if (threads > 0) {
                 opts.setIntraOpNumThreads(threads);
             }

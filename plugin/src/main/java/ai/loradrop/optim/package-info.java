@@ -1,0 +1,4 @@
+/**
+ * AdamW written into the training graph with PyTorch semantics, on flat parameter and moment vectors.
+ */
+package ai.loradrop.optim;
