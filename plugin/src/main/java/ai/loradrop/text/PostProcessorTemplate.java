@@ -1,0 +1,117 @@
+/*
+ * Copyright (c) 2025 LoRA-Drop contributors.
+ * Licensed under the Apache License, Version 2.0.
+ */
+package ai.loradrop.text;
+
+import java.util.List;
+
+/**
+ * Where the special tokens go and which token type id each part gets, as in a tokenizer.json
+ * {@code TemplateProcessing} post-processor restricted to the BERT shape: single {@code S1 A S2}, pair
+ * {@code S1 A S2 B S3}, where each S is one special token with one id. Immutable.
+ */
+final class PostProcessorTemplate {
+
+    /** One special token of the template. */
+    static final class Special {
+        final String token;
+        final int id;
+        final int typeId;
+
+        Special(String token, int id, int typeId) {
+            this.token = token;
+            this.id = id;
+            this.typeId = typeId;
+        }
+    }
+
+    // Single: first, A (typeA), second. Pair: first, A (pairTypeA), second, B (pairTypeB), third.
+    final Special singleFirst;
+    final Special singleSecond;
+    final int singleTypeA;
+    final Special pairFirst;
+    final Special pairSecond;
+    final Special pairThird;
+    final int pairTypeA;
+    final int pairTypeB;
+
+    PostProcessorTemplate(Special singleFirst, int singleTypeA, Special singleSecond,
+                          Special pairFirst, int pairTypeA, Special pairSecond, int pairTypeB, Special pairThird) {
+        this.singleFirst = singleFirst;
+        this.singleSecond = singleSecond;
+        this.singleTypeA = singleTypeA;
+        this.pairFirst = pairFirst;
+        this.pairSecond = pairSecond;
+        this.pairThird = pairThird;
+        this.pairTypeA = pairTypeA;
+        this.pairTypeB = pairTypeB;
+    }
+
+    /**
+     * The BERT template: {@code [CLS] A [SEP]} and {@code [CLS] A [SEP] B [SEP]}, type ids 0 up to the first
+     * [SEP] and 1 after it (what {@code BertProcessing} does).
+     * @param cls The classification token.
+     * @param clsId Its id.
+     * @param sep The separator token.
+     * @param sepId Its id.
+     * @return The template.
+     */
+    static PostProcessorTemplate bert(String cls, int clsId, String sep, int sepId) {
+        Special first = new Special(cls, clsId, 0);
+        Special second = new Special(sep, sepId, 0);
+        return new PostProcessorTemplate(first, 0, second, first, 0, second, 1, new Special(sep, sepId, 1));
+    }
+
+    /** The number of special tokens added to a single text. */
+    static int singleSpecialCount() {
+        return 2;
+    }
+
+    /** The number of special tokens added to a pair. */
+    static int pairSpecialCount() {
+        return 3;
+    }
+
+    /** All distinct special tokens, for the serialized form. */
+    List<Special> specials() {
+        return List.of(singleFirst, singleSecond, pairFirst, pairSecond, pairThird);
+    }
+
+    Encoding single(int[] a, boolean truncated, int originalCount) {
+        int n = a.length + 2;
+        int[] ids = new int[n];
+        int[] types = new int[n];
+        ids[0] = singleFirst.id;
+        types[0] = singleFirst.typeId;
+        for (int i = 0; i < a.length; i++) {
+            ids[i + 1] = a[i];
+            types[i + 1] = singleTypeA;
+        }
+        ids[n - 1] = singleSecond.id;
+        types[n - 1] = singleSecond.typeId;
+        return new Encoding(ids, types, truncated, originalCount);
+    }
+
+    Encoding pair(int[] a, int[] b, boolean truncated, int originalCount) {
+        int n = a.length + b.length + 3;
+        int[] ids = new int[n];
+        int[] types = new int[n];
+        int p = 0;
+        ids[p] = pairFirst.id;
+        types[p++] = pairFirst.typeId;
+        for (int id : a) {
+            ids[p] = id;
+            types[p++] = pairTypeA;
+        }
+        ids[p] = pairSecond.id;
+        types[p++] = pairSecond.typeId;
+        for (int id : b) {
+            ids[p] = id;
+            types[p++] = pairTypeB;
+        }
+        ids[p] = pairThird.id;
+        types[p] = pairThird.typeId;
+        return new Encoding(ids, types, truncated, originalCount);
+    }
+}
