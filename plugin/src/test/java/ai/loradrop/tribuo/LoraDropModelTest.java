@@ -62,10 +62,14 @@ class LoraDropModelTest {
     }
 
     static double[][] probabilities(List<Prediction<Label>> predictions) {
+        return probabilities(predictions, TinyFixture.CLASSES);
+    }
+
+    static double[][] probabilities(List<Prediction<Label>> predictions, List<String> classes) {
         double[][] out = new double[predictions.size()][];
         for (int i = 0; i < out.length; i++) {
             Map<String, Label> scores = predictions.get(i).getOutputScores();
-            out[i] = TinyFixture.CLASSES.stream().mapToDouble(c -> scores.get(c).getScore()).toArray();
+            out[i] = classes.stream().mapToDouble(c -> scores.get(c).getScore()).toArray();
         }
         return out;
     }
@@ -116,6 +120,18 @@ class LoraDropModelTest {
         }
         assertEquals(h, u.entropy(), 1e-12);
         assertThrows(IllegalArgumentException.class, () -> model.predict("a", "b"), "single-text model");
+    }
+
+    @Test
+    void predictionsWorkWithCalibrationAndPredictionProtobuf() {
+        var calibration = new ai.loradrop.calibration.CalibrationEvaluator().evaluate(model, test);
+        assertEquals(new LabelEvaluator().evaluate(model, test).accuracy(), calibration.accuracy(), 1e-12);
+        assertTrue(calibration.ece() >= 0 && calibration.ece() < 0.2, "ECE " + calibration.ece());
+        LoraDropPrediction p = model.predict(test.getExample(0));
+        Prediction<?> plain = org.tribuo.protos.ProtoUtil.deserialize(p.serialize());
+        assertEquals(Prediction.class, plain.getClass(), "serialized as a plain Tribuo prediction");
+        assertTrue(plain.hasProbabilities());
+        assertEquals(p.getOutputScores(), plain.getOutputScores());
     }
 
     @Test
