@@ -667,6 +667,7 @@ public final class LoraDropModel extends Model<Label> implements AutoCloseable {
      */
     private static final class SerializedForm implements Serializable {
         private static final long serialVersionUID = 1L;
+        /** The model's Tribuo protobuf bytes. */
         private final byte[] protobuf;
 
         SerializedForm(byte[] protobuf) {

@@ -18,6 +18,7 @@ import java.util.Objects;
 public final class LoraDropPrediction extends Prediction<Label> {
     private static final long serialVersionUID = 1L;
 
+    /** The prediction's uncertainty. */
     private final Uncertainty uncertainty;
 
     /**

@@ -31,9 +31,13 @@ public final class LoraDropTrainerProvenance extends SkeletalTrainerProvenance {
     /** Key of the tokenizer file's size in bytes. */
     public static final String TOKENIZER_SIZE = "tokenizer-size";
 
+    /** The base encoder file's SHA-256. */
     private final HashProvenance baseModelSha256;
+    /** The base encoder file's size in bytes. */
     private final LongProvenance baseModelSize;
+    /** The tokenizer file's SHA-256. */
     private final HashProvenance tokenizerSha256;
+    /** The tokenizer file's size in bytes. */
     private final LongProvenance tokenizerSize;
 
     /**

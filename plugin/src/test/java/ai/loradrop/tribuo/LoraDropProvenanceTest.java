@@ -139,6 +139,9 @@ class LoraDropProvenanceTest {
                     "validationFraction is ignored when a validation set is given");
             assertEquals(new IntProvenance(LoraDropTrainer.VALIDATION_EXAMPLES, 15), inst.get(LoraDropTrainer.VALIDATION_EXAMPLES));
             assertEquals(test.getProvenance(), inst.get(LoraDropTrainer.VALIDATION_DATASET));
+            try (LoraDropModel loaded = (LoraDropModel) Model.deserialize(m.serialize())) {
+                assertEquals(m.getProvenance(), loaded.getProvenance());
+            }
         }
     }
 
