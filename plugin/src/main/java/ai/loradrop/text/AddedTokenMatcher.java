@@ -95,8 +95,8 @@ final class AddedTokenMatcher {
                 start = Math.max(emitted, skipWhitespaceBackwards(text, start));
             }
             if (token.rstrip) {
+                // The search goes on from the end of the match itself, as Hugging Face's does.
                 stop = skipWhitespaceForwards(text, stop);
-                i = stop;
             }
             if (emitted < start) {
                 out.add(new Segment(text.substring(emitted, start), -1));
@@ -123,9 +123,12 @@ final class AddedTokenMatcher {
         return null;
     }
 
-    /** Word characters as in a Rust regex {@code \w}: letters, marks, digits, connector punctuation, joiners. */
+    /**
+     * Word characters as in a Rust regex {@code \w}: Alphabetic, marks, decimal digits, connector punctuation and
+     * the zero width (non-)joiners.
+     */
     private static boolean isWordChar(int cp) {
-        if (Character.isLetterOrDigit(cp) || cp == 0x200C || cp == 0x200D) {
+        if (Character.isAlphabetic(cp) || Character.isDigit(cp) || cp == 0x200C || cp == 0x200D) {
             return true;
         }
         switch (Character.getType(cp)) {
@@ -133,8 +136,6 @@ final class AddedTokenMatcher {
             case Character.ENCLOSING_MARK:
             case Character.COMBINING_SPACING_MARK:
             case Character.CONNECTOR_PUNCTUATION:
-            case Character.LETTER_NUMBER:
-            case Character.OTHER_NUMBER:
                 return true;
             default:
                 return false;

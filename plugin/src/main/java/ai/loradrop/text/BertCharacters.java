@@ -11,9 +11,8 @@ package ai.loradrop.text;
  * Hugging Face takes whitespace from Rust's {@code char::is_whitespace} (the Unicode {@code White_Space} property)
  * and control, punctuation and non-spacing-mark classes from the {@code unicode_categories} crate. Java's
  * {@link Character#isWhitespace(int)} is a different set (it excludes no-break spaces and includes U+001C..U+001F),
- * so the whitespace set is spelled out here. The general categories come from {@link Character#getType(int)}, with
- * the few code points whose category differs between Java 17's Unicode tables and the ones Hugging Face uses
- * listed in {@link UnicodeCategoryOverrides}.
+ * so the whitespace set is spelled out here; the other classes come from the tables in {@link HuggingFaceUnicode},
+ * not from the JDK's Unicode version.
  */
 final class BertCharacters {
 
@@ -38,24 +37,14 @@ final class BertCharacters {
     }
 
     /**
-     * Hugging Face's BERT {@code is_control}: categories Cc, Cf, Co and Cs, except tab, newline and carriage
-     * return (which count as whitespace). Unassigned code points (Cn) are not controls.
+     * Hugging Face's BERT {@code is_control}: categories Cc, Cf and Co, except tab, newline and carriage return
+     * (which count as white space). Unassigned code points (Cn) are not controls. Lone surrogates, which cannot
+     * reach Hugging Face (they have no UTF-8 form), are treated as controls so that cleaning removes them.
      * @param cp A code point.
      * @return True if {@code clean_text} removes this code point.
      */
     static boolean isControl(int cp) {
-        if (cp == '\t' || cp == '\n' || cp == '\r') {
-            return false;
-        }
-        switch (UnicodeCategoryOverrides.type(cp)) {
-            case Character.CONTROL:
-            case Character.FORMAT:
-            case Character.PRIVATE_USE:
-            case Character.SURROGATE:
-                return true;
-            default:
-                return false;
-        }
+        return (cp >= Character.MIN_SURROGATE && cp <= Character.MAX_SURROGATE) || HuggingFaceUnicode.isControl(cp);
     }
 
     /**
@@ -64,21 +53,7 @@ final class BertCharacters {
      * @return True if the pre-tokenizer isolates this code point as its own word.
      */
     static boolean isPunctuation(int cp) {
-        if ((cp >= 33 && cp <= 47) || (cp >= 58 && cp <= 64) || (cp >= 91 && cp <= 96) || (cp >= 123 && cp <= 126)) {
-            return true;
-        }
-        switch (UnicodeCategoryOverrides.type(cp)) {
-            case Character.CONNECTOR_PUNCTUATION:
-            case Character.DASH_PUNCTUATION:
-            case Character.START_PUNCTUATION:
-            case Character.END_PUNCTUATION:
-            case Character.INITIAL_QUOTE_PUNCTUATION:
-            case Character.FINAL_QUOTE_PUNCTUATION:
-            case Character.OTHER_PUNCTUATION:
-                return true;
-            default:
-                return false;
-        }
+        return HuggingFaceUnicode.isPunctuation(cp);
     }
 
     /**
@@ -87,7 +62,7 @@ final class BertCharacters {
      * @return True if the code point is a non-spacing mark.
      */
     static boolean isNonSpacingMark(int cp) {
-        return UnicodeCategoryOverrides.type(cp) == Character.NON_SPACING_MARK;
+        return HuggingFaceUnicode.isNonSpacingMark(cp);
     }
 
     /**

@@ -12,6 +12,9 @@ import java.text.Normalizer;
  */
 final class BertNormalizer {
 
+    /** U+11938, decomposed by Java 17's NFD but not by Hugging Face's. */
+    private static final String NOT_DECOMPOSED = new String(Character.toChars(0x11938));
+
     private final boolean cleanText;
     private final boolean handleChineseChars;
     private final boolean stripAccents;
@@ -59,7 +62,7 @@ final class BertNormalizer {
             s = cleanAndSpace(s);
         }
         if (stripAccents) {
-            s = dropNonSpacingMarks(Normalizer.normalize(s, Normalizer.Form.NFD));
+            s = dropNonSpacingMarks(decompose(s));
         }
         if (lowercase) {
             s = lowercaseEachCodePoint(s);
@@ -90,6 +93,26 @@ final class BertNormalizer {
         return sb.toString();
     }
 
+    /**
+     * NFD as Hugging Face computes it. Its normalization tables predate Unicode 13, which added the canonical
+     * decomposition of U+11938 DIVES AKURU VOWEL SIGN O; Java 17 applies it, Hugging Face leaves the code point
+     * alone. The code point is a starter, so the text around it can be decomposed separately.
+     */
+    private static String decompose(String s) {
+        int at = s.indexOf(NOT_DECOMPOSED);
+        if (at < 0) {
+            return Normalizer.normalize(s, Normalizer.Form.NFD);
+        }
+        StringBuilder sb = new StringBuilder(s.length() + 8);
+        int start = 0;
+        while (at >= 0) {
+            sb.append(Normalizer.normalize(s.substring(start, at), Normalizer.Form.NFD)).append(NOT_DECOMPOSED);
+            start = at + NOT_DECOMPOSED.length();
+            at = s.indexOf(NOT_DECOMPOSED, start);
+        }
+        return sb.append(Normalizer.normalize(s.substring(start), Normalizer.Form.NFD)).toString();
+    }
+
     private static String dropNonSpacingMarks(String s) {
         StringBuilder sb = new StringBuilder(s.length());
         for (int i = 0; i < s.length(); ) {
@@ -116,7 +139,7 @@ final class BertNormalizer {
             if (cp == 0x130) {
                 sb.append('i').append('\u0307');
             } else {
-                sb.appendCodePoint(UnicodeCategoryOverrides.toLowerCase(cp));
+                sb.appendCodePoint(HuggingFaceUnicode.toLowerCase(cp));
             }
         }
         return sb.toString();

@@ -18,9 +18,13 @@ import java.util.Arrays;
 public final class Encoding implements Serializable {
     private static final long serialVersionUID = 1L;
 
+    /** Token ids, special tokens included. */
     private final int[] inputIds;
+    /** Token type ids, same length as {@link #inputIds}. */
     private final int[] typeIds;
+    /** Whether word pieces were dropped. */
     private final boolean truncated;
+    /** Word pieces before truncation, specials excluded. */
     private final int originalTokenCount;
 
     /**
@@ -130,6 +134,12 @@ public final class Encoding implements Serializable {
         return originalTokenCount;
     }
 
+    /**
+     * Checks the invariants of a deserialized encoding.
+     * @param in The stream.
+     * @throws IOException If reading fails or the arrays are inconsistent.
+     * @throws ClassNotFoundException If a class is missing.
+     */
     private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
         in.defaultReadObject();
         if (inputIds == null || typeIds == null || inputIds.length != typeIds.length || originalTokenCount < 0) {

@@ -37,4 +37,12 @@ final class IntList {
     int[] toArray() {
         return Arrays.copyOf(values, size);
     }
+
+    /** The first {@code n} values, {@code n <= size()}. */
+    int[] toArray(int n) {
+        if (n > size) {
+            throw new IndexOutOfBoundsException("asked for " + n + " values of " + size);
+        }
+        return Arrays.copyOf(values, n);
+    }
 }

@@ -73,7 +73,7 @@ final class PostProcessorTemplate {
         return 3;
     }
 
-    /** All distinct special tokens, for the serialized form. */
+    /** The five special token slots of the templates (a token may fill several), for the serialized form. */
     List<Special> specials() {
         return List.of(singleFirst, singleSecond, pairFirst, pairSecond, pairThird);
     }

@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.logging.Level;
@@ -55,7 +56,7 @@ final class TokenizerJsonReader {
         WordPieceModel model = readModel(root.get("model"));
         BertNormalizer normalizer = readNormalizer(root.get("normalizer"));
         checkPreTokenizer(root.get("pre_tokenizer"));
-        List<AddedToken> added = readAddedTokens(root.get("added_tokens"));
+        List<AddedToken> added = readAddedTokens(root.get("added_tokens"), model.vocab());
         Map<String, Integer> allIds = new HashMap<>(model.vocab());
         for (AddedToken t : added) {
             allIds.put(t.content, t.id);
@@ -150,30 +151,51 @@ final class TokenizerJsonReader {
         }
     }
 
-    private static List<AddedToken> readAddedTokens(JsonNode node) {
-        List<AddedToken> out = new ArrayList<>();
+    /**
+     * Reads the added tokens and gives them the ids Hugging Face gives them on load: the ids written in the file
+     * are not used; a token whose content is in the model vocab gets that id, any other token the next id after
+     * the vocab size (the number of vocab entries), in file order. A repeated content keeps its first id and
+     * takes the flags of its last entry.
+     */
+    private static List<AddedToken> readAddedTokens(JsonNode node, Map<String, Integer> vocab) {
         if (!isPresent(node)) {
-            return out;
+            return new ArrayList<>();
         }
         if (!node.isArray()) {
             throw new IllegalArgumentException("'added_tokens' must be an array");
         }
+        Map<String, Integer> idByContent = new HashMap<>();
+        Map<Integer, AddedToken> byId = new LinkedHashMap<>();
+        int nextId = vocab.size();
         for (int i = 0; i < node.size(); i++) {
             JsonNode t = node.get(i);
             String where = "added_tokens[" + i + "]";
-            if (t.get("id") == null) {
-                throw new IllegalArgumentException("'" + where + ".id' is missing");
-            }
             String content = text(t, "content", null, where);
             if (content == null) {
                 throw new IllegalArgumentException("'" + where + ".content' is missing");
             }
+            if (content.isEmpty()) {
+                continue;
+            }
+            Integer id = idByContent.get(content);
+            if (id == null) {
+                id = vocab.get(content);
+            }
+            if (id == null) {
+                id = nextId++;
+            }
+            int fileId = integer(t, "id", id, where);
+            if (fileId != id) {
+                logger.warning("Added token '" + content + "' has id " + fileId + " in the tokenizer.json but gets id "
+                        + id + ", as in Hugging Face");
+            }
             boolean special = bool(t, "special", false, where);
-            out.add(new AddedToken(integer(t, "id", -1, where), content, bool(t, "single_word", false, where),
+            idByContent.put(content, id);
+            byId.put(id, new AddedToken(id, content, bool(t, "single_word", false, where),
                     bool(t, "lstrip", false, where), bool(t, "rstrip", false, where),
                     bool(t, "normalized", !special, where), special));
         }
-        return out;
+        return new ArrayList<>(byId.values());
     }
 
     private static PostProcessorTemplate readPostProcessor(JsonNode node, Map<String, Integer> ids) {

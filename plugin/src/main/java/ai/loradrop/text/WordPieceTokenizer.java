@@ -194,10 +194,18 @@ public final class WordPieceTokenizer implements Serializable {
 
     /**
      * Encodes a pair as {@code [CLS] a [SEP] b [SEP]}, with type id 0 up to the first [SEP] and 1 after it,
-     * truncated as Hugging Face's {@code longest_first} does: if the pieces of both texts exceed the budget
-     * ({@code maxLength - 3}), the shorter text keeps all its pieces when the longer can take the rest of the
-     * budget, otherwise both are cut to half the budget, the longer getting the odd token (the second text when
-     * both are equally long). Pieces are dropped from the end of each text.
+     * truncated as Hugging Face {@code tokenizers} 0.23 does with {@code longest_first}. Word pieces are dropped
+     * from the end of each text. Let {@code budget = maxLength - 3}, and let each text's length be its number of
+     * pieces up to the end of the first word at which the count reaches {@code maxLength} (the early exit of
+     * {@code tokenizers} 0.23, which stops tokenizing a text there); then:
+     * <ul>
+     *     <li>if the shorter text fits in the budget and the longer one can take the rest, the shorter keeps all
+     *     its pieces and the longer keeps {@code budget - shorter};</li>
+     *     <li>otherwise both are cut to {@code budget / 2} and the longer one gets the odd token
+     *     ({@code budget % 2}); when both lengths are equal, the second text gets it.</li>
+     * </ul>
+     * This is not "remove one token at a time from the longer text" (the slow Python tokenizers' rule), which
+     * gives the odd token to the other side on ties.
      * @param first The first text.
      * @param second The second text.
      * @param maxLength The maximum number of tokens, special tokens included; at least 3.
@@ -206,28 +214,35 @@ public final class WordPieceTokenizer implements Serializable {
      */
     public Encoding encodePair(String first, String second, int maxLength) {
         int budget = budget(maxLength, PostProcessorTemplate.pairSpecialCount());
-        int[] a = tokenIds(first);
-        int[] b = tokenIds(second);
-        int total = a.length + b.length;
+        IntList a = new IntList();
+        IntList b = new IntList();
+        int lengthA = tokenize(first, a, maxLength);
+        int lengthB = tokenize(second, b, maxLength);
+        int total = a.size() + b.size();
         if (total <= budget) {
-            return parts.template.pair(a, b, false, total);
+            return parts.template.pair(a.toArray(), b.toArray(), false, total);
         }
-        boolean swap = a.length > b.length;
-        int shorter = swap ? b.length : a.length;
-        int longer;
-        if (shorter > budget) {
-            longer = shorter;
-        } else {
-            longer = Math.max(shorter, budget - shorter);
-        }
+        int[] keep = longestFirst(lengthA, lengthB, budget);
+        return parts.template.pair(a.toArray(Math.min(keep[0], a.size())), b.toArray(Math.min(keep[1], b.size())),
+                true, total);
+    }
+
+    /**
+     * Hugging Face's {@code longest_first} split of a budget between two sequences that do not fit together.
+     * @param n1 The length of the first sequence.
+     * @param n2 The length of the second sequence.
+     * @param budget The number of word pieces that fit.
+     * @return The number of pieces to keep of the first and the second sequence.
+     */
+    private static int[] longestFirst(int n1, int n2, int budget) {
+        boolean swap = n1 > n2;
+        int shorter = swap ? n2 : n1;
+        int longer = shorter > budget ? shorter : Math.max(shorter, budget - shorter);
         if (shorter + longer > budget) {
             shorter = budget / 2;
             longer = shorter + budget % 2;
         }
-        int keepA = swap ? longer : shorter;
-        int keepB = swap ? shorter : longer;
-        return parts.template.pair(Arrays.copyOf(a, Math.min(keepA, a.length)),
-                Arrays.copyOf(b, Math.min(keepB, b.length)), true, total);
+        return swap ? new int[]{longer, shorter} : new int[]{shorter, longer};
     }
 
     /**
@@ -238,6 +253,21 @@ public final class WordPieceTokenizer implements Serializable {
      */
     public int[] tokenIds(String text) {
         IntList out = new IntList();
+        tokenize(text, out, Integer.MAX_VALUE);
+        return out.toArray();
+    }
+
+    /**
+     * Tokenizes a text completely, and also measures it as {@code tokenizers} 0.23 does under truncation: it
+     * tokenizes word by word and stops after the first word that brings the count to {@code limit} or more
+     * (added tokens are counted but never stop it).
+     * @param text The text.
+     * @param out Receives all the ids.
+     * @param limit The truncation {@code max_length}.
+     * @return The number of ids up to that stopping point, or all of them if it is never reached.
+     */
+    private int tokenize(String text, IntList out, int limit) {
+        int measured = -1;
         List<String> words = new ArrayList<>();
         for (AddedTokenMatcher.Segment raw : rawMatcher.split(text)) {
             if (raw.tokenId >= 0) {
@@ -253,10 +283,13 @@ public final class WordPieceTokenizer implements Serializable {
                 BertPreTokenizer.split(seg.text, words);
                 for (String word : words) {
                     parts.model.tokenize(word, out);
+                    if (measured < 0 && out.size() >= limit) {
+                        measured = out.size();
+                    }
                 }
             }
         }
-        return out.toArray();
+        return measured < 0 ? out.size() : measured;
     }
 
     /**
@@ -457,10 +490,19 @@ public final class WordPieceTokenizer implements Serializable {
         }
     }
 
+    /**
+     * Serializes the canonical JSON and the source hash instead of the internal state.
+     * @return The serialized form.
+     */
     private Object writeReplace() {
         return new SerializedForm(canonicalJson, sourceSha256);
     }
 
+    /**
+     * Rejects streams that bypass the serialized form.
+     * @param in The stream.
+     * @throws InvalidObjectException Always.
+     */
     private void readObject(ObjectInputStream in) throws InvalidObjectException {
         throw new InvalidObjectException("WordPieceTokenizer is deserialized through its SerializedForm");
     }

@@ -6,6 +6,7 @@ package ai.loradrop.text;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -25,6 +26,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -177,6 +179,60 @@ public class WordPieceTokenizerTest {
         assertArrayEquals(new int[]{101, 2028, 102, 2416, 2698, 102}, minilm.encodePair("one two", b, 6).inputIds());
         assertArrayEquals(new int[]{101, 2416, 2698, 102, 2028, 102}, minilm.encodePair(b, "one two", 6).inputIds());
         assertThrows(IllegalArgumentException.class, () -> minilm.encodePair(a, b, 2));
+    }
+
+    @Test
+    public void pairLengthsAreMeasuredLikeTokenizersEarlyExit() {
+        // tokenizers 0.23 stops tokenizing a text after the first word that brings it to maxLength pieces and
+        // compares those lengths: here 15 ("unaffable" is 3 pieces) against 14, so the first text is the longer
+        // one and gets the odd token, although in full it has 15 pieces against 16.
+        String a = String.join(" ", Collections.nCopies(5, "unaffable"));
+        String b = String.join(" ", Collections.nCopies(16, "one"));
+        Encoding e = minilm.encodePair(a, b, 14);
+        assertArrayEquals(new int[]{101, 14477, 20961, 3468, 14477, 20961, 3468, 102, 2028, 2028, 2028, 2028, 2028,
+                102}, e.inputIds());
+        assertArrayEquals(new int[]{0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1}, e.typeIds());
+        assertEquals(31, e.originalTokenCount());
+        // 20 against 15 single-piece words, both measured as 12: a tie, so the second text gets the odd token.
+        String twenty = String.join(" ", Collections.nCopies(20, "one"));
+        String fifteen = String.join(" ", Collections.nCopies(15, "one"));
+        assertArrayEquals(new int[]{101, 2028, 2028, 2028, 2028, 102, 2028, 2028, 2028, 2028, 2028, 102},
+                minilm.encodePair(twenty, fifteen, 12).inputIds());
+    }
+
+    @Test
+    public void addedTokenFlagsAndIdsFollowHuggingFace() throws IOException {
+        ObjectNode root = (ObjectNode) MAPPER.readTree(Files.readAllBytes(tokenizerJson));
+        ArrayNode added = (ArrayNode) root.get("added_tokens");
+        added.add(addedToken(30522, "<x>", false, true, true, false, true));
+        added.add(addedToken(30523, "foo", true, false, false, false, false));
+        added.add(addedToken(30524, "H\u00e9llo", false, false, false, true, false));
+        added.add(addedToken(30525, "ab", false, false, false, true, false));
+        added.add(addedToken(30526, "abc", false, false, false, true, false));
+        WordPieceTokenizer custom = WordPieceTokenizer.fromJson(MAPPER.writeValueAsBytes(root));
+        // Expected ids from tokenizers 0.23 loading the same JSON. File ids are not used: "foo", "ab" and "abc"
+        // are in the vocab and take those ids, the accented hello gets the first free id after <x>.
+        assertArrayEquals(new int[]{30523, 2045}, custom.tokenIds("H\u00c9LLO there"), "normalized match");
+        assertArrayEquals(new int[]{5925, 1040}, custom.tokenIds("ABCD"), "longest normalized match, vocab id");
+        assertArrayEquals(new int[]{1060, 30522, 1061}, custom.tokenIds("x <x> y"));
+        assertArrayEquals(new int[]{30522, 30522}, custom.tokenIds("<x>  <x>"), "lstrip and rstrip");
+        assertArrayEquals(new int[]{29379, 8237}, custom.tokenIds("foobar"), "single_word: not inside a word");
+        assertArrayEquals(new int[]{1041, 14876, 2080}, custom.tokenIds("\u00e9foo"), "single_word: after a letter");
+        assertEquals(30524, custom.vocabSize());
+        assertArrayEquals(custom.toJsonBytes(), WordPieceTokenizer.fromJson(custom.toJsonBytes()).toJsonBytes());
+    }
+
+    private static ObjectNode addedToken(int id, String content, boolean singleWord, boolean lstrip, boolean rstrip,
+                                         boolean normalized, boolean special) {
+        ObjectNode t = MAPPER.createObjectNode();
+        t.put("id", id);
+        t.put("content", content);
+        t.put("single_word", singleWord);
+        t.put("lstrip", lstrip);
+        t.put("rstrip", rstrip);
+        t.put("normalized", normalized);
+        t.put("special", special);
+        return t;
     }
 
     @Test
