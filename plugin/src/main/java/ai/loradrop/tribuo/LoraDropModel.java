@@ -1,0 +1,787 @@
+package ai.loradrop.tribuo;
+
+import ai.loradrop.calibration.TemperatureScaling;
+import ai.loradrop.lora.LoraSurgery;
+import ai.loradrop.onnx.EncoderModel;
+import ai.loradrop.onnx.OnnxModels;
+import ai.loradrop.programs.Batch;
+import ai.loradrop.programs.ClassifierSpec;
+import ai.loradrop.programs.EnsemblePredict;
+import ai.loradrop.programs.ParameterLayout;
+import ai.loradrop.programs.Predict;
+import ai.loradrop.text.Encoding;
+import ai.loradrop.text.WordPieceTokenizer;
+import ai.loradrop.train.Batcher;
+import ai.loradrop.train.EncodedExample;
+import ai.loradrop.tribuo.data.TextExamples;
+import ai.onnxruntime.OrtException;
+import com.google.protobuf.Any;
+import com.google.protobuf.ByteString;
+import com.oracle.labs.mlrg.olcut.provenance.MapProvenance;
+import com.oracle.labs.mlrg.olcut.provenance.Provenance;
+import com.oracle.labs.mlrg.olcut.provenance.primitives.BooleanProvenance;
+import com.oracle.labs.mlrg.olcut.provenance.primitives.DoubleProvenance;
+import com.oracle.labs.mlrg.olcut.provenance.primitives.IntProvenance;
+import com.oracle.labs.mlrg.olcut.provenance.primitives.LongProvenance;
+import com.oracle.labs.mlrg.olcut.util.Pair;
+import org.tribuo.Dataset;
+import org.tribuo.Example;
+import org.tribuo.Excuse;
+import org.tribuo.ImmutableFeatureMap;
+import org.tribuo.ImmutableOutputInfo;
+import org.tribuo.Model;
+import org.tribuo.Prediction;
+import org.tribuo.classification.Label;
+import org.tribuo.classification.LabelFactory;
+import org.tribuo.impl.ModelDataCarrier;
+import org.tribuo.protos.core.ModelProto;
+import org.tribuo.provenance.ModelProvenance;
+
+import java.io.IOException;
+import java.io.InvalidObjectException;
+import java.io.ObjectInputStream;
+import java.io.ObjectStreamException;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.lang.ref.Cleaner;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.logging.Logger;
+
+/**
+ * A text classifier fine-tuned with LoRA by {@link LoraDropTrainer}: a frozen ONNX encoder, LoRA adapters, pooling and
+ * a linear head, as a Tribuo {@code Model<Label>}.
+ * <p>
+ * <b>Input.</b> Each example's text is read from its metadata under {@link #getTextKey()} (and, for sentence pairs,
+ * the second text under {@link #getPairKey()}), tokenized with the tokenizer the model was trained with and
+ * truncated to {@link #getMaxLength()} tokens. Features are ignored (see {@link TextExamples}).
+ * <p>
+ * <b>Output.</b> Predictions carry probabilities ({@link #generatesProbabilities()} is true) and are
+ * {@link LoraDropPrediction}s holding an {@link Uncertainty}; {@link #uncertainty(Prediction)} reads it.
+ * The reported distribution is {@code softmax(log p̄ / T)}: {@code p̄} is the deterministic model's softmax when the
+ * ensemble size {@code K} is 1, else the mean of the {@code K} members' softmax outputs, each member using a fixed
+ * set of LoRA dropout masks drawn from the ensemble seed; {@code T} is the temperature (1 by default). For
+ * {@code K = 1} this is exactly {@code softmax(z / T)} of the logits {@code z}.
+ * <p>
+ * <b>Options.</b> {@link #withEnsemble(int, long)}, {@link #withTemperature(double)},
+ * {@link #fitTemperature(Dataset)} and {@link #withBaseModelEmbedded(boolean)} return new models (the receiver is
+ * unchanged) whose provenance records the option in its instance values ({@link #ENSEMBLE_SIZE},
+ * {@link #ENSEMBLE_SEED}, {@link #TEMPERATURE}, {@link #EMBED_BASE_MODEL}).
+ * <p>
+ * <b>Resources.</b> ONNX Runtime sessions are created on first use, one per model object, and released by
+ * {@link #close()} (or, as a fallback, when the model becomes unreachable). A closed model throws
+ * {@link IllegalStateException}. Predictions are thread-safe; {@code close()} waits for running predictions.
+ * <p>
+ * <b>Serialization.</b> Tribuo protobuf ({@link #serialize()}, {@link Model#deserializeFromFile(Path)}) stores the
+ * adapter and head parameters, the tokenizer, the label domain, the options, the provenance and either the base
+ * encoder itself or a reference to its file (absolute path, SHA-256 and size), which is checked when the model is
+ * loaded. Java serialization writes the same protobuf bytes.
+ */
+public final class LoraDropModel extends Model<Label> implements AutoCloseable {
+    private static final long serialVersionUID = 1L;
+    private static final Logger logger = Logger.getLogger(LoraDropModel.class.getName());
+    private static final Cleaner CLEANER = Cleaner.create();
+
+    /** The protobuf serialization version this class writes and the highest it reads. */
+    public static final int CURRENT_VERSION = 0;
+
+    /** Instance-provenance key of the ensemble size. */
+    public static final String ENSEMBLE_SIZE = "loradrop-ensemble-size";
+    /** Instance-provenance key of the ensemble seed. */
+    public static final String ENSEMBLE_SEED = "loradrop-ensemble-seed";
+    /** Instance-provenance key of the temperature. */
+    public static final String TEMPERATURE = "loradrop-temperature";
+    /** Instance-provenance key of whether the base encoder is embedded in the serialized model. */
+    public static final String EMBED_BASE_MODEL = "loradrop-embed-base-model";
+
+    /** Floor applied to ensemble mean probabilities before the logarithm, so log-scores stay finite. */
+    private static final double PROBABILITY_FLOOR = 1e-30;
+
+    private final transient EncoderModel encoder;
+    private final transient BaseModelFile baseFile;
+    private final transient WordPieceTokenizer tokenizer;
+    private final transient ClassifierSpec spec;
+    private final transient float[] params;
+    private final transient ModelSettings settings;
+    private final transient Sessions sessions;
+    private final transient Cleaner.Cleanable cleanable;
+
+    /**
+     * Creates a model; validates that the parts fit together.
+     */
+    LoraDropModel(String name, ModelProvenance provenance, ImmutableFeatureMap featureIDMap,
+                  ImmutableOutputInfo<Label> outputIDInfo, EncoderModel encoder, BaseModelFile baseFile,
+                  WordPieceTokenizer tokenizer, ClassifierSpec spec, float[] params, ModelSettings settings) {
+        super(name, provenance, featureIDMap, outputIDInfo, true);
+        this.encoder = Objects.requireNonNull(encoder, "encoder");
+        this.baseFile = Objects.requireNonNull(baseFile, "baseFile");
+        this.tokenizer = Objects.requireNonNull(tokenizer, "tokenizer");
+        this.spec = Objects.requireNonNull(spec, "spec");
+        this.params = params.clone();
+        this.settings = Objects.requireNonNull(settings, "settings");
+        validateParts();
+        this.sessions = new Sessions(encoder, spec, this.params, settings);
+        this.cleanable = CLEANER.register(this, sessions);
+    }
+
+    private void validateParts() {
+        if (spec.numClasses() != outputIDInfo.size()) {
+            throw new IllegalArgumentException("The classifier has " + spec.numClasses() + " classes but the label domain has "
+                    + outputIDInfo.size() + ": " + outputIDInfo.getDomain());
+        }
+        for (int i = 0; i < outputIDInfo.size(); i++) {
+            if (outputIDInfo.getOutput(i) == null) {
+                throw new IllegalArgumentException("The label domain has no label with id " + i + "; ids must be 0.."
+                        + (outputIDInfo.size() - 1));
+            }
+        }
+        int expected = new ParameterLayout(LoraSurgery.select(encoder, spec.lora()), spec.lora().rank(),
+                encoder.hiddenSize(), spec.numClasses()).size();
+        if (params.length != expected) {
+            throw new IllegalArgumentException("The parameter vector holds " + params.length + " values but this encoder, LoRA"
+                    + " configuration and label count need " + expected);
+        }
+        if (encoder.vocabSize() > 0 && tokenizer.vocabSize() > encoder.vocabSize()) {
+            throw new IllegalArgumentException("The tokenizer has " + tokenizer.vocabSize() + " ids but the encoder's embedding"
+                    + " table has only " + encoder.vocabSize() + " rows");
+        }
+        if (settings.ensembleSize() > 1 && !spec.lora().hasDropout()) {
+            throw new IllegalArgumentException("An ensemble (size " + settings.ensembleSize() + ") needs LoRA dropout, but this"
+                    + " model was trained with dropout mode " + spec.lora().dropoutMode() + " and p = " + spec.lora().dropout());
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------- prediction
+
+    @Override
+    public LoraDropPrediction predict(Example<Label> example) {
+        return predictAll(List.of(example)).get(0);
+    }
+
+    @Override
+    public List<Prediction<Label>> predict(Iterable<Example<Label>> examples) {
+        return innerPredict(examples);
+    }
+
+    /**
+     * Predicts in batches of similar length (one ONNX Runtime call per batch).
+     * @param examples the examples.
+     * @return the predictions, in input order.
+     */
+    @Override
+    protected List<Prediction<Label>> innerPredict(Iterable<Example<Label>> examples) {
+        List<Example<Label>> list = new ArrayList<>();
+        examples.forEach(list::add);
+        return new ArrayList<>(predictAll(list));
+    }
+
+    /**
+     * Classifies a text.
+     * @param text the text.
+     * @return the prediction.
+     * @throws IllegalArgumentException when the model expects sentence pairs, or the text is blank.
+     */
+    public LoraDropPrediction predict(String text) {
+        if (settings.pairKey() != null) {
+            throw new IllegalArgumentException("This model classifies sentence pairs (metadata key '" + settings.pairKey()
+                    + "'); use predict(text, pair)");
+        }
+        return predict(textExample(text, null));
+    }
+
+    /**
+     * Classifies a sentence pair.
+     * @param text the first text.
+     * @param pair the second text.
+     * @return the prediction.
+     * @throws IllegalArgumentException when the model classifies single texts, or a text is blank.
+     */
+    public LoraDropPrediction predict(String text, String pair) {
+        if (settings.pairKey() == null) {
+            throw new IllegalArgumentException("This model classifies single texts; use predict(text)");
+        }
+        return predict(textExample(text, Objects.requireNonNull(pair, "pair")));
+    }
+
+    private Example<Label> textExample(String text, String pair) {
+        Objects.requireNonNull(text, "text");
+        Map<String, Object> metadata = new HashMap<>(4);
+        metadata.put(settings.textKey(), text);
+        if (pair != null) {
+            metadata.put(settings.pairKey(), pair);
+        }
+        return TextExamples.withMetadata(LabelFactory.UNKNOWN_LABEL, 1f, metadata);
+    }
+
+    /**
+     * The uncertainty of a prediction made by a {@code LoraDropModel}.
+     * @param prediction the prediction.
+     * @return its uncertainty.
+     * @throws IllegalArgumentException when the prediction was not made by a {@code LoraDropModel} (or went through
+     *                                  protobuf serialization, which keeps only Tribuo's fields).
+     */
+    public static Uncertainty uncertainty(Prediction<Label> prediction) {
+        if (prediction instanceof LoraDropPrediction p) {
+            return p.getUncertainty();
+        }
+        throw new IllegalArgumentException("Not a prediction of a LoraDropModel (found " + prediction.getClass().getName()
+                + "); only LoraDropPrediction carries an uncertainty");
+    }
+
+    private List<LoraDropPrediction> predictAll(List<Example<Label>> examples) {
+        if (examples.isEmpty()) {
+            sessions.checkOpen();
+            return List.of();
+        }
+        List<EncodedExample> encoded = encode(examples);
+        Scores scores = score(encoded);
+        int c = spec.numClasses();
+        List<LoraDropPrediction> out = new ArrayList<>(examples.size());
+        for (int i = 0; i < examples.size(); i++) {
+            double[] p = softmax(scores.logScores[i], settings.temperature());
+            Uncertainty u = scores.members == null ? Uncertainty.ofDeterministic(p) : Uncertainty.ofEnsemble(p, scores.members[i]);
+            Map<String, Label> map = new LinkedHashMap<>(c * 2);
+            int best = Uncertainty.argMax(p);
+            for (int j = 0; j < c; j++) {
+                String name = outputIDInfo.getOutput(j).getLabel();
+                map.put(name, new Label(name, p[j]));
+            }
+            Label top = new Label(outputIDInfo.getOutput(best).getLabel(), p[best]);
+            Example<Label> ex = examples.get(i);
+            out.add(new LoraDropPrediction(top, map, ex.size(), ex, u));
+        }
+        return out;
+    }
+
+    private List<EncodedExample> encode(List<Example<Label>> examples) {
+        List<EncodedExample> out = new ArrayList<>(examples.size());
+        int truncated = 0;
+        for (int i = 0; i < examples.size(); i++) {
+            Encoding e = encodeText(tokenizer, examples.get(i), i, settings.textKey(), settings.pairKey(), settings.maxLength());
+            truncated += e.truncated() ? 1 : 0;
+            out.add(new EncodedExample(e.inputIds(), e.typeIds(), -1, 1f));
+        }
+        if (truncated > 0) {
+            int t = truncated;
+            logger.fine(() -> t + " of " + examples.size() + " examples were truncated to " + settings.maxLength() + " tokens");
+        }
+        return out;
+    }
+
+    /**
+     * Reads and tokenizes the text (or pair) of an example.
+     */
+    static Encoding encodeText(WordPieceTokenizer tokenizer, Example<?> example, int index, String textKey, String pairKey,
+                               int maxLength) {
+        String text = TextExamples.requireText(example, textKey, index);
+        if (pairKey == null) {
+            return tokenizer.encode(text, maxLength);
+        }
+        return tokenizer.encodePair(text, TextExamples.requireText(example, pairKey, index), maxLength);
+    }
+
+    /**
+     * Log-scores before temperature, {@code [n][C]}, and for ensembles the members' probabilities {@code [n][K][C]}.
+     */
+    private record Scores(double[][] logScores, float[][][] members) {}
+
+    private Scores score(List<EncodedExample> encoded) {
+        int n = encoded.size();
+        int c = spec.numClasses();
+        double[][] log = new double[n][];
+        float[][][] members = settings.ensembleSize() > 1 ? new float[n][][] : null;
+        int padId = tokenizer.padId();
+        sessions.use(programs -> {
+            for (int[] idx : Batcher.inferenceBatches(encoded, settings.batchSize())) {
+                Batch b = Batcher.toBatch(encoded, idx, padId, false);
+                if (members == null) {
+                    float[] z = programs.predict().logits(b);
+                    for (int r = 0; r < idx.length; r++) {
+                        double[] row = new double[c];
+                        for (int j = 0; j < c; j++) {
+                            row[j] = z[r * c + j];
+                        }
+                        log[idx[r]] = row;
+                    }
+                } else {
+                    EnsemblePredict.Output o = programs.ensemble().predict(b);
+                    for (int r = 0; r < idx.length; r++) {
+                        float[][] m = new float[o.members()][c];
+                        double[] row = new double[c];
+                        for (int k = 0; k < o.members(); k++) {
+                            System.arraycopy(o.memberProbabilities()[k], r * c, m[k], 0, c);
+                            for (int j = 0; j < c; j++) {
+                                row[j] += m[k][j] / (double) o.members();
+                            }
+                        }
+                        for (int j = 0; j < c; j++) {
+                            row[j] = Math.log(Math.max(row[j], PROBABILITY_FLOOR));
+                        }
+                        log[idx[r]] = row;
+                        members[idx[r]] = m;
+                    }
+                }
+            }
+            return null;
+        });
+        return new Scores(log, members);
+    }
+
+    private static double[] softmax(double[] z, double temperature) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (double x : z) {
+            max = Math.max(max, x / temperature);
+        }
+        double[] p = new double[z.length];
+        double sum = 0;
+        for (int j = 0; j < z.length; j++) {
+            p[j] = Math.exp(z[j] / temperature - max);
+            sum += p[j];
+        }
+        for (int j = 0; j < z.length; j++) {
+            p[j] /= sum;
+        }
+        return p;
+    }
+
+    // ---------------------------------------------------------------------------------------------- options
+
+    /**
+     * A copy that predicts with a test-time ensemble over LoRA dropout masks.
+     * @param k the ensemble size; 1 gives the deterministic model.
+     * @param seed the seed of the members' masks.
+     * @return the new model (with its own sessions; close it separately).
+     * @throws IllegalArgumentException when {@code k < 1}, or {@code k > 1} and the model was trained without LoRA
+     *                                  dropout.
+     */
+    public LoraDropModel withEnsemble(int k, long seed) {
+        if (k < 1) {
+            throw new IllegalArgumentException("Ensemble size must be at least 1, got " + k);
+        }
+        return withSettings(settings.withEnsemble(k, seed));
+    }
+
+    /**
+     * A copy with another temperature.
+     * @param temperature the temperature, positive and finite (1: none).
+     * @return the new model.
+     */
+    public LoraDropModel withTemperature(double temperature) {
+        if (!(temperature > 0) || Double.isInfinite(temperature)) {
+            throw new IllegalArgumentException("Temperature must be positive and finite, got " + temperature);
+        }
+        return withSettings(settings.withTemperature(temperature));
+    }
+
+    /**
+     * A copy whose temperature minimizes the negative log-likelihood of labelled data (temperature scaling, see
+     * {@link TemperatureScaling}); accuracy is unchanged. The fit uses this model's ensemble setting, ignores example
+     * weights and replaces any earlier temperature.
+     * @param data held-out labelled data (not the training data).
+     * @return the new model.
+     * @throws IllegalArgumentException when an example's label is not in the model's label domain.
+     */
+    public LoraDropModel fitTemperature(Dataset<Label> data) {
+        List<Example<Label>> list = new ArrayList<>();
+        data.forEach(list::add);
+        if (list.isEmpty()) {
+            throw new IllegalArgumentException("Temperature scaling needs at least one labelled example");
+        }
+        int[] labels = new int[list.size()];
+        for (int i = 0; i < labels.length; i++) {
+            labels[i] = outputIDInfo.getID(list.get(i).getOutput());
+            if (labels[i] < 0) {
+                throw new IllegalArgumentException("Example " + i + " has label '" + list.get(i).getOutput().getLabel()
+                        + "', which is not in the model's label domain " + outputIDInfo.getDomain());
+            }
+        }
+        Scores s = score(encode(list));
+        TemperatureScaling ts = TemperatureScaling.fit(s.logScores(), labels);
+        logger.info(String.format("Fitted temperature %.4f on %d examples", ts.temperature(), labels.length));
+        return withTemperature(ts.temperature());
+    }
+
+    /**
+     * A copy that serializes with the base encoder embedded (true) or referenced by path and SHA-256 (false).
+     * @param embed whether to embed.
+     * @return the new model.
+     */
+    public LoraDropModel withBaseModelEmbedded(boolean embed) {
+        return withSettings(settings.withEmbedBaseModel(embed));
+    }
+
+    private LoraDropModel withSettings(ModelSettings s) {
+        sessions.checkOpen();
+        return new LoraDropModel(name, provenanceWithOptions(provenance, s), featureIDMap, outputIDInfo, encoder,
+                baseFile, tokenizer, spec, params, s);
+    }
+
+    /**
+     * The model provenance with the options recorded in its instance values (other entries kept as they are).
+     */
+    static ModelProvenance provenanceWithOptions(ModelProvenance p, ModelSettings s) {
+        Map<String, Provenance> instance = new LinkedHashMap<>(p.getInstanceProvenance().getMap());
+        instance.put(ENSEMBLE_SIZE, new IntProvenance(ENSEMBLE_SIZE, s.ensembleSize()));
+        instance.put(ENSEMBLE_SEED, new LongProvenance(ENSEMBLE_SEED, s.ensembleSeed()));
+        instance.put(TEMPERATURE, new DoubleProvenance(TEMPERATURE, s.temperature()));
+        instance.put(EMBED_BASE_MODEL, new BooleanProvenance(EMBED_BASE_MODEL, s.embedBaseModel()));
+        Map<String, Provenance> all = new HashMap<>();
+        for (Pair<String, Provenance> e : p) {
+            all.put(e.getA(), e.getB() == p.getInstanceProvenance() ? new MapProvenance<>(instance) : e.getB());
+        }
+        return new ModelProvenance(all);
+    }
+
+    // ---------------------------------------------------------------------------------------------- accessors
+
+    /**
+     * The ensemble size K (1: deterministic).
+     * @return K.
+     */
+    public int getEnsembleSize() {
+        return settings.ensembleSize();
+    }
+
+    /**
+     * The seed of the ensemble members' masks.
+     * @return the seed.
+     */
+    public long getEnsembleSeed() {
+        return settings.ensembleSeed();
+    }
+
+    /**
+     * The temperature applied to the reported distribution.
+     * @return T.
+     */
+    public double getTemperature() {
+        return settings.temperature();
+    }
+
+    /**
+     * Whether serialization embeds the base encoder.
+     * @return true when embedded, false when referenced by path and hash.
+     */
+    public boolean isBaseModelEmbedded() {
+        return settings.embedBaseModel();
+    }
+
+    /**
+     * The base encoder file the model was trained on.
+     * @return path, SHA-256 and size.
+     */
+    public BaseModelFile getBaseModelFile() {
+        return baseFile;
+    }
+
+    /**
+     * The tokenizer.
+     * @return the tokenizer (immutable).
+     */
+    public WordPieceTokenizer getTokenizer() {
+        return tokenizer;
+    }
+
+    /**
+     * The classifier specification (LoRA, pooling, classes).
+     * @return the spec.
+     */
+    public ClassifierSpec getSpec() {
+        return spec;
+    }
+
+    /**
+     * A copy of the trained parameters (LoRA A/B per target, then the head), in {@link ParameterLayout} order.
+     * @return the flat vector.
+     */
+    public float[] getParameters() {
+        return params.clone();
+    }
+
+    /**
+     * Tokens per example, special tokens included.
+     * @return the maximum length.
+     */
+    public int getMaxLength() {
+        return settings.maxLength();
+    }
+
+    /**
+     * The metadata key of the text.
+     * @return the key.
+     */
+    public String getTextKey() {
+        return settings.textKey();
+    }
+
+    /**
+     * The metadata key of the second text of a pair.
+     * @return the key, empty for single-text models.
+     */
+    public Optional<String> getPairKey() {
+        return Optional.ofNullable(settings.pairKey());
+    }
+
+    /**
+     * Whether {@link #close()} has been called.
+     * @return true when closed.
+     */
+    public boolean isClosed() {
+        return sessions.closed;
+    }
+
+    /**
+     * Releases the ONNX Runtime sessions; later predictions throw {@link IllegalStateException}. Waits for running
+     * predictions. Idempotent. Copies made with the {@code with...} methods have their own sessions.
+     */
+    @Override
+    public void close() {
+        cleanable.clean();
+    }
+
+    /**
+     * Not available: the model's features are the tokens of its text, scored through a transformer.
+     * @param n ignored.
+     * @return an empty map.
+     */
+    @Override
+    public Map<String, List<Pair<String, Double>>> getTopFeatures(int n) {
+        return Collections.emptyMap();
+    }
+
+    /**
+     * Not available.
+     * @param example ignored.
+     * @return empty.
+     */
+    @Override
+    public Optional<Excuse<Label>> getExcuse(Example<Label> example) {
+        return Optional.empty();
+    }
+
+    @Override
+    protected LoraDropModel copy(String newName, ModelProvenance newProvenance) {
+        return new LoraDropModel(newName, newProvenance, featureIDMap, outputIDInfo, encoder, baseFile, tokenizer, spec,
+                params, settings);
+    }
+
+    // ---------------------------------------------------------------------------------------------- serialization
+
+    /**
+     * Serializes to Tribuo's protobuf. The base encoder is embedded or referenced as {@link #isBaseModelEmbedded()}
+     * says.
+     * @return the protobuf.
+     */
+    @Override
+    public ModelProto serialize() {
+        ModelDataCarrier<Label> carrier = createDataCarrier();
+        ByteString base = settings.embedBaseModel() ? encoder.model().toByteString() : null;
+        Any payload = ModelCodec.encode(new ModelCodec.Payload(carrier.serialize(), tokenizer.toJsonBytes(),
+                tokenizer.sourceSha256(), base, baseFile, spec, params, settings));
+        return ModelProto.newBuilder()
+                .setVersion(CURRENT_VERSION)
+                .setClassName(LoraDropModel.class.getName())
+                .setSerializedData(payload)
+                .build();
+    }
+
+    /**
+     * Deserialization factory, called by Tribuo's {@code ProtoUtil} (through {@link Model#deserialize(ModelProto)}
+     * and {@link Model#deserializeFromFile(Path)}). A referenced base encoder is read from its recorded path and must
+     * have the recorded SHA-256.
+     * @param version the serialized version.
+     * @param className the class name.
+     * @param message the payload.
+     * @return the model.
+     * @throws IOException when the payload is corrupt or the base encoder file cannot be read.
+     * @throws IllegalArgumentException when the version is unknown.
+     * @throws IllegalStateException when a referenced base encoder file's hash differs from the recorded one.
+     */
+    public static LoraDropModel deserializeFromProto(int version, String className, Any message) throws IOException {
+        if (version < 0 || version > CURRENT_VERSION) {
+            throw new IllegalArgumentException("Unknown LoraDropModel serialization version " + version
+                    + "; this class reads at most version " + CURRENT_VERSION);
+        }
+        ModelCodec.Payload p = ModelCodec.decode(message);
+        ModelDataCarrier<?> carrier = ModelDataCarrier.deserialize(p.metadata());
+        if (!(carrier.outputDomain().getOutput(0) instanceof Label)) {
+            throw new IllegalStateException("Invalid LoraDropModel protobuf: the output domain holds "
+                    + carrier.outputDomain().getOutput(0).getClass().getName() + ", expected Label");
+        }
+        @SuppressWarnings("unchecked") // checked just above
+        ImmutableOutputInfo<Label> outputs = (ImmutableOutputInfo<Label>) carrier.outputDomain();
+        EncoderModel encoder;
+        if (p.baseModel() != null) {
+            encoder = EncoderModel.of(OnnxModels.parse(p.baseModel().toByteArray(), "embedded base model"));
+        } else {
+            encoder = loadReferencedBase(p.baseFile());
+        }
+        WordPieceTokenizer tokenizer = WordPieceTokenizer.fromJson(p.tokenizerJson(), p.tokenizerSha256());
+        return new LoraDropModel(carrier.name(), carrier.provenance(), carrier.featureDomain(), outputs, encoder,
+                p.baseFile(), tokenizer, p.spec(), p.params(), p.settings());
+    }
+
+    private static EncoderModel loadReferencedBase(BaseModelFile ref) throws IOException {
+        Path path = Path.of(ref.path());
+        if (!Files.isRegularFile(path)) {
+            throw new IOException("The base model of this LoRA-Drop model is not embedded and its file is missing: " + path
+                    + " (expected SHA-256 " + ref.sha256() + ")");
+        }
+        String actual;
+        try {
+            actual = Digests.sha256(path);
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+        if (!actual.equals(ref.sha256())) {
+            throw new IllegalStateException("The base model file " + path + " has SHA-256 " + actual
+                    + ", but this LoRA-Drop model was trained on a file with SHA-256 " + ref.sha256()
+                    + "; the adapters only work with the original encoder");
+        }
+        return EncoderModel.load(path);
+    }
+
+    /**
+     * Java serialization writes the protobuf form (see {@link #serialize()}).
+     * @return the serialized form.
+     */
+    private Object writeReplace() {
+        return new SerializedForm(serialize().toByteArray());
+    }
+
+    private void readObject(ObjectInputStream in) throws InvalidObjectException {
+        throw new InvalidObjectException("A LoraDropModel is read through its serialized form only");
+    }
+
+    /**
+     * The Java-serialized form of a model: its Tribuo protobuf bytes.
+     */
+    private static final class SerializedForm implements Serializable {
+        private static final long serialVersionUID = 1L;
+        /** The model's Tribuo protobuf bytes. */
+        private final byte[] protobuf;
+
+        SerializedForm(byte[] protobuf) {
+            this.protobuf = protobuf;
+        }
+
+        private Object readResolve() throws ObjectStreamException {
+            try {
+                com.google.protobuf.CodedInputStream in = com.google.protobuf.CodedInputStream.newInstance(protobuf);
+                in.setSizeLimit(Integer.MAX_VALUE);
+                Model<?> m = Model.deserialize(ModelProto.parseFrom(in));
+                if (!(m instanceof LoraDropModel)) {
+                    throw new InvalidObjectException("Serialized form holds a " + m.getClass().getName());
+                }
+                return m;
+            } catch (IOException | RuntimeException e) {
+                InvalidObjectException ex = new InvalidObjectException("Cannot read a LoraDropModel: " + e.getMessage());
+                ex.initCause(e);
+                throw ex;
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------- sessions
+
+    /**
+     * The prediction programs of one model, created on first use. Holds no reference to the model, so the cleaner
+     * can close it once the model is unreachable.
+     */
+    private static final class Sessions implements Runnable {
+        private final EncoderModel encoder;
+        private final ClassifierSpec spec;
+        private final float[] params;
+        private final ModelSettings settings;
+        private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+        private volatile Predict predict;
+        private volatile EnsemblePredict ensemble;
+        private volatile boolean closed;
+
+        Sessions(EncoderModel encoder, ClassifierSpec spec, float[] params, ModelSettings settings) {
+            this.encoder = encoder;
+            this.spec = spec;
+            this.params = params;
+            this.settings = settings;
+        }
+
+        interface Work<R> {
+            R apply(Sessions s) throws OrtException;
+        }
+
+        void checkOpen() {
+            if (closed) {
+                throw new IllegalStateException("This LoraDropModel has been closed; deserialize or copy it again to predict");
+            }
+        }
+
+        <R> R use(Work<R> work) {
+            lock.readLock().lock();
+            try {
+                checkOpen();
+                return work.apply(this);
+            } catch (OrtException e) {
+                throw new IllegalStateException("ONNX Runtime failed while predicting: " + e.getMessage(), e);
+            } finally {
+                lock.readLock().unlock();
+            }
+        }
+
+        Predict predict() throws OrtException {
+            Predict p = predict;
+            if (p == null) {
+                synchronized (this) {
+                    p = predict;
+                    if (p == null) {
+                        p = new Predict(encoder, spec, params, true, settings.threads());
+                        predict = p;
+                    }
+                }
+            }
+            return p;
+        }
+
+        EnsemblePredict ensemble() throws OrtException {
+            EnsemblePredict e = ensemble;
+            if (e == null) {
+                synchronized (this) {
+                    e = ensemble;
+                    if (e == null) {
+                        e = new EnsemblePredict(encoder, spec, params, settings.ensembleSize(), settings.ensembleSeed(),
+                                settings.threads());
+                        ensemble = e;
+                    }
+                }
+            }
+            return e;
+        }
+
+        /** Closes the sessions (the cleaner's action). */
+        @Override
+        public void run() {
+            lock.writeLock().lock();
+            try {
+                closed = true;
+                if (predict != null) {
+                    predict.close();
+                    predict = null;
+                }
+                if (ensemble != null) {
+                    ensemble.close();
+                    ensemble = null;
+                }
+            } finally {
+                lock.writeLock().unlock();
+            }
+        }
+    }
+}

@@ -1,0 +1,977 @@
+package ai.loradrop.tribuo;
+
+import ai.loradrop.head.Pooling;
+import ai.loradrop.lora.DropoutMode;
+import ai.loradrop.lora.LoraConfig;
+import ai.loradrop.onnx.EncoderModel;
+import ai.loradrop.optim.AdamWConfig;
+import ai.loradrop.programs.ClassifierSpec;
+import ai.loradrop.text.Encoding;
+import ai.loradrop.text.WordPieceTokenizer;
+import ai.loradrop.train.EncodedExample;
+import ai.loradrop.train.EpochStats;
+import ai.loradrop.train.FineTuneResult;
+import ai.loradrop.train.FineTuner;
+import ai.loradrop.train.LrSchedule;
+import ai.loradrop.train.TrainingConfig;
+import ai.onnxruntime.OrtException;
+import com.oracle.labs.mlrg.olcut.config.Config;
+import com.oracle.labs.mlrg.olcut.config.ConfigurableName;
+import com.oracle.labs.mlrg.olcut.config.PropertyException;
+import com.oracle.labs.mlrg.olcut.provenance.ListProvenance;
+import com.oracle.labs.mlrg.olcut.provenance.Provenance;
+import com.oracle.labs.mlrg.olcut.provenance.primitives.DoubleProvenance;
+import com.oracle.labs.mlrg.olcut.provenance.primitives.IntProvenance;
+import com.oracle.labs.mlrg.olcut.provenance.primitives.LongProvenance;
+import org.tribuo.Dataset;
+import org.tribuo.Example;
+import org.tribuo.ImmutableOutputInfo;
+import org.tribuo.Trainer;
+import org.tribuo.WeightedExamples;
+import org.tribuo.classification.Label;
+import org.tribuo.provenance.ModelProvenance;
+import org.tribuo.provenance.TrainerProvenance;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.SplittableRandom;
+import java.util.logging.Logger;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/**
+ * A Tribuo {@link Trainer} that fine-tunes a pretrained transformer encoder (an ONNX export of a BERT-family model)
+ * for text classification with LoRA adapters and LoRA dropout, entirely in Java through ONNX Runtime, and returns a
+ * {@link LoraDropModel}.
+ * <p>
+ * <b>Data.</b> Each example's text is read from its metadata under {@code textKey} (and a second text under
+ * {@code pairKey} for sentence pairs), as {@link ai.loradrop.tribuo.data.TextDataSource} and
+ * {@link ai.loradrop.tribuo.data.TextExamples} write it. Labels become class indices through the dataset's
+ * {@code ImmutableOutputInfo}; example weights scale each example's loss. Texts longer than {@code maxLength}
+ * tokens are truncated, and the count is logged.
+ * <p>
+ * <b>Defaults</b> follow the PyTorch/PEFT reference recipe: rank 8, alpha 16 on {@code query} and {@code value},
+ * LoRA dropout in PEFT's {@link DropoutMode#INPUT} mode with p = 0.1 (PEFT's {@code lora_dropout}), 3 epochs,
+ * batch 32, learning rate 1e-3 with 6% linear warm-up then linear decay, AdamW with weight decay 0.01. Use
+ * {@link DropoutMode#SPARSE} for Lin et al.'s sparsity-regularizing LoRA dropout.
+ * <p>
+ * <b>Randomness.</b> As Tribuo's SGD trainers do, {@link #postConfig()} seeds a {@link SplittableRandom} from
+ * {@code seed}; each {@code train} call splits it, and the split seeds the run (initialisation, epoch order, dropout
+ * masks) and the validation hold-out. The first call after construction is therefore reproducible from the
+ * configuration alone, and later calls from the configuration plus the invocation count recorded in the provenance.
+ * <p>
+ * <b>Provenance.</b> {@link LoraDropTrainerProvenance} records every hyperparameter and the SHA-256 and size of the
+ * base encoder and tokenizer files. The model's provenance adds, in its instance values, the per-epoch losses
+ * ({@link #TRAIN_LOSS}, {@link #VALIDATION_LOSS}, {@link #VALIDATION_ACCURACY}), the chosen epoch, the step count,
+ * training time, throughput, example counts, truncations and the run seed, besides any run provenance passed in.
+ * <p>
+ * Thread-safe: concurrent {@code train} calls are allowed (each builds its own programs).
+ */
+public final class LoraDropTrainer implements Trainer<Label>, WeightedExamples {
+    private static final Logger logger = Logger.getLogger(LoraDropTrainer.class.getName());
+
+    /** Model instance provenance: the training loss of each epoch. */
+    public static final String TRAIN_LOSS = "loradrop-train-loss";
+    /** Model instance provenance: the validation loss after each epoch (NaN without validation data). */
+    public static final String VALIDATION_LOSS = "loradrop-validation-loss";
+    /** Model instance provenance: the validation accuracy after each epoch (NaN without validation data). */
+    public static final String VALIDATION_ACCURACY = "loradrop-validation-accuracy";
+    /** Model instance provenance: the epoch whose parameters the model holds. */
+    public static final String CHOSEN_EPOCH = "loradrop-chosen-epoch";
+    /** Model instance provenance: the optimisation steps run. */
+    public static final String STEPS = "loradrop-steps";
+    /** Model instance provenance: the wall time of the training loop in seconds. */
+    public static final String TRAIN_SECONDS = "loradrop-train-seconds";
+    /** Model instance provenance: training throughput in examples per second. */
+    public static final String EXAMPLES_PER_SECOND = "loradrop-examples-per-second";
+    /** Model instance provenance: the number of examples trained on. */
+    public static final String TRAIN_EXAMPLES = "loradrop-train-examples";
+    /** Model instance provenance: the number of validation examples. */
+    public static final String VALIDATION_EXAMPLES = "loradrop-validation-examples";
+    /** Model instance provenance: how many training and validation texts were truncated to {@code maxLength}. */
+    public static final String TRUNCATED_EXAMPLES = "loradrop-truncated-examples";
+    /** Model instance provenance: the seed of the run (split from the trainer's random state). */
+    public static final String RUN_SEED = "loradrop-run-seed";
+    /** Model instance provenance: the provenance of a separately supplied validation dataset. */
+    public static final String VALIDATION_DATASET = "loradrop-validation-dataset";
+
+    @Config(mandatory = true, description = "Path to the base encoder: an ONNX export of a BERT-family model with inputs input_ids and attention_mask (token_type_ids optional).")
+    private Path baseModelPath;
+
+    @Config(mandatory = true, description = "Path to the tokenizer: a Hugging Face tokenizer.json (WordPiece) or a BERT vocab.txt (lower-cased).")
+    private Path tokenizerPath;
+
+    @Config(description = "Maximum tokens per example, special tokens included; longer texts are truncated.")
+    private int maxLength = 128;
+
+    @Config(description = "Example metadata key holding the text.")
+    private String textKey = "text";
+
+    @Config(description = "Example metadata key holding the second text of a sentence pair; unset for single texts.")
+    private String pairKey;
+
+    @Config(description = "Pooling of the encoder's token vectors: MEAN over the attention mask or FIRST_TOKEN ([CLS]).")
+    private Pooling pooling = Pooling.MEAN;
+
+    @Config(description = "Module name suffixes that get LoRA adapters, matched as PEFT does (ignored when targetRegex is set).")
+    private List<String> targetModules = List.of("query", "value");
+
+    @Config(description = "Regular expression matching whole module paths that get LoRA adapters; unset to use targetModules.")
+    private String targetRegex;
+
+    @Config(description = "LoRA rank r.")
+    private int rank = 8;
+
+    @Config(description = "LoRA alpha; the adapter scale is alpha / r (alpha / sqrt(r) with rsLora).")
+    private double alpha = 16;
+
+    @Config(description = "Use rsLoRA scaling alpha / sqrt(r).")
+    private boolean rsLora = false;
+
+    @Config(description = "LoRA dropout mode: NONE, INPUT (PEFT's lora_dropout on the adapter input) or SPARSE (masks on the columns of A and rows of B).")
+    private DropoutMode dropoutMode = DropoutMode.INPUT;
+
+    @Config(description = "LoRA dropout probability p, in [0, 1).")
+    private double dropout = 0.1;
+
+    @Config(description = "SPARSE mode only: scale kept mask entries by 1/(1-p) (false: the paper's unscaled masks).")
+    private boolean sparseScaled = true;
+
+    @Config(description = "Dropout instances per example per step whose losses are averaged (1: ordinary dropout).")
+    private int dropoutSamples = 1;
+
+    @Config(description = "Dropout probability on the pooled vector before the classifier head, in [0, 1).")
+    private double headDropout = 0.0;
+
+    @Config(description = "Number of passes over the training data.")
+    private int epochs = 3;
+
+    @Config(description = "Examples per optimisation step.")
+    private int batchSize = 32;
+
+    @Config(description = "Peak learning rate of AdamW.")
+    private double learningRate = 1e-3;
+
+    @Config(description = "Fraction of all steps spent in linear warm-up, in [0, 1).")
+    private double warmupFraction = 0.06;
+
+    @Config(description = "Learning-rate decay after warm-up: LINEAR, COSINE or CONSTANT.")
+    private LrSchedule schedule = LrSchedule.LINEAR;
+
+    @Config(description = "AdamW decoupled weight decay.")
+    private double weightDecay = 0.01;
+
+    @Config(description = "Global gradient-norm clipping threshold; 0 disables clipping.")
+    private double maxGradNorm = 0.0;
+
+    @Config(description = "Seed of the trainer's random state (initialisation, shuffling, dropout masks, validation split).")
+    private long seed = Trainer.DEFAULT_SEED;
+
+    @Config(description = "ONNX Runtime intra-op threads; 0 lets ONNX Runtime choose.")
+    private int threads = 0;
+
+    @Config(description = "Epochs without validation-loss improvement before stopping early; 0 disables early stopping.")
+    private int patience = 0;
+
+    @Config(description = "Fraction of the training data held out (seeded) for validation, epoch choice and early stopping; 0 for none. Ignored when a validation dataset is passed to train.")
+    private double validationFraction = 0.0;
+
+    @Config(description = "Test-time ensemble size K of the trained model (1: deterministic); K > 1 needs LoRA dropout.")
+    private int ensembleSize = 1;
+
+    @Config(description = "Seed of the ensemble members' dropout masks.")
+    private long ensembleSeed = 1L;
+
+    @Config(description = "Whether the trained model's serialized form embeds the base encoder (else it references the file by path and SHA-256).")
+    private boolean embedBaseModel = true;
+
+    @Config(description = "Folder for training checkpoints (one sub-folder per train call); unset for none.")
+    private Path checkpointDir;
+
+    @Config(description = "Optimisation steps between checkpoints (one is also written after each epoch).")
+    private int checkpointEvery = 500;
+
+    @Config(description = "Resume from the checkpoint in checkpointDir if one exists.")
+    private boolean resume = false;
+
+    @Config(description = "Seconds between training progress log lines.")
+    private double logIntervalSeconds = 10.0;
+
+    @ConfigurableName
+    private String configName;
+
+    private SplittableRandom rng;
+    private int trainInvocationCounter = 0;
+    private Resources cachedResources;
+
+    /**
+     * For OLCUT. Set the mandatory fields, then call {@link #postConfig()}.
+     */
+    private LoraDropTrainer() {}
+
+    /**
+     * A trainer with the default hyperparameters.
+     * @param baseModelPath the base encoder (.onnx).
+     * @param tokenizerPath the tokenizer (tokenizer.json or vocab.txt).
+     * @throws PropertyException when a file is missing.
+     */
+    public LoraDropTrainer(Path baseModelPath, Path tokenizerPath) {
+        this(builder(baseModelPath, tokenizerPath));
+    }
+
+    private LoraDropTrainer(Builder b) {
+        this.baseModelPath = b.baseModelPath;
+        this.tokenizerPath = b.tokenizerPath;
+        this.maxLength = b.maxLength;
+        this.textKey = b.textKey;
+        this.pairKey = b.pairKey;
+        this.pooling = b.pooling;
+        this.targetModules = b.targetModules;
+        this.targetRegex = b.targetRegex;
+        this.rank = b.rank;
+        this.alpha = b.alpha;
+        this.rsLora = b.rsLora;
+        this.dropoutMode = b.dropoutMode;
+        this.dropout = b.dropout;
+        this.sparseScaled = b.sparseScaled;
+        this.dropoutSamples = b.dropoutSamples;
+        this.headDropout = b.headDropout;
+        this.epochs = b.epochs;
+        this.batchSize = b.batchSize;
+        this.learningRate = b.learningRate;
+        this.warmupFraction = b.warmupFraction;
+        this.schedule = b.schedule;
+        this.weightDecay = b.weightDecay;
+        this.maxGradNorm = b.maxGradNorm;
+        this.seed = b.seed;
+        this.threads = b.threads;
+        this.patience = b.patience;
+        this.validationFraction = b.validationFraction;
+        this.ensembleSize = b.ensembleSize;
+        this.ensembleSeed = b.ensembleSeed;
+        this.embedBaseModel = b.embedBaseModel;
+        this.checkpointDir = b.checkpointDir;
+        this.checkpointEvery = b.checkpointEvery;
+        this.resume = b.resume;
+        this.logIntervalSeconds = b.logIntervalSeconds;
+        postConfig();
+    }
+
+    /**
+     * Starts a builder; every setting not given keeps the default documented on its {@code @Config} field.
+     * @param baseModelPath the base encoder (.onnx).
+     * @param tokenizerPath the tokenizer (tokenizer.json or vocab.txt).
+     * @return the builder.
+     */
+    public static Builder builder(Path baseModelPath, Path tokenizerPath) {
+        return new Builder(baseModelPath, tokenizerPath);
+    }
+
+    /**
+     * Validates the configuration and seeds the random state. Called by OLCUT and by the constructors.
+     * @throws PropertyException naming the field when a setting is invalid or a file is missing.
+     */
+    @Override
+    public synchronized void postConfig() {
+        requireFile(baseModelPath, "baseModelPath");
+        requireFile(tokenizerPath, "tokenizerPath");
+        check(maxLength >= 2, "maxLength", "must be at least 2 (room for [CLS] and [SEP]), got " + maxLength);
+        check(textKey != null && !textKey.isBlank(), "textKey", "must name a metadata key");
+        check(pairKey == null || !pairKey.isBlank(), "pairKey", "must name a metadata key, or be left unset for single texts");
+        check(pairKey == null || !pairKey.equals(textKey), "pairKey", "must differ from textKey '" + textKey + "'");
+        check(pooling != null, "pooling", "must be set (MEAN or FIRST_TOKEN)");
+        check(targetRegex != null || (targetModules != null && !targetModules.isEmpty()), "targetModules",
+                "must name at least one module when targetRegex is unset");
+        if (targetModules != null) {
+            for (String t : targetModules) {
+                check(t != null && !t.isBlank(), "targetModules", "holds a blank module name: " + targetModules);
+            }
+        }
+        if (targetRegex != null) {
+            try {
+                Pattern.compile(targetRegex);
+            } catch (PatternSyntaxException e) {
+                throw new PropertyException(e, name(), "targetRegex", "is not a valid regular expression: " + e.getDescription());
+            }
+        }
+        check(rank >= 1, "rank", "must be at least 1, got " + rank);
+        check(alpha > 0 && Double.isFinite(alpha), "alpha", "must be positive and finite, got " + alpha);
+        check(dropoutMode != null, "dropoutMode", "must be set (NONE, INPUT or SPARSE)");
+        check(dropout >= 0 && dropout < 1, "dropout", "must be in [0, 1), got " + dropout);
+        check(dropoutSamples >= 1, "dropoutSamples", "must be at least 1, got " + dropoutSamples);
+        check(headDropout >= 0 && headDropout < 1, "headDropout", "must be in [0, 1), got " + headDropout);
+        check(epochs >= 1, "epochs", "must be at least 1, got " + epochs);
+        check(batchSize >= 1, "batchSize", "must be at least 1, got " + batchSize);
+        check(learningRate > 0 && Double.isFinite(learningRate), "learningRate", "must be positive and finite, got " + learningRate);
+        check(warmupFraction >= 0 && warmupFraction < 1, "warmupFraction", "must be in [0, 1), got " + warmupFraction);
+        check(schedule != null, "schedule", "must be set (LINEAR, COSINE or CONSTANT)");
+        check(weightDecay >= 0 && Double.isFinite(weightDecay), "weightDecay", "must be non-negative and finite, got " + weightDecay);
+        check(maxGradNorm >= 0 && Double.isFinite(maxGradNorm), "maxGradNorm", "must be non-negative (0 disables clipping), got " + maxGradNorm);
+        check(threads >= 0, "threads", "must be non-negative (0: ONNX Runtime's default), got " + threads);
+        check(patience >= 0, "patience", "must be non-negative (0 disables early stopping), got " + patience);
+        check(validationFraction >= 0 && validationFraction < 1, "validationFraction", "must be in [0, 1), got " + validationFraction);
+        check(ensembleSize >= 1, "ensembleSize", "must be at least 1, got " + ensembleSize);
+        check(ensembleSize == 1 || (dropoutMode != DropoutMode.NONE && dropout > 0), "ensembleSize",
+                "is " + ensembleSize + ", but an ensemble over dropout masks needs a LoRA dropout mode other than NONE and dropout > 0");
+        check(checkpointEvery >= 1, "checkpointEvery", "must be at least 1, got " + checkpointEvery);
+        check(!resume || checkpointDir != null, "resume", "needs checkpointDir to be set");
+        check(logIntervalSeconds > 0, "logIntervalSeconds", "must be positive, got " + logIntervalSeconds);
+        this.rng = new SplittableRandom(seed);
+    }
+
+    private String name() {
+        return configName == null ? "" : configName;
+    }
+
+    private void check(boolean ok, String field, String message) {
+        if (!ok) {
+            throw new PropertyException(name(), field, field + " " + message);
+        }
+    }
+
+    private void requireFile(Path path, String field) {
+        check(path != null, field, "must be set");
+        check(Files.isRegularFile(path), field, "file not found: " + path.toAbsolutePath());
+        check(Files.isReadable(path), field, "file is not readable: " + path.toAbsolutePath());
+    }
+
+    // ---------------------------------------------------------------------------------------------- training
+
+    @Override
+    public LoraDropModel train(Dataset<Label> examples) {
+        return train(examples, Collections.emptyMap());
+    }
+
+    @Override
+    public LoraDropModel train(Dataset<Label> examples, Map<String, Provenance> runProvenance) {
+        return train(examples, null, runProvenance, INCREMENT_INVOCATION_COUNT);
+    }
+
+    @Override
+    public LoraDropModel train(Dataset<Label> examples, Map<String, Provenance> runProvenance, int invocationCount) {
+        return train(examples, null, runProvenance, invocationCount);
+    }
+
+    /**
+     * Trains with a separate validation set, used to choose the epoch with the lowest validation loss and for early
+     * stopping ({@code validationFraction} is then ignored).
+     * @param examples the training data.
+     * @param validation the validation data (labels must be in the training data's label domain).
+     * @return the model.
+     */
+    public LoraDropModel train(Dataset<Label> examples, Dataset<Label> validation) {
+        return train(examples, validation, Collections.emptyMap(), INCREMENT_INVOCATION_COUNT);
+    }
+
+    /**
+     * Trains, optionally with a separate validation set.
+     * @param examples the training data.
+     * @param validation the validation data, or null to hold out {@code validationFraction} of the training data.
+     * @param runProvenance extra provenance stored in the model's instance values.
+     * @param invocationCount the invocation count to train as, or {@link #INCREMENT_INVOCATION_COUNT}.
+     * @return the model.
+     * @throws IllegalArgumentException when the data is unusable (fewer than 2 labels, unknown labels, missing text);
+     *                                  the message names the example.
+     * @throws IllegalStateException when ONNX Runtime fails.
+     * @throws UncheckedIOException when a file or checkpoint cannot be read or written.
+     */
+    public LoraDropModel train(Dataset<Label> examples, Dataset<Label> validation, Map<String, Provenance> runProvenance,
+                               int invocationCount) {
+        Objects.requireNonNull(examples, "examples");
+        Objects.requireNonNull(runProvenance, "runProvenance");
+        checkSupervised(examples, "training");
+        if (validation != null) {
+            checkSupervised(validation, "validation");
+        }
+        TrainerProvenance trainerProvenance;
+        SplittableRandom localRng;
+        Resources res;
+        int invocation;
+        synchronized (this) {
+            if (invocationCount != INCREMENT_INVOCATION_COUNT) {
+                setInvocationCount(invocationCount);
+            }
+            res = resources();
+            localRng = rng.split();
+            trainerProvenance = provenanceOf(res);
+            invocation = trainInvocationCounter;
+            trainInvocationCounter++;
+        }
+        ImmutableOutputInfo<Label> outputs = examples.getOutputIDInfo();
+        if (outputs.size() < 2) {
+            throw new IllegalArgumentException("Classification needs at least 2 labels; the training data has "
+                    + outputs.size() + ": " + outputs.getDomain());
+        }
+        int[] truncated = new int[1];
+        List<EncodedExample> all = encode(examples, outputs, res.tokenizer(), "Training", truncated);
+        List<EncodedExample> train = all;
+        List<EncodedExample> valid = List.of();
+        SplittableRandom splitRng = localRng.split();
+        long runSeed = localRng.nextLong();
+        if (validation != null) {
+            valid = encode(validation, outputs, res.tokenizer(), "Validation", truncated);
+            if (validationFraction > 0) {
+                logger.info("A validation dataset was given, so validationFraction " + validationFraction + " is ignored");
+            }
+        } else if (validationFraction > 0) {
+            List<List<EncodedExample>> parts = holdOut(all, validationFraction, splitRng);
+            train = parts.get(0);
+            valid = parts.get(1);
+        }
+        if (patience > 0 && valid.isEmpty()) {
+            logger.warning("patience is " + patience + " but there is no validation data, so early stopping is off");
+        }
+        if (truncated[0] > 0) {
+            logger.info(String.format("%d of %d texts were longer than maxLength %d tokens and were truncated",
+                    truncated[0], all.size() + (validation == null ? 0 : valid.size()), maxLength));
+        }
+        ClassifierSpec spec = spec(outputs.size());
+        TrainingConfig config = new TrainingConfig(epochs, batchSize, learningRate, warmupFraction, schedule,
+                new AdamWConfig(0.9, 0.999, 1e-8, weightDecay, maxGradNorm), dropoutSamples, runSeed, threads, patience,
+                logIntervalSeconds);
+        logger.info(String.format("Training a LoRA-Drop classifier: %d labels %s, %d training and %d validation examples",
+                outputs.size(), outputs.getDomain(), train.size(), valid.size()));
+        FineTuner tuner = new FineTuner(res.encoder(), spec, config);
+        if (checkpointDir != null) {
+            tuner.withCheckpoints(checkpointDir.resolve("invocation-" + invocation), checkpointEvery, resume);
+        }
+        FineTuneResult result;
+        try {
+            result = tuner.fit(train, valid, res.tokenizer().padId());
+        } catch (OrtException e) {
+            throw new IllegalStateException("ONNX Runtime failed during training: " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Checkpoint I/O failed during training: " + e.getMessage(), e);
+        }
+        Map<String, Provenance> instance = new LinkedHashMap<>(runProvenance);
+        instance.putAll(trainingStats(result, train.size(), valid.size(), truncated[0], runSeed));
+        if (validation != null) {
+            instance.put(VALIDATION_DATASET, validation.getProvenance());
+        }
+        ModelSettings settings = new ModelSettings(maxLength, textKey, pairKey, ensembleSize, ensembleSeed, 1.0,
+                embedBaseModel, threads, Math.max(batchSize, 32));
+        ModelProvenance provenance = LoraDropModel.provenanceWithOptions(new ModelProvenance(
+                LoraDropModel.class.getName(), OffsetDateTime.now(), examples.getProvenance(), trainerProvenance, instance), settings);
+        return new LoraDropModel("loradrop-model", provenance, examples.getFeatureIDMap(), outputs, res.encoder(),
+                res.base(), res.tokenizer(), spec, result.params(), settings);
+    }
+
+    private static void checkSupervised(Dataset<Label> data, String what) {
+        if (data.size() == 0) {
+            throw new IllegalArgumentException("The " + what + " dataset is empty");
+        }
+        if (data.getOutputInfo().getUnknownCount() > 0) {
+            throw new IllegalArgumentException("The " + what + " dataset holds " + data.getOutputInfo().getUnknownCount()
+                    + " examples with the unknown label; this trainer is supervised");
+        }
+    }
+
+    private List<EncodedExample> encode(Dataset<Label> data, ImmutableOutputInfo<Label> outputs, WordPieceTokenizer tokenizer,
+                                        String what, int[] truncated) {
+        List<EncodedExample> out = new ArrayList<>(data.size());
+        int i = 0;
+        for (Example<Label> ex : data) {
+            int label = outputs.getID(ex.getOutput());
+            if (label < 0) {
+                throw new IllegalArgumentException(what + " example " + i + " has label '" + ex.getOutput().getLabel()
+                        + "', which is not in the training label domain " + outputs.getDomain());
+            }
+            Encoding e;
+            try {
+                e = LoraDropModel.encodeText(tokenizer, ex, i, textKey, pairKey, maxLength);
+            } catch (IllegalArgumentException err) {
+                throw new IllegalArgumentException(what + " data: " + err.getMessage(), err);
+            }
+            truncated[0] += e.truncated() ? 1 : 0;
+            out.add(new EncodedExample(e.inputIds(), e.typeIds(), label, ex.getWeight()));
+            i++;
+        }
+        return out;
+    }
+
+    /**
+     * Splits off a seeded random fraction for validation, keeping at least one example on each side.
+     */
+    private static List<List<EncodedExample>> holdOut(List<EncodedExample> all, double fraction, SplittableRandom rng) {
+        if (all.size() < 2) {
+            throw new IllegalArgumentException("validationFraction needs at least 2 training examples, got " + all.size());
+        }
+        int[] idx = new int[all.size()];
+        for (int i = 0; i < idx.length; i++) {
+            idx[i] = i;
+        }
+        for (int i = idx.length - 1; i > 0; i--) {
+            int j = rng.nextInt(i + 1);
+            int t = idx[i];
+            idx[i] = idx[j];
+            idx[j] = t;
+        }
+        int nValid = (int) Math.min(all.size() - 1, Math.max(1, Math.round(fraction * all.size())));
+        List<EncodedExample> valid = new ArrayList<>(nValid);
+        List<EncodedExample> train = new ArrayList<>(all.size() - nValid);
+        for (int i = 0; i < idx.length; i++) {
+            (i < nValid ? valid : train).add(all.get(idx[i]));
+        }
+        return List.of(train, valid);
+    }
+
+    private ClassifierSpec spec(int numClasses) {
+        LoraConfig lora = new LoraConfig(rank, alpha, rsLora, targetModules, targetRegex, dropoutMode, dropout, sparseScaled);
+        return new ClassifierSpec(lora, pooling, numClasses, headDropout);
+    }
+
+    private static Map<String, Provenance> trainingStats(FineTuneResult r, int nTrain, int nValid, int truncated, long runSeed) {
+        List<DoubleProvenance> train = new ArrayList<>();
+        List<DoubleProvenance> vLoss = new ArrayList<>();
+        List<DoubleProvenance> vAcc = new ArrayList<>();
+        for (EpochStats e : r.history()) {
+            train.add(new DoubleProvenance(TRAIN_LOSS, e.trainLoss()));
+            vLoss.add(new DoubleProvenance(VALIDATION_LOSS, e.validationLoss()));
+            vAcc.add(new DoubleProvenance(VALIDATION_ACCURACY, e.validationAccuracy()));
+        }
+        Map<String, Provenance> m = new LinkedHashMap<>();
+        m.put(TRAIN_LOSS, new ListProvenance<>(train));
+        m.put(VALIDATION_LOSS, new ListProvenance<>(vLoss));
+        m.put(VALIDATION_ACCURACY, new ListProvenance<>(vAcc));
+        m.put(CHOSEN_EPOCH, new IntProvenance(CHOSEN_EPOCH, r.chosenEpoch()));
+        m.put(STEPS, new LongProvenance(STEPS, r.steps()));
+        m.put(TRAIN_SECONDS, new DoubleProvenance(TRAIN_SECONDS, r.trainSeconds()));
+        m.put(EXAMPLES_PER_SECOND, new DoubleProvenance(EXAMPLES_PER_SECOND, r.examplesPerSecond()));
+        m.put(TRAIN_EXAMPLES, new IntProvenance(TRAIN_EXAMPLES, nTrain));
+        m.put(VALIDATION_EXAMPLES, new IntProvenance(VALIDATION_EXAMPLES, nValid));
+        m.put(TRUNCATED_EXAMPLES, new IntProvenance(TRUNCATED_EXAMPLES, truncated));
+        m.put(RUN_SEED, new LongProvenance(RUN_SEED, runSeed));
+        return m;
+    }
+
+    // ---------------------------------------------------------------------------------------------- resources
+
+    /**
+     * The encoder and tokenizer with their file fingerprints; reloaded only when a file's size or modification
+     * time changes.
+     */
+    private record Resources(EncoderModel encoder, BaseModelFile base, WordPieceTokenizer tokenizer, long tokenizerSize,
+                             Stamp baseStamp, Stamp tokenizerStamp) {}
+
+    private record Stamp(Path path, long size, FileTime modified) {
+        static Stamp of(Path p) throws IOException {
+            Path abs = p.toAbsolutePath().normalize();
+            return new Stamp(abs, Files.size(abs), Files.getLastModifiedTime(abs));
+        }
+    }
+
+    private synchronized Resources resources() {
+        try {
+            Stamp b = Stamp.of(baseModelPath);
+            Stamp t = Stamp.of(tokenizerPath);
+            Resources r = cachedResources;
+            if (r != null && r.baseStamp().equals(b) && r.tokenizerStamp().equals(t)) {
+                return r;
+            }
+            EncoderModel encoder = r != null && r.baseStamp().equals(b) ? r.encoder() : EncoderModel.load(b.path());
+            BaseModelFile base = r != null && r.baseStamp().equals(b) ? r.base()
+                    : new BaseModelFile(b.path().toString(), Digests.sha256(b.path()), b.size());
+            WordPieceTokenizer tok = WordPieceTokenizer.fromFile(t.path());
+            if (encoder.vocabSize() > 0 && tok.vocabSize() > encoder.vocabSize()) {
+                throw new IllegalArgumentException("The tokenizer " + t.path() + " has " + tok.vocabSize()
+                        + " ids but the encoder " + b.path() + " has only " + encoder.vocabSize() + " embedding rows");
+            }
+            cachedResources = new Resources(encoder, base, tok, t.size(), b, t);
+            return cachedResources;
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot read the base model or tokenizer: " + e.getMessage(), e);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------- Trainer API
+
+    @Override
+    public int getInvocationCount() {
+        return trainInvocationCounter;
+    }
+
+    @Override
+    public synchronized void setInvocationCount(int invocationCount) {
+        if (invocationCount < 0) {
+            throw new IllegalArgumentException("The invocation count must be non-negative, got " + invocationCount);
+        }
+        rng = new SplittableRandom(seed);
+        for (trainInvocationCounter = 0; trainInvocationCounter < invocationCount; trainInvocationCounter++) {
+            rng.split();
+        }
+    }
+
+    /**
+     * The trainer's provenance, hashing the base model and tokenizer files (cached while they are unchanged).
+     * @return the provenance.
+     */
+    @Override
+    public synchronized TrainerProvenance getProvenance() {
+        return provenanceOf(resources());
+    }
+
+    private LoraDropTrainerProvenance provenanceOf(Resources r) {
+        return new LoraDropTrainerProvenance(this, r.base(), r.tokenizer().sourceSha256(), r.tokenizerSize());
+    }
+
+    @Override
+    public String toString() {
+        return "LoraDropTrainer(baseModelPath=" + baseModelPath + ", tokenizerPath=" + tokenizerPath + ", maxLength="
+                + maxLength + ", pooling=" + pooling + ", targets=" + (targetRegex != null ? "/" + targetRegex + "/" : targetModules)
+                + ", rank=" + rank + ", alpha=" + alpha + (rsLora ? " (rsLoRA)" : "") + ", dropout=" + dropoutMode + " p=" + dropout
+                + ", epochs=" + epochs + ", batchSize=" + batchSize + ", learningRate=" + learningRate + ", schedule="
+                + schedule + ", seed=" + seed + ", ensembleSize=" + ensembleSize + ")";
+    }
+
+    /**
+     * Builds a {@link LoraDropTrainer}; each setter documents its field, unset fields keep their defaults.
+     */
+    public static final class Builder {
+        private final Path baseModelPath;
+        private final Path tokenizerPath;
+        private int maxLength = 128;
+        private String textKey = "text";
+        private String pairKey;
+        private Pooling pooling = Pooling.MEAN;
+        private List<String> targetModules = List.of("query", "value");
+        private String targetRegex;
+        private int rank = 8;
+        private double alpha = 16;
+        private boolean rsLora = false;
+        private DropoutMode dropoutMode = DropoutMode.INPUT;
+        private double dropout = 0.1;
+        private boolean sparseScaled = true;
+        private int dropoutSamples = 1;
+        private double headDropout = 0.0;
+        private int epochs = 3;
+        private int batchSize = 32;
+        private double learningRate = 1e-3;
+        private double warmupFraction = 0.06;
+        private LrSchedule schedule = LrSchedule.LINEAR;
+        private double weightDecay = 0.01;
+        private double maxGradNorm = 0.0;
+        private long seed = Trainer.DEFAULT_SEED;
+        private int threads = 0;
+        private int patience = 0;
+        private double validationFraction = 0.0;
+        private int ensembleSize = 1;
+        private long ensembleSeed = 1L;
+        private boolean embedBaseModel = true;
+        private Path checkpointDir;
+        private int checkpointEvery = 500;
+        private boolean resume = false;
+        private double logIntervalSeconds = 10.0;
+
+        private Builder(Path baseModelPath, Path tokenizerPath) {
+            this.baseModelPath = baseModelPath;
+            this.tokenizerPath = tokenizerPath;
+        }
+
+        /**
+         * Maximum tokens per example (default 128).
+         * @param v the value.
+         * @return this.
+         */
+        public Builder maxLength(int v) {
+            maxLength = v;
+            return this;
+        }
+
+        /**
+         * Metadata key of the text (default "text").
+         * @param v the key.
+         * @return this.
+         */
+        public Builder textKey(String v) {
+            textKey = v;
+            return this;
+        }
+
+        /**
+         * Metadata key of the second text of a pair (default unset: single texts).
+         * @param v the key, or null.
+         * @return this.
+         */
+        public Builder pairKey(String v) {
+            pairKey = v;
+            return this;
+        }
+
+        /**
+         * Pooling (default MEAN).
+         * @param v the pooling.
+         * @return this.
+         */
+        public Builder pooling(Pooling v) {
+            pooling = v;
+            return this;
+        }
+
+        /**
+         * Target module suffixes (default query, value).
+         * @param v the names.
+         * @return this.
+         */
+        public Builder targetModules(List<String> v) {
+            targetModules = v == null ? null : List.copyOf(v);
+            return this;
+        }
+
+        /**
+         * Target module regex (default unset).
+         * @param v the regex, or null.
+         * @return this.
+         */
+        public Builder targetRegex(String v) {
+            targetRegex = v;
+            return this;
+        }
+
+        /**
+         * LoRA rank (default 8).
+         * @param v the rank.
+         * @return this.
+         */
+        public Builder rank(int v) {
+            rank = v;
+            return this;
+        }
+
+        /**
+         * LoRA alpha (default 16).
+         * @param v alpha.
+         * @return this.
+         */
+        public Builder alpha(double v) {
+            alpha = v;
+            return this;
+        }
+
+        /**
+         * rsLoRA scaling (default false).
+         * @param v whether to use it.
+         * @return this.
+         */
+        public Builder rsLora(boolean v) {
+            rsLora = v;
+            return this;
+        }
+
+        /**
+         * LoRA dropout mode and probability (default INPUT, 0.1).
+         * @param mode the mode.
+         * @param p the probability.
+         * @return this.
+         */
+        public Builder dropout(DropoutMode mode, double p) {
+            dropoutMode = mode;
+            dropout = p;
+            return this;
+        }
+
+        /**
+         * SPARSE masks scaled by 1/(1-p) (default true).
+         * @param v whether to scale.
+         * @return this.
+         */
+        public Builder sparseScaled(boolean v) {
+            sparseScaled = v;
+            return this;
+        }
+
+        /**
+         * Dropout instances per example per step (default 1).
+         * @param v the count.
+         * @return this.
+         */
+        public Builder dropoutSamples(int v) {
+            dropoutSamples = v;
+            return this;
+        }
+
+        /**
+         * Dropout on the pooled vector (default 0).
+         * @param v the probability.
+         * @return this.
+         */
+        public Builder headDropout(double v) {
+            headDropout = v;
+            return this;
+        }
+
+        /**
+         * Epochs (default 3).
+         * @param v the count.
+         * @return this.
+         */
+        public Builder epochs(int v) {
+            epochs = v;
+            return this;
+        }
+
+        /**
+         * Batch size (default 32).
+         * @param v the size.
+         * @return this.
+         */
+        public Builder batchSize(int v) {
+            batchSize = v;
+            return this;
+        }
+
+        /**
+         * Peak learning rate (default 1e-3).
+         * @param v the rate.
+         * @return this.
+         */
+        public Builder learningRate(double v) {
+            learningRate = v;
+            return this;
+        }
+
+        /**
+         * Warm-up fraction (default 0.06).
+         * @param v the fraction.
+         * @return this.
+         */
+        public Builder warmupFraction(double v) {
+            warmupFraction = v;
+            return this;
+        }
+
+        /**
+         * Schedule after warm-up (default LINEAR).
+         * @param v the schedule.
+         * @return this.
+         */
+        public Builder schedule(LrSchedule v) {
+            schedule = v;
+            return this;
+        }
+
+        /**
+         * AdamW weight decay (default 0.01).
+         * @param v the decay.
+         * @return this.
+         */
+        public Builder weightDecay(double v) {
+            weightDecay = v;
+            return this;
+        }
+
+        /**
+         * Gradient-norm clipping (default 0: off).
+         * @param v the threshold.
+         * @return this.
+         */
+        public Builder maxGradNorm(double v) {
+            maxGradNorm = v;
+            return this;
+        }
+
+        /**
+         * Seed (default {@link Trainer#DEFAULT_SEED}).
+         * @param v the seed.
+         * @return this.
+         */
+        public Builder seed(long v) {
+            seed = v;
+            return this;
+        }
+
+        /**
+         * ONNX Runtime threads (default 0: its choice).
+         * @param v the count.
+         * @return this.
+         */
+        public Builder threads(int v) {
+            threads = v;
+            return this;
+        }
+
+        /**
+         * Early-stopping patience in epochs (default 0: off).
+         * @param v the patience.
+         * @return this.
+         */
+        public Builder patience(int v) {
+            patience = v;
+            return this;
+        }
+
+        /**
+         * Held-out validation fraction (default 0).
+         * @param v the fraction.
+         * @return this.
+         */
+        public Builder validationFraction(double v) {
+            validationFraction = v;
+            return this;
+        }
+
+        /**
+         * The model's test-time ensemble (default 1, seed 1).
+         * @param k the size.
+         * @param ensembleSeed the seed.
+         * @return this.
+         */
+        public Builder ensemble(int k, long ensembleSeed) {
+            this.ensembleSize = k;
+            this.ensembleSeed = ensembleSeed;
+            return this;
+        }
+
+        /**
+         * Whether the serialized model embeds the base encoder (default true).
+         * @param v whether to embed.
+         * @return this.
+         */
+        public Builder embedBaseModel(boolean v) {
+            embedBaseModel = v;
+            return this;
+        }
+
+        /**
+         * Checkpoints (default off).
+         * @param dir the folder.
+         * @param everySteps steps between checkpoints.
+         * @param resumeRun whether to resume from an existing checkpoint.
+         * @return this.
+         */
+        public Builder checkpoints(Path dir, int everySteps, boolean resumeRun) {
+            checkpointDir = dir;
+            checkpointEvery = everySteps;
+            resume = resumeRun;
+            return this;
+        }
+
+        /**
+         * Seconds between progress lines (default 10).
+         * @param v the interval.
+         * @return this.
+         */
+        public Builder logIntervalSeconds(double v) {
+            logIntervalSeconds = v;
+            return this;
+        }
+
+        /**
+         * Builds and validates the trainer.
+         * @return the trainer.
+         * @throws PropertyException naming the field when a setting is invalid.
+         */
+        public LoraDropTrainer build() {
+            return new LoraDropTrainer(this);
+        }
+    }
+}

@@ -1,0 +1,57 @@
+package ai.loradrop.tribuo;
+
+import java.io.Serializable;
+import java.util.Objects;
+
+/**
+ * The prediction-time settings of a {@link LoraDropModel}: how text is read and encoded and which options are on.
+ *
+ * @param maxLength tokens per example, special tokens included.
+ * @param textKey the metadata key of the text.
+ * @param pairKey the metadata key of the second text of a pair, or null for single texts.
+ * @param ensembleSize the number of dropout-mask members K (1: the deterministic model).
+ * @param ensembleSeed the seed of the members' masks.
+ * @param temperature the temperature applied to the final distribution.
+ * @param embedBaseModel whether serialization embeds the base encoder (else it references its file).
+ * @param threads ONNX Runtime intra-op threads (0: its default).
+ * @param batchSize examples per ONNX Runtime call.
+ */
+record ModelSettings(int maxLength, String textKey, String pairKey, int ensembleSize, long ensembleSeed,
+                     double temperature, boolean embedBaseModel, int threads, int batchSize) implements Serializable {
+    ModelSettings {
+        if (maxLength < 2) {
+            throw new IllegalArgumentException("maxLength must be at least 2, got " + maxLength);
+        }
+        Objects.requireNonNull(textKey, "textKey");
+        if (textKey.isBlank()) {
+            throw new IllegalArgumentException("textKey must not be blank");
+        }
+        if (pairKey != null && pairKey.isBlank()) {
+            pairKey = null;
+        }
+        if (ensembleSize < 1) {
+            throw new IllegalArgumentException("ensembleSize must be at least 1, got " + ensembleSize);
+        }
+        if (!(temperature > 0) || Double.isInfinite(temperature)) {
+            throw new IllegalArgumentException("temperature must be positive and finite, got " + temperature);
+        }
+        if (threads < 0) {
+            throw new IllegalArgumentException("threads must be non-negative, got " + threads);
+        }
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("batchSize must be at least 1, got " + batchSize);
+        }
+    }
+
+    ModelSettings withEnsemble(int k, long seed) {
+        return new ModelSettings(maxLength, textKey, pairKey, k, seed, temperature, embedBaseModel, threads, batchSize);
+    }
+
+    ModelSettings withTemperature(double t) {
+        return new ModelSettings(maxLength, textKey, pairKey, ensembleSize, ensembleSeed, t, embedBaseModel, threads, batchSize);
+    }
+
+    ModelSettings withEmbedBaseModel(boolean embed) {
+        return new ModelSettings(maxLength, textKey, pairKey, ensembleSize, ensembleSeed, temperature, embed, threads, batchSize);
+    }
+}

@@ -1,0 +1,17 @@
+/**
+ * The Tribuo face of LoRA-Drop: a {@code Trainer<Label>} that fine-tunes an ONNX transformer encoder with LoRA and
+ * LoRA dropout from Java, and the {@code Model<Label>} it produces.
+ * <ul>
+ *     <li>{@link ai.loradrop.tribuo.LoraDropTrainer}: OLCUT-configurable trainer (every hyperparameter a
+ *     {@code @Config} field, or a {@link ai.loradrop.tribuo.LoraDropTrainer.Builder}); its provenance
+ *     ({@link ai.loradrop.tribuo.LoraDropTrainerProvenance}) adds the SHA-256 and size of the encoder and tokenizer
+ *     files.</li>
+ *     <li>{@link ai.loradrop.tribuo.LoraDropModel}: batched, thread-safe, probabilistic predictions from example
+ *     metadata text; options for a test-time ensemble over dropout masks and temperature scaling; Tribuo protobuf
+ *     and Java serialization with the base encoder embedded or referenced by hash.</li>
+ *     <li>{@link ai.loradrop.tribuo.LoraDropPrediction} and {@link ai.loradrop.tribuo.Uncertainty}: a prediction's
+ *     entropy, mutual information and ensemble agreement.</li>
+ * </ul>
+ * Text data sources and example helpers live in {@link ai.loradrop.tribuo.data}.
+ */
+package ai.loradrop.tribuo;
