@@ -155,11 +155,39 @@ public final class GradientRules {
         String e = n.getInput(1);
         ValueMeta em = c.meta(n, e);
         int xt = c.elemType(n, x);
+        Double constant = scalarConstant(c, e);
+        if (constant != null && constant == 2.0) {
+            // Decomposed LayerNorm squares its input: 2·x·dy, no generic pow kernel.
+            String dx2 = g.op("Mul", g.op("Mul", d[0], x), c.constant(n, x, 2.0));
+            return only(n, 0, c.sumTo(n, dx2, n.getOutput(0), x));
+        }
         String ef = em.elemType() == xt ? e : g.cast(e, xt);
         String em1 = g.op("Sub", ef, c.constant(n, x, 1.0));
         String dx = g.op("Mul", g.op("Mul", d[0], ef), g.op("Pow", x, em1));
         // A broadcast exponent can make the result larger than x.
         return only(n, 0, c.sumTo(n, dx, n.getOutput(0), x));
+    }
+
+    /** The value of a scalar initializer, or null when {@code v} is not one. */
+    private static Double scalarConstant(GradientContext c, String v) {
+        TensorProto t = c.graph().initializers().get(v);
+        if (t == null) {
+            for (NodeProto p : c.graph().nodes()) {
+                if (p.getOpType().equals("Constant") && p.getOutput(0).equals(v) && Attr.find(p, "value").isPresent()) {
+                    t = Attr.find(p, "value").get().getT();
+                }
+            }
+        }
+        if (t == null || Tensors.size(Tensors.dims(t)) != 1) {
+            return null;
+        }
+        return switch (t.getDataType()) {
+            case Tensors.FLOAT -> (double) Tensors.toFloats(t)[0];
+            case Tensors.DOUBLE -> t.getRawData().isEmpty() ? t.getDoubleData(0)
+                    : t.getRawData().asReadOnlyByteBuffer().order(java.nio.ByteOrder.LITTLE_ENDIAN).getDouble(0);
+            case Tensors.INT64, Tensors.INT32 -> (double) Tensors.toLongs(t)[0];
+            default -> null;
+        };
     }
 
     private static String[] erf(GradientContext c, NodeProto n, String[] d) {

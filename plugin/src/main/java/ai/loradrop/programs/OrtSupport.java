@@ -44,6 +44,10 @@ public final class OrtSupport {
             opts.setSessionLogLevel(ai.onnxruntime.OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
             // Idle pool threads must not spin: several sessions (training, validation, ensembles) share few cores.
             opts.addConfigEntry("session.intra_op.allow_spinning", SPIN ? "1" : "0");
+            String profile = System.getProperty("loradrop.profile");
+            if (profile != null && !profile.isBlank()) {
+                opts.enableProfiling(profile);
+            }
             if (threads > 0) {
                 opts.setIntraOpNumThreads(threads);
             }
@@ -80,6 +84,17 @@ public final class OrtSupport {
      */
     public static OnnxTensor longs(long[] values, long... shape) throws OrtException {
         return OnnxTensor.createTensor(env(), LongBuffer.wrap(values), shape);
+    }
+
+    /**
+     * An int32 tensor over a copy of the values.
+     * @param values the values.
+     * @param shape the shape.
+     * @return the tensor; the caller closes it.
+     * @throws OrtException on failure.
+     */
+    public static OnnxTensor ints(int[] values, long... shape) throws OrtException {
+        return OnnxTensor.createTensor(env(), java.nio.IntBuffer.wrap(values), shape);
     }
 
     /**

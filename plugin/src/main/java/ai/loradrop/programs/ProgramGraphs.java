@@ -77,7 +77,7 @@ final class ProgramGraphs {
         g.clearOutputs();
         List<String> paramValues = new ArrayList<>();
         if (masks == MaskSource.RNG && (headMask || lora.hasDropout())) {
-            g.addInput(MASK_KEYS, Tensors.INT64, (long) (2 * targets.size() + 1));
+            g.addInput(MASK_KEYS, Tensors.INT32, (long) (2 * targets.size() + 1));
         }
         if (params == ParamSource.INPUT) {
             g.addInput(PARAMS, Tensors.FLOAT, (long) layout.size());
@@ -119,12 +119,17 @@ final class ProgramGraphs {
         return new Forward(g, targets, layout, paramValues, logits);
     }
 
-    /** Int64 indices 0..n-1 shaped like {@code x}. */
+    /** Int32 indices 0..n-1 shaped like {@code x}. */
     private static String elementIndex(Graph g, String x) {
         String shape = g.op("Shape", x);
-        String size = g.op("Size", x);
-        String range = g.op("Range", g.scalarLong(0), size, g.scalarLong(1));
+        String size = g.cast(g.op("Size", x), Tensors.INT32);
+        String range = g.op("Range", int32(g, 0), size, int32(g, 1));
         return g.op("Reshape", range, shape);
+    }
+
+    private static String int32(Graph g, int v) {
+        return g.addInitializer(ai.onnx.proto.OnnxMl.TensorProto.newBuilder().setName(g.fresh("c"))
+                .setDataType(Tensors.INT32).addInt32Data(v).build());
     }
 
     private static LoraSurgery.MaskSupplier maskSupplier(Graph g, LoraConfig lora, MaskSource source, int count) {
@@ -145,7 +150,7 @@ final class ProgramGraphs {
             };
         }
         if (sparse && !hasInput(g, ROW_INSTANCE)) {
-            g.addInput(ROW_INSTANCE, Tensors.INT64, "rows");
+            g.addInput(ROW_INSTANCE, Tensors.INT32, "rows");
         }
         return new LoraSurgery.MaskSupplier() {
             @Override
@@ -169,8 +174,8 @@ final class ProgramGraphs {
     /** {@code row_instance[r] * width + f}, shaped {@code [rows, 1, width]}: one mask per dropout instance. */
     private static String featureIndex(Graph g, int width) {
         String inst = g.unsqueeze(ROW_INSTANCE, 1, 2);
-        String feats = g.op("Range", g.scalarLong(0), g.scalarLong(width), g.scalarLong(1));
-        return g.op("Add", g.op("Mul", inst, g.scalarLong(width)), feats);
+        String feats = g.op("Range", int32(g, 0), int32(g, width), int32(g, 1));
+        return g.op("Add", g.op("Mul", inst, int32(g, width)), feats);
     }
 
     private static boolean hasInput(Graph g, String name) {

@@ -187,8 +187,8 @@ public final class TrainStep implements AutoCloseable {
                     }
                     feeds.put(n, OrtSupport.floats(p, size));
                 }
-                case ProgramGraphs.MASK_KEYS -> feeds.put(n, OrtSupport.longs(new long[2 * targets.size() + 1], 2L * targets.size() + 1));
-                case ProgramGraphs.ROW_INSTANCE -> feeds.put(n, OrtSupport.longs(new long[rows], rows));
+                case ProgramGraphs.MASK_KEYS -> feeds.put(n, OrtSupport.ints(new int[2 * targets.size() + 1], 2L * targets.size() + 1));
+                case ProgramGraphs.ROW_INSTANCE -> feeds.put(n, OrtSupport.ints(new int[rows], rows));
                 case ProgramGraphs.MASK_HEAD -> feeds.put(n, OrtSupport.floats(ones(rows * encoder.hiddenSize()), rows, encoder.hiddenSize()));
                 default -> {
                     long[] shape = maskShape(n, rows, seq);
@@ -311,19 +311,19 @@ public final class TrainStep implements AutoCloseable {
         Map<String, OnnxTensor> feeds = new HashMap<>();
         try {
             if (spec.lora().hasDropout() || headMask) {
-                long[] keys = new long[2 * targets.size() + 1];
+                int[] keys = new int[2 * targets.size() + 1];
                 for (int i = 0; i < targets.size(); i++) {
                     keys[2 * i] = MaskRng.key(seed, step, i, MaskRng.SITE_IN);
                     keys[2 * i + 1] = MaskRng.key(seed, step, i, MaskRng.SITE_OUT);
                 }
                 keys[2 * targets.size()] = MaskRng.key(seed, step, MaskRng.HEAD_MODULE, 0);
-                feeds.put(ProgramGraphs.MASK_KEYS, OrtSupport.longs(keys, keys.length));
+                feeds.put(ProgramGraphs.MASK_KEYS, OrtSupport.ints(keys, keys.length));
                 if (spec.lora().hasDropout() && spec.lora().dropoutMode() == DropoutMode.SPARSE) {
-                    long[] inst = new long[b.rows()];
+                    int[] inst = new int[b.rows()];
                     for (int r = 0; r < b.rows(); r++) {
                         inst[r] = r / batch.rows();
                     }
-                    feeds.put(ProgramGraphs.ROW_INSTANCE, OrtSupport.longs(inst, inst.length));
+                    feeds.put(ProgramGraphs.ROW_INSTANCE, OrtSupport.ints(inst, inst.length));
                 }
             }
             return run(b, batch.rows(), step, lr, feeds);

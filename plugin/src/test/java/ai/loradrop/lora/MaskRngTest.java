@@ -14,7 +14,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.FloatBuffer;
-import java.nio.LongBuffer;
+import java.nio.IntBuffer;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -32,22 +32,22 @@ class MaskRngTest {
                 .setGraph(GraphProto.newBuilder().setName("g").addNode(NodeProto.newBuilder().setOpType("Identity")
                         .addInput("key").addOutput("unused"))).build();
         Graph g = new Graph(base, "/t/");
-        g.addInput("key", Tensors.INT64);
-        g.addInput("index", Tensors.INT64, 5000L);
+        g.addInput("key", Tensors.INT32);
+        g.addInput("index", Tensors.INT32, 5000L);
         String m = MaskRng.maskInGraph(g, "key", "index", 0.3, 1f / 0.7f);
         g.addNode(NodeProto.newBuilder().setOpType("Identity").setName("o").addInput(m).addOutput("mask").build());
         g.addOutput("mask", Tensors.FLOAT);
-        long key = MaskRng.key(42, 17, 3, MaskRng.SITE_OUT);
-        long[] idx = new long[5000];
+        int key = MaskRng.key(42, 17, 3, MaskRng.SITE_OUT);
+        int[] idx = new int[5000];
         for (int i = 0; i < idx.length; i++) {
-            idx[i] = 123_456L + i;
+            idx[i] = 2_147_480_000 + i; // crosses the int32 wrap-around
         }
         float[] expected = new float[5000];
-        MaskRng.fill(key, 123_456L, expected, 0.3, 1f / 0.7f);
+        MaskRng.fill(key, 2_147_480_000, expected, 0.3, 1f / 0.7f);
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         try (OrtSession s = env.createSession(g.toModel("mask").toByteArray());
-             OnnxTensor k = OnnxTensor.createTensor(env, LongBuffer.wrap(new long[]{key}), new long[0]);
-             OnnxTensor i = OnnxTensor.createTensor(env, LongBuffer.wrap(idx), new long[]{idx.length});
+             OnnxTensor k = OnnxTensor.createTensor(env, IntBuffer.wrap(new int[]{key}), new long[0]);
+             OnnxTensor i = OnnxTensor.createTensor(env, IntBuffer.wrap(idx), new long[]{idx.length});
              OrtSession.Result r = s.run(Map.of("key", k, "index", i))) {
             FloatBuffer fb = ((OnnxTensor) r.get("mask").get()).getFloatBuffer();
             float[] got = new float[fb.remaining()];
@@ -58,7 +58,7 @@ class MaskRngTest {
 
     @Test
     void dropRateAndIndependence() {
-        long key = MaskRng.key(1, 1, 0, 0);
+        int key = MaskRng.key(1, 1, 0, 0);
         int n = 1_000_000;
         double p = 0.1;
         int dropped = 0;
@@ -82,7 +82,7 @@ class MaskRngTest {
         // Uniformity of the hash over 10 bins.
         int[] bins = new int[10];
         for (int i = 0; i < n; i++) {
-            bins[(int) (MaskRng.hash(key, i) * 10 / MaskRng.MODULUS)]++;
+            bins[(int) (((long) MaskRng.hash(key, i) + 2147483648L) * 10 / 4294967296L)]++;
         }
         for (int b : bins) {
             assertEquals(n / 10.0, b, 1500, "bin count");
@@ -91,7 +91,7 @@ class MaskRngTest {
 
     @Test
     void keysDependOnEveryComponent() {
-        long k = MaskRng.key(5, 9, 2, 0);
+        int k = MaskRng.key(5, 9, 2, 0);
         assertNotEquals(k, MaskRng.key(6, 9, 2, 0));
         assertNotEquals(k, MaskRng.key(5, 10, 2, 0));
         assertNotEquals(k, MaskRng.key(5, 9, 3, 0));
