@@ -543,4 +543,16 @@ public final class Graph {
         nodes.clear();
         nodes.addAll(sorted);
     }
+
+    /**
+     * Removes nodes by index.
+     * @param indices the node indices.
+     */
+    public void removeNodes(java.util.Collection<Integer> indices) {
+        java.util.List<Integer> sorted = new java.util.ArrayList<>(indices);
+        sorted.sort(java.util.Collections.reverseOrder());
+        for (int i : sorted) {
+            nodes.remove(i);
+        }
+    }
 }

@@ -7,6 +7,7 @@ import ai.loradrop.lora.LoraSurgery;
 import ai.loradrop.lora.MaskRng;
 import ai.loradrop.onnx.Attr;
 import ai.loradrop.onnx.EncoderModel;
+import ai.loradrop.onnx.Fusions;
 import ai.loradrop.onnx.Graph;
 import ai.loradrop.onnx.LinearModule;
 import ai.loradrop.onnx.Tensors;
@@ -21,6 +22,9 @@ import java.util.List;
  */
 final class ProgramGraphs {
     private ProgramGraphs() {}
+
+    /** Whether decomposed LayerNorms are fused (system property {@code loradrop.fuse}, default true). */
+    static final boolean FUSE = !"false".equals(System.getProperty("loradrop.fuse"));
 
     /** Name of the flat parameter input. */
     static final String PARAMS = "params";
@@ -75,6 +79,9 @@ final class ProgramGraphs {
         }
         Graph g = new Graph(encoder.model(), "/loradrop/");
         g.clearOutputs();
+        if (FUSE) {
+            Fusions.fuseLayerNorm(g);
+        }
         List<String> paramValues = new ArrayList<>();
         if (masks == MaskSource.RNG && (headMask || lora.hasDropout())) {
             g.addInput(MASK_KEYS, Tensors.INT32, (long) (2 * targets.size() + 1));
