@@ -30,6 +30,19 @@ public final class ShapeProbe {
      * @throws OrtException when ONNX Runtime fails to run the model.
      */
     public static Map<String, ValueMeta> probe(ModelProto model, Map<String, OnnxTensor> feeds) throws OrtException {
+        return probe(model, feeds, null);
+    }
+
+    /**
+     * Probes a model whose session is created by the caller (for example with shared external initializers).
+     * @param model the model.
+     * @param feeds the input tensors (owned by the caller).
+     * @param sessions creates the probe session from the rewritten model, or null for a plain session.
+     * @return the metadata of every node output, input and initializer.
+     * @throws OrtException when ONNX Runtime fails to run the model.
+     */
+    public static Map<String, ValueMeta> probe(ModelProto model, Map<String, OnnxTensor> feeds, SessionFactory sessions)
+            throws OrtException {
         Set<String> values = new LinkedHashSet<>();
         for (NodeProto n : model.getGraph().getNodeList()) {
             for (String o : n.getOutputList()) {
@@ -49,7 +62,7 @@ public final class ShapeProbe {
             opts.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.NO_OPT);
             opts.setIntraOpNumThreads(1);
             opts.setSessionLogLevel(ai.onnxruntime.OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
-            try (OrtSession s = env.createSession(probeModel.toByteArray(), opts);
+            try (OrtSession s = sessions != null ? sessions.create(probeModel) : env.createSession(probeModel.toByteArray(), opts);
                  OrtSession.Result r = s.run(feeds)) {
                 for (Map.Entry<String, OnnxValue> e : r) {
                     if (e.getValue().getInfo() instanceof TensorInfo ti) {
@@ -76,5 +89,19 @@ public final class ShapeProbe {
         } catch (IllegalArgumentException e) {
             return 0;
         }
+    }
+
+    /**
+     * Creates the probe's session.
+     */
+    @FunctionalInterface
+    public interface SessionFactory {
+        /**
+         * Creates a session.
+         * @param model the model to load.
+         * @return the session; the probe closes it.
+         * @throws OrtException on failure.
+         */
+        OrtSession create(ModelProto model) throws OrtException;
     }
 }

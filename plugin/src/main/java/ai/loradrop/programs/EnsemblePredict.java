@@ -109,7 +109,7 @@ public final class EnsemblePredict implements AutoCloseable {
         g.addOutput(probsOut, Tensors.FLOAT);
         g.topoSort();
         ModelProto model = g.toModel("loradrop_ensemble");
-        this.session = OrtSupport.session(model, threads);
+        this.session = OrtSupport.session(model, threads, SharedWeights.of(encoder));
     }
 
     /**

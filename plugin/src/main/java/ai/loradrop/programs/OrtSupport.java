@@ -37,7 +37,27 @@ public final class OrtSupport {
      * @throws OrtException when the model does not load.
      */
     public static OrtSession session(ModelProto model, int threads) throws OrtException {
+        return session(model, threads, null);
+    }
+
+    /**
+     * Creates a CPU session whose large frozen initializers come from shared native tensors.
+     * @param model the model.
+     * @param threads intra-op threads (0 lets ONNX Runtime choose).
+     * @param shared the encoder's shared weights, or null to embed everything.
+     * @return the session; the caller closes it.
+     * @throws OrtException when the model does not load.
+     */
+    public static OrtSession session(ModelProto model, int threads, SharedWeights shared) throws OrtException {
         try (OrtSession.SessionOptions opts = new OrtSession.SessionOptions()) {
+            ModelProto m = model;
+            if (shared != null) {
+                SharedWeights.Stripped s = shared.strip(model);
+                m = s.model();
+                if (!s.externals().isEmpty()) {
+                    opts.addExternalInitializers(s.externals());
+                }
+            }
             opts.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
             opts.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
             opts.setInterOpNumThreads(1);
@@ -51,7 +71,27 @@ public final class OrtSupport {
             if (threads > 0) {
                 opts.setIntraOpNumThreads(threads);
             }
-            return env().createSession(model.toByteArray(), opts);
+            return env().createSession(m.toByteArray(), opts);
+        }
+    }
+
+    /**
+     * An unoptimised single-thread session for the shape probe, sharing the encoder's weights.
+     * @param model the probe model.
+     * @param shared the shared weights.
+     * @return the session.
+     * @throws OrtException when the model does not load.
+     */
+    static OrtSession probeSession(ModelProto model, SharedWeights shared) throws OrtException {
+        try (OrtSession.SessionOptions opts = new OrtSession.SessionOptions()) {
+            opts.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.NO_OPT);
+            opts.setIntraOpNumThreads(1);
+            opts.setSessionLogLevel(ai.onnxruntime.OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
+            SharedWeights.Stripped s = shared.strip(model);
+            if (!s.externals().isEmpty()) {
+                opts.addExternalInitializers(s.externals());
+            }
+            return env().createSession(s.model().toByteArray(), opts);
         }
     }
 

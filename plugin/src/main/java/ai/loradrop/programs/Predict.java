@@ -48,7 +48,7 @@ public final class Predict implements AutoCloseable {
         this.encoder = encoder;
         this.numClasses = spec.numClasses();
         this.model = buildModel(encoder, spec, params, merged);
-        this.session = OrtSupport.session(model, threads);
+        this.session = OrtSupport.session(model, threads, SharedWeights.of(encoder));
     }
 
     /**

@@ -108,7 +108,8 @@ public final class TrainStep implements AutoCloseable {
         Map<String, ValueMeta> meta;
         Map<String, OnnxTensor> feeds = probeFeeds(g);
         try {
-            meta = ShapeProbe.probe(g.toModel("probe"), feeds);
+            SharedWeights shared = SharedWeights.of(encoder);
+            meta = ShapeProbe.probe(g.toModel("probe"), feeds, m -> OrtSupport.probeSession(m, shared));
         } finally {
             OrtSupport.closeAll(feeds);
         }
@@ -142,7 +143,7 @@ public final class TrainStep implements AutoCloseable {
         named(g, u.v(), "v_out", Tensors.FLOAT);
         g.topoSort();
         this.model = g.toModel("loradrop_train_step");
-        this.session = OrtSupport.session(model, threads);
+        this.session = OrtSupport.session(model, threads, SharedWeights.of(encoder));
         for (int s = 0; s < 2; s++) {
             for (int k = 0; k < 3; k++) {
                 state[s][k] = OrtSupport.floatBuffer(size);
