@@ -11,13 +11,17 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.zip.CRC32;
+import java.util.zip.CheckedInputStream;
+import java.util.zip.CheckedOutputStream;
 
 /**
  * The complete state of a training run between two steps: parameters, AdamW moments, position in the epoch,
  * the best parameters so far and the history. With the seed (which fixes initialisation, epoch order and masks) it
  * is all a run needs to continue exactly as if never interrupted.
  * <p>
- * Written atomically: to a temporary file in the same folder, then moved over the old checkpoint.
+ * Written atomically: to a temporary file in the same folder, then moved over the old checkpoint. A CRC-32 of the
+ * content precedes the trailer, so a truncated or damaged file is refused rather than resumed from.
  *
  * @param fingerprint identifies the run settings; resuming with other settings is refused.
  * @param step optimisation steps done.
@@ -38,7 +42,8 @@ public record Checkpoint(String fingerprint, long step, int epoch, int batchInEp
                          double epochLossSum, double epochWeightSum, float[] best, double bestLoss, int bestEpoch,
                          int badEpochs, List<EpochStats> history) {
     private static final int MAGIC = 0x4C44434B; // "LDCK"
-    private static final int VERSION = 1;
+    /** Version 2 added a CRC-32 of the content before the trailer; version 1 files (no checksum) are still read. */
+    private static final int VERSION = 2;
     /** The checkpoint's file name inside a checkpoint folder. */
     public static final String FILE_NAME = "checkpoint.bin";
 
@@ -52,7 +57,9 @@ public record Checkpoint(String fingerprint, long step, int epoch, int batchInEp
         Path target = dir.resolve(FILE_NAME);
         Path tmp = Files.createTempFile(dir, FILE_NAME, ".tmp");
         try {
-            try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16))) {
+            CRC32 crc = new CRC32();
+            try (DataOutputStream out = new DataOutputStream(new CheckedOutputStream(
+                    new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16), crc))) {
                 out.writeInt(MAGIC);
                 out.writeInt(VERSION);
                 out.writeUTF(fingerprint);
@@ -75,6 +82,7 @@ public record Checkpoint(String fingerprint, long step, int epoch, int batchInEp
                     out.writeDouble(e.validationLoss());
                     out.writeDouble(e.validationAccuracy());
                 }
+                out.writeLong(crc.getValue());
                 out.writeInt(MAGIC);
             }
             try (var ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
@@ -101,24 +109,32 @@ public record Checkpoint(String fingerprint, long step, int epoch, int batchInEp
         if (!Files.isRegularFile(f)) {
             throw new IOException("No checkpoint in " + dir);
         }
-        try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(f), 1 << 16))) {
+        long size = Files.size(f);
+        CRC32 crc = new CRC32();
+        try (DataInputStream in = new DataInputStream(new CheckedInputStream(
+                new BufferedInputStream(Files.newInputStream(f), 1 << 16), crc))) {
             if (in.readInt() != MAGIC) {
                 throw new IOException("Not a LoRA-Drop checkpoint: " + f);
             }
             int version = in.readInt();
-            if (version != VERSION) {
+            if (version != VERSION && version != 1) {
                 throw new IOException("Unsupported checkpoint version " + version + " in " + f);
             }
-            String fp = in.readUTF();
+            String fp;
+            try {
+                fp = in.readUTF();
+            } catch (java.io.UTFDataFormatException e) {
+                throw new IOException("Checkpoint is corrupt (unreadable run fingerprint): " + f, e);
+            }
             long step = in.readLong();
             int epoch = in.readInt();
             int batch = in.readInt();
-            float[] p = readFloats(in);
-            float[] m = readFloats(in);
-            float[] v = readFloats(in);
+            float[] p = readFloats(in, size, f);
+            float[] m = readFloats(in, size, f);
+            float[] v = readFloats(in, size, f);
             double ls = in.readDouble();
             double ws = in.readDouble();
-            float[] best = readFloats(in);
+            float[] best = readFloats(in, size, f);
             double bestLoss = in.readDouble();
             int bestEpoch = in.readInt();
             int bad = in.readInt();
@@ -126,6 +142,12 @@ public record Checkpoint(String fingerprint, long step, int epoch, int batchInEp
             List<EpochStats> hist = new ArrayList<>();
             for (int i = 0; i < h; i++) {
                 hist.add(new EpochStats(in.readInt(), in.readDouble(), in.readDouble(), in.readDouble()));
+            }
+            if (version >= 2) {
+                long computed = crc.getValue();
+                if (in.readLong() != computed) {
+                    throw new IOException("Checkpoint is corrupt (checksum mismatch): " + f);
+                }
             }
             if (in.readInt() != MAGIC) {
                 throw new IOException("Checkpoint is corrupt (bad trailer): " + f);
@@ -143,10 +165,10 @@ public record Checkpoint(String fingerprint, long step, int epoch, int batchInEp
         }
     }
 
-    private static float[] readFloats(DataInputStream in) throws IOException {
+    private static float[] readFloats(DataInputStream in, long fileSize, Path f) throws IOException {
         int n = in.readInt();
-        if (n < 0 || n > 500_000_000) {
-            throw new IOException("Checkpoint is corrupt (vector length " + n + ")");
+        if (n < 0 || 4L * n > fileSize) {
+            throw new IOException("Checkpoint is corrupt (vector length " + n + " in a file of " + fileSize + " bytes): " + f);
         }
         float[] a = new float[n];
         for (int i = 0; i < n; i++) {

@@ -1,0 +1,85 @@
+package ai.loradrop.interop;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Writes files atomically: the content goes to a temporary file in the target's folder, is forced to disk and then
+ * moved over the target, so readers see the old file or the complete new one and a failure leaves nothing behind.
+ */
+final class AtomicFiles {
+
+    /** Produces a file's content. */
+    @FunctionalInterface
+    interface Content {
+        /**
+         * Writes the content.
+         * @param out the stream; closed by the caller.
+         * @throws IOException when writing fails.
+         */
+        void writeTo(OutputStream out) throws IOException;
+    }
+
+    private AtomicFiles() {}
+
+    /**
+     * Writes a file atomically. Its folder must exist.
+     * @param target the file to create or replace.
+     * @param what what is written, for error messages.
+     * @param content the content.
+     * @throws IOException naming the target when anything fails; no temporary file is left.
+     */
+    static void write(Path target, String what, Content content) throws IOException {
+        Path absolute = target.toAbsolutePath().normalize();
+        Path dir = absolute.getParent();
+        if (dir == null || absolute.getFileName() == null) {
+            throw new IOException("Cannot write " + what + " to " + target + ": not a file path");
+        }
+        if (!Files.isDirectory(dir)) {
+            throw new IOException("Cannot write " + what + " to " + target + ": folder " + dir + " does not exist");
+        }
+        if (Files.isDirectory(absolute)) {
+            throw new IOException("Cannot write " + what + " to " + target + ": it is a folder");
+        }
+        // Not Files.createTempFile: its owner-only permissions would carry over to the final file.
+        String suffix = Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36);
+        Path tmp = dir.resolve("." + absolute.getFileName() + "." + suffix + ".tmp");
+        try {
+            try (OutputStream out = new BufferedOutputStream(
+                    Files.newOutputStream(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), 1 << 16)) {
+                content.writeTo(out);
+            }
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+                ch.force(true);
+            }
+            try {
+                Files.move(tmp, absolute, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, absolute, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException | RuntimeException e) {
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            if (e instanceof IOException io) {
+                throw new IOException("Cannot write " + what + " to " + target + ": " + describe(io), io);
+            }
+            throw e;
+        }
+    }
+
+    private static String describe(IOException e) {
+        String m = e.getMessage();
+        return e.getClass().getSimpleName() + (m == null ? "" : " (" + m + ")");
+    }
+}

@@ -1,0 +1,48 @@
+package ai.loradrop.interop;
+
+import ai.loradrop.onnx.LinearModule;
+import ai.loradrop.programs.ClassifierSpec;
+import ai.loradrop.programs.ParameterLayout;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A LoRA adapter read onto an encoder: the classifier it defines and its parameters in LoRA-Drop's flat layout.
+ *
+ * @param spec the classifier (LoRA settings, pooling, classes, head dropout).
+ * @param params the flat parameters in {@code layout} order.
+ * @param layout the parameter layout on the encoder.
+ * @param targets the encoder's Linear layers the adapter targets, in layout order.
+ * @param baseModel {@code base_model_name_or_path} of the adapter config, or null.
+ * @param dropoutSamples LoRA dropout instances per example used in training (1 without a LoRA-Drop sidecar).
+ * @param ensembleMembers test-time ensemble size (0: none or unknown).
+ * @param ensembleSeed the ensemble's mask seed.
+ * @param hasLoraDropSidecar whether the folder held {@code loradrop_config.json} (written by LoRA-Drop), as opposed
+ *                           to an adapter written by PEFT itself.
+ */
+public record ImportedAdapter(ClassifierSpec spec, float[] params, ParameterLayout layout, List<LinearModule> targets,
+                              String baseModel, int dropoutSamples, int ensembleMembers, long ensembleSeed,
+                              boolean hasLoraDropSidecar) {
+    /**
+     * Validates and copies.
+     */
+    public ImportedAdapter {
+        Objects.requireNonNull(spec, "spec");
+        Objects.requireNonNull(layout, "layout");
+        params = params.clone();
+        targets = List.copyOf(targets);
+        if (params.length != layout.size()) {
+            throw new IllegalArgumentException("params hold " + params.length + " values, the layout " + layout.size());
+        }
+    }
+
+    /**
+     * A copy of the parameters.
+     * @return the flat vector.
+     */
+    @Override
+    public float[] params() {
+        return params.clone();
+    }
+}

@@ -1,0 +1,227 @@
+package ai.loradrop.interop;
+
+import ai.loradrop.lora.LoraConfig;
+import ai.loradrop.lora.LoraSurgery;
+import ai.loradrop.onnx.EncoderModel;
+import ai.loradrop.programs.ClassifierSpec;
+import ai.loradrop.programs.ParameterLayout;
+import ai.loradrop.programs.Predict;
+import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.onnx.proto.OnnxMl.StringStringEntryProto;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.logging.Logger;
+
+/**
+ * A standalone ONNX classifier for serving without LoRA-Drop: the encoder with LoRA merged into its weights
+ * ({@code W' = W + s·(BA)ᵀ}) and the pooling and classifier head appended. Inputs {@code input_ids},
+ * {@code attention_mask} (and {@code token_type_ids} when the encoder takes them), int64 {@code [batch, seq]};
+ * outputs {@code logits} and {@code probabilities}, float {@code [batch, classes]}.
+ * <p>
+ * Model metadata ({@code metadata_props}): {@value #TRIBUO_PROVENANCE} holds the Tribuo provenance string the caller
+ * passes (Tribuo's own ONNX exports store {@code ONNXExportable.SERIALIZER.marshalAndSerialize(provenance)} under
+ * this key, and Tribuo's {@code ONNXExternalModel.getTribuoProvenance()} reads it back), and {@code loradrop.*}
+ * keys describe the classifier: the spec as JSON, the class labels, the input and output names and the versions
+ * that wrote the file.
+ */
+public final class MergedOnnxExport {
+    private static final Logger logger = Logger.getLogger(MergedOnnxExport.class.getName());
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** The metadata key of the Tribuo provenance (the value of Tribuo's {@code ONNXExportable.PROVENANCE_METADATA_FIELD}). */
+    public static final String TRIBUO_PROVENANCE = "TRIBUO_PROVENANCE";
+    /** Metadata key: the classifier spec as JSON. */
+    public static final String META_SPEC = "loradrop.spec";
+    /** Metadata key: the class labels in output order as a JSON array (present when labels were given). */
+    public static final String META_LABELS = "loradrop.labels";
+    /** Metadata key: the input names, comma-separated. */
+    public static final String META_INPUTS = "loradrop.inputs";
+    /** Metadata key: the output names, comma-separated. */
+    public static final String META_OUTPUTS = "loradrop.outputs";
+    /** Metadata key: LoRA-Drop's version. */
+    public static final String META_VERSION = "loradrop.version";
+    /** Metadata key: the ONNX Runtime version the export was built with. */
+    public static final String META_ORT_VERSION = "loradrop.onnxruntime_version";
+    /** Metadata key: the format version of this metadata. */
+    public static final String META_FORMAT_VERSION = "loradrop.format_version";
+    /** Current metadata format version. */
+    public static final String FORMAT_VERSION = "1";
+
+    /**
+     * Export settings.
+     *
+     * @param tribuoProvenance the serialized Tribuo provenance for {@value #TRIBUO_PROVENANCE}, or null to omit it.
+     * @param labels the class labels in output order, or an empty list.
+     * @param domain the model's reverse-DNS domain.
+     * @param modelVersion the model's version number.
+     * @param docString a human-readable description (null: none).
+     */
+    public record Options(String tribuoProvenance, List<String> labels, String domain, long modelVersion, String docString) {
+        /**
+         * Validates and copies.
+         */
+        public Options {
+            labels = labels == null ? List.of() : List.copyOf(labels);
+            domain = domain == null ? "" : domain;
+        }
+
+        /**
+         * No provenance, no labels, domain {@code ai.loradrop}, version 1.
+         * @return the options.
+         */
+        public static Options defaults() {
+            return new Options(null, List.of(), "ai.loradrop", 1, null);
+        }
+
+        /**
+         * A copy with a Tribuo provenance string.
+         * @param provenance the serialized provenance.
+         * @return the copy.
+         */
+        public Options withTribuoProvenance(String provenance) {
+            return new Options(provenance, labels, domain, modelVersion, docString);
+        }
+
+        /**
+         * A copy with class labels.
+         * @param names the labels in output order.
+         * @return the copy.
+         */
+        public Options withLabels(List<String> names) {
+            return new Options(tribuoProvenance, names, domain, modelVersion, docString);
+        }
+
+        /**
+         * A copy with a description.
+         * @param doc the description.
+         * @return the copy.
+         */
+        public Options withDocString(String doc) {
+            return new Options(tribuoProvenance, labels, domain, modelVersion, doc);
+        }
+    }
+
+    private MergedOnnxExport() {}
+
+    /**
+     * Builds the standalone model.
+     * @param encoder the encoder.
+     * @param spec the classifier.
+     * @param params the flat trained parameters.
+     * @param options export settings.
+     * @return the model.
+     * @throws IllegalArgumentException when the parameters do not fit the spec, the labels do not match the number of
+     *                                  classes or a parameter is not finite.
+     */
+    public static ModelProto build(EncoderModel encoder, ClassifierSpec spec, float[] params, Options options) {
+        Objects.requireNonNull(options, "options");
+        if (!options.labels().isEmpty() && options.labels().size() != spec.numClasses()) {
+            throw new IllegalArgumentException("Got " + options.labels().size() + " labels for " + spec.numClasses() + " classes");
+        }
+        int expected = new ParameterLayout(LoraSurgery.select(encoder, spec.lora()), spec.lora().rank(), encoder.hiddenSize(),
+                spec.numClasses()).size();
+        if (params.length != expected) {
+            throw new IllegalArgumentException("params hold " + params.length + " values but the spec on this encoder needs " + expected);
+        }
+        for (int i = 0; i < params.length; i++) {
+            if (!Float.isFinite(params[i])) {
+                throw new IllegalArgumentException("Parameter value " + i + " is " + params[i] + "; refusing to export a diverged model");
+            }
+        }
+        ModelProto m = Predict.buildModel(encoder, spec, params, true);
+        Map<String, String> meta = new TreeMap<>();
+        for (StringStringEntryProto e : m.getMetadataPropsList()) {
+            meta.put(e.getKey(), e.getValue());
+        }
+        if (options.tribuoProvenance() != null) {
+            meta.put(TRIBUO_PROVENANCE, options.tribuoProvenance());
+        }
+        meta.put(META_SPEC, specJson(spec));
+        if (!options.labels().isEmpty()) {
+            meta.put(META_LABELS, json(options.labels()));
+        }
+        meta.put(META_INPUTS, encoder.hasTokenTypes()
+                ? String.join(",", EncoderModel.INPUT_IDS, EncoderModel.ATTENTION_MASK, EncoderModel.TOKEN_TYPE_IDS)
+                : String.join(",", EncoderModel.INPUT_IDS, EncoderModel.ATTENTION_MASK));
+        meta.put(META_OUTPUTS, String.join(",", Predict.LOGITS, Predict.PROBABILITIES));
+        meta.put(META_VERSION, Versions.loradrop());
+        meta.put(META_ORT_VERSION, Versions.onnxRuntime());
+        meta.put(META_FORMAT_VERSION, FORMAT_VERSION);
+        ModelProto.Builder b = m.toBuilder().clearMetadataProps()
+                .setProducerName("LoRA-Drop for Tribuo")
+                .setProducerVersion(Versions.loradrop())
+                .setDomain(options.domain())
+                .setModelVersion(options.modelVersion());
+        if (options.docString() != null) {
+            b.setDocString(options.docString());
+        }
+        meta.forEach((k, v) -> b.addMetadataProps(StringStringEntryProto.newBuilder().setKey(k).setValue(v)));
+        return b.build();
+    }
+
+    /**
+     * Builds the standalone model and writes it atomically.
+     * @param file the destination {@code .onnx} file; its folder must exist.
+     * @param encoder the encoder.
+     * @param spec the classifier.
+     * @param params the flat trained parameters.
+     * @param options export settings.
+     * @return the model written.
+     * @throws IOException when the file cannot be written (no partial file is left) or the model exceeds
+     *                     protobuf's 2 GB limit.
+     */
+    public static ModelProto write(Path file, EncoderModel encoder, ClassifierSpec spec, float[] params, Options options)
+            throws IOException {
+        ModelProto m = build(encoder, spec, params, options);
+        long size = m.getSerializedSize();
+        if (size < 0 || size >= Integer.MAX_VALUE) {
+            throw new IOException("The merged model is larger than protobuf's 2 GB limit; cannot write " + file);
+        }
+        AtomicFiles.write(file, "merged ONNX model", m::writeTo);
+        logger.info(String.format("Wrote merged ONNX classifier to %s (%.1f MB, %d classes)", file, size / 1e6, spec.numClasses()));
+        return m;
+    }
+
+    /**
+     * The spec as JSON, as stored under {@value #META_SPEC}.
+     * @param spec the spec.
+     * @return the JSON text.
+     */
+    static String specJson(ClassifierSpec spec) {
+        LoraConfig l = spec.lora();
+        ObjectNode n = JSON.createObjectNode();
+        n.put("num_classes", spec.numClasses());
+        n.put("pooling", spec.pooling().name());
+        n.put("head_dropout", spec.headDropout());
+        ObjectNode lo = n.putObject("lora");
+        lo.put("rank", l.rank());
+        lo.put("alpha", l.alpha());
+        lo.put("rs_lora", l.rsLora());
+        lo.put("scaling", l.scaling());
+        l.targetModules().forEach(lo.putArray("target_modules")::add);
+        if (l.targetRegex() != null) {
+            lo.put("target_regex", l.targetRegex());
+        }
+        lo.put("dropout_mode", l.dropoutMode().name());
+        lo.put("dropout", l.dropout());
+        lo.put("sparse_scaled", l.sparseScaled());
+        lo.put("merged", true);
+        return json(n);
+    }
+
+    private static String json(Object o) {
+        try {
+            return JSON.writeValueAsString(o);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,695 @@
+package ai.loradrop.interop;
+
+import ai.loradrop.head.Pooling;
+import ai.loradrop.lora.DropoutMode;
+import ai.loradrop.lora.LoraConfig;
+import ai.loradrop.lora.LoraSurgery;
+import ai.loradrop.onnx.EncoderModel;
+import ai.loradrop.onnx.LinearModule;
+import ai.loradrop.programs.ClassifierSpec;
+import ai.loradrop.programs.ParameterLayout;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.util.DefaultIndenter;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+import com.fasterxml.jackson.core.util.Separators;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.logging.Logger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * PEFT LoRA adapter folders, both ways.
+ * <p>
+ * <b>Export</b> writes {@code adapter_model.safetensors} with PEFT's keys
+ * ({@code base_model.model.<module>.lora_A.weight}, {@code r × in}; {@code ...lora_B.weight}, {@code out × r}; the
+ * head as {@code base_model.model.classifier.weight} / {@code .bias}, see {@link HeadKeyStyle}),
+ * {@code adapter_config.json} with PEFT's long-standing keys only ({@code peft_type}, {@code task_type},
+ * {@code r}, {@code lora_alpha}, {@code lora_dropout}, {@code target_modules}, {@code modules_to_save},
+ * {@code bias}, {@code fan_in_fan_out}, {@code use_rslora}, {@code inference_mode},
+ * {@code base_model_name_or_path}), and {@code loradrop_config.json} with what PEFT has no keys for (dropout mode
+ * and probability, sparse scaling, dropout samples, ensemble, pooling, head dropout). Module paths lose the ONNX
+ * export's wrapper prefix (e.g. {@code m.} or {@code bert.}) so that keys read
+ * {@code base_model.model.encoder.layer.0.attention.self.query.lora_A.weight}.
+ * <p>
+ * <b>Import</b> reads such a folder, or one written by PEFT itself (no sidecar; LoRA keys possibly in the
+ * in-memory form {@code lora_A.default.weight}; head keys as {@code classifier.weight},
+ * {@code base_model.model.classifier.weight} or {@code ...classifier.modules_to_save[.default].weight}, or
+ * {@code score.*}), onto an encoder, matching modules by path suffix as PEFT matches target modules. Missing,
+ * unexpected or misshapen tensors fail with the key, the expected and the found shape.
+ */
+public final class PeftAdapter {
+    private static final Logger logger = Logger.getLogger(PeftAdapter.class.getName());
+
+    /** The weights file of an adapter folder. */
+    public static final String WEIGHTS_FILE = "adapter_model.safetensors";
+    /** The PEFT configuration file of an adapter folder. */
+    public static final String CONFIG_FILE = "adapter_config.json";
+    /** LoRA-Drop's sidecar with the settings PEFT has no keys for. */
+    public static final String SIDECAR_FILE = "loradrop_config.json";
+    /** Format name in the sidecar. */
+    static final String SIDECAR_FORMAT = "loradrop-adapter";
+    /** Format version of the sidecar. */
+    static final int SIDECAR_VERSION = 1;
+
+    /** Standard roots of a transformer's layer stack; what precedes them in a module path is a wrapper prefix. */
+    private static final List<String> LAYER_ROOTS = List.of("encoder.layer.", "transformer.layer.", "encoder.layers.");
+    private static final Pattern LORA_KEY = Pattern.compile("^(?:base_model\\.model\\.)?(.+)\\.lora_([AB])(?:\\.([^.]+))?\\.weight$");
+    private static final Pattern HEAD_KEY = Pattern.compile(
+            "^(?:base_model\\.model\\.)?(classifier|score)(?:\\.(modules_to_save|original_module)(?:\\.([^.]+))?)?\\.(weight|bias)$");
+
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+            .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
+
+    private PeftAdapter() {}
+
+    /**
+     * Writes an adapter folder (created if missing; existing adapter files are replaced). Each file is written
+     * atomically, and the files this call created are removed again when a later one fails.
+     * @param dir the folder.
+     * @param encoder the encoder the adapter was trained on.
+     * @param spec the classifier.
+     * @param params the flat trained parameters.
+     * @param options export settings.
+     * @throws IOException when the folder or a file cannot be written.
+     * @throws IllegalArgumentException when the parameters do not fit the spec, hold non-finite values, or the
+     *                                  prefix to strip does not fit the module paths.
+     */
+    public static void write(Path dir, EncoderModel encoder, ClassifierSpec spec, float[] params,
+                             AdapterExportOptions options) throws IOException {
+        List<LinearModule> targets = LoraSurgery.select(encoder, spec.lora());
+        ParameterLayout layout = new ParameterLayout(targets, spec.lora().rank(), encoder.hiddenSize(), spec.numClasses());
+        if (params.length != layout.size()) {
+            throw new IllegalArgumentException("params hold " + params.length + " values but the spec on this encoder needs "
+                    + layout.size() + " (" + targets.size() + " LoRA targets, rank " + spec.lora().rank() + ", "
+                    + spec.numClasses() + " classes)");
+        }
+        for (ParameterLayout.Entry e : layout.entries()) {
+            for (int i = 0; i < e.size(); i++) {
+                if (!Float.isFinite(params[e.offset() + i])) {
+                    throw new IllegalArgumentException("Parameter '" + e.name() + "' holds a non-finite value ("
+                            + params[e.offset() + i] + " at element " + i + "); refusing to export a diverged adapter");
+                }
+            }
+        }
+        List<String> paths = targets.stream().map(LinearModule::path).toList();
+        String strip = options.stripPrefix() != null ? options.stripPrefix() : detectPrefix(paths);
+        Map<String, FloatTensor> tensors = new LinkedHashMap<>();
+        List<String> keyModules = new ArrayList<>();
+        for (int i = 0; i < targets.size(); i++) {
+            String path = targets.get(i).path();
+            if (!path.startsWith(strip)) {
+                throw new IllegalArgumentException("Module '" + path + "' does not start with the prefix to strip '" + strip
+                        + "'; pass the prefix explicitly (AdapterExportOptions.withStripPrefix)");
+            }
+            String km = options.keyPrefix() + path.substring(strip.length());
+            keyModules.add(km);
+            ParameterLayout.Entry a = layout.loraA(i);
+            ParameterLayout.Entry b = layout.loraB(i);
+            tensors.put(ParameterLayout.loraKey(km, "A"), slice(params, a));
+            tensors.put(ParameterLayout.loraKey(km, "B"), slice(params, b));
+        }
+        tensors.put(options.headKeys().weightKey(), slice(params, layout.entry(ParameterLayout.CLASSIFIER_WEIGHT)));
+        tensors.put(options.headKeys().biasKey(), slice(params, layout.entry(ParameterLayout.CLASSIFIER_BIAS)));
+        if (tensors.size() != 2 * targets.size() + 2) {
+            throw new IllegalArgumentException("Module paths collide after stripping '" + strip + "': " + keyModules);
+        }
+        byte[] config = pythonStyle(adapterConfig(spec, keyModules, options));
+        byte[] sidecar = pythonStyle(sidecar(spec, paths, strip, options));
+
+        Path abs = dir.toAbsolutePath().normalize();
+        boolean createdDir = !Files.exists(abs);
+        try {
+            Files.createDirectories(abs);
+        } catch (IOException e) {
+            throw new IOException("Cannot create the adapter folder " + dir + ": " + e, e);
+        }
+        List<Path> created = new ArrayList<>();
+        try {
+            writeTracked(abs.resolve(WEIGHTS_FILE), created,
+                    f -> SafeTensorsWriter.write(f, tensors, Map.of("format", "pt")));
+            writeTracked(abs.resolve(CONFIG_FILE), created, f -> AtomicFiles.write(f, "PEFT adapter config", o -> o.write(config)));
+            writeTracked(abs.resolve(SIDECAR_FILE), created, f -> AtomicFiles.write(f, "LoRA-Drop adapter settings", o -> o.write(sidecar)));
+        } catch (IOException | RuntimeException e) {
+            for (Path p : created) {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException x) {
+                    e.addSuppressed(x);
+                }
+            }
+            if (createdDir) {
+                try {
+                    Files.deleteIfExists(abs);
+                } catch (IOException x) {
+                    e.addSuppressed(x);
+                }
+            }
+            throw e;
+        }
+        logger.fine(() -> "Wrote PEFT adapter to " + dir + ": " + tensors.size() + " tensors, stripped prefix '" + strip + "'");
+    }
+
+    private interface FileWrite {
+        void write(Path file) throws IOException;
+    }
+
+    private static void writeTracked(Path file, List<Path> created, FileWrite w) throws IOException {
+        boolean existed = Files.exists(file);
+        w.write(file);
+        if (!existed) {
+            created.add(file);
+        }
+    }
+
+    private static FloatTensor slice(float[] params, ParameterLayout.Entry e) {
+        return new FloatTensor(e.shape(), Arrays.copyOfRange(params, e.offset(), e.offset() + e.size()));
+    }
+
+    /**
+     * The wrapper prefix of an export's module paths: the text before the layer stack root
+     * ({@code encoder.layer.}, {@code transformer.layer.} or {@code encoder.layers.}), e.g. {@code "m."} for
+     * {@code m.encoder.layer.0.attention.self.query}; empty when no path contains a root.
+     * @param modulePaths the module paths.
+     * @return the prefix, ending in '.' or empty.
+     * @throws IllegalArgumentException when paths disagree about the prefix.
+     */
+    public static String detectPrefix(List<String> modulePaths) {
+        Set<String> found = new LinkedHashSet<>();
+        for (String p : modulePaths) {
+            for (String root : LAYER_ROOTS) {
+                int i = indexOfSegment(p, root);
+                if (i >= 0) {
+                    found.add(p.substring(0, i));
+                    break;
+                }
+            }
+        }
+        if (found.size() > 1) {
+            throw new IllegalArgumentException("Module paths carry different prefixes " + found
+                    + "; pass the prefix to strip explicitly (AdapterExportOptions.withStripPrefix)");
+        }
+        return found.isEmpty() ? "" : found.iterator().next();
+    }
+
+    /** The path from its layer stack root on ({@code encoder.layer.0.x} for {@code bert.encoder.layer.0.x}), or null. */
+    private static String fromLayerRoot(String path) {
+        for (String root : LAYER_ROOTS) {
+            int i = indexOfSegment(path, root);
+            if (i >= 0) {
+                return path.substring(i);
+            }
+        }
+        return null;
+    }
+
+    private static int indexOfSegment(String path, String root) {
+        int from = 0;
+        while (true) {
+            int i = path.indexOf(root, from);
+            if (i < 0) {
+                return -1;
+            }
+            if (i == 0 || path.charAt(i - 1) == '.') {
+                return i;
+            }
+            from = i + 1;
+        }
+    }
+
+    private static ObjectNode adapterConfig(ClassifierSpec spec, List<String> keyModules, AdapterExportOptions o) {
+        LoraConfig l = spec.lora();
+        ObjectNode c = JSON.createObjectNode();
+        if (o.baseModel() == null) {
+            c.putNull("base_model_name_or_path");
+        } else {
+            c.put("base_model_name_or_path", o.baseModel());
+        }
+        c.put("bias", "none");
+        c.put("fan_in_fan_out", false);
+        c.put("inference_mode", true);
+        putNumber(c, "lora_alpha", l.alpha());
+        c.put("lora_dropout", l.dropoutMode() == DropoutMode.INPUT ? l.dropout() : 0.0);
+        c.putArray("modules_to_save").add("classifier");
+        c.put("peft_type", "LORA");
+        c.put("r", l.rank());
+        ArrayNode t = c.putArray("target_modules");
+        // A regex is matched against our own (prefixed) module paths; PEFT's names differ, so list the modules
+        // instead: PEFT matches list entries as path suffixes.
+        (l.targetRegex() != null ? keyModules : l.targetModules()).forEach(t::add);
+        c.put("task_type", "SEQ_CLS");
+        c.put("use_rslora", l.rsLora());
+        return c;
+    }
+
+    private static ObjectNode sidecar(ClassifierSpec spec, List<String> paths, String strip, AdapterExportOptions o) {
+        LoraConfig l = spec.lora();
+        ObjectNode c = JSON.createObjectNode();
+        c.put("format", SIDECAR_FORMAT);
+        c.put("format_version", SIDECAR_VERSION);
+        c.put("num_classes", spec.numClasses());
+        c.put("pooling", spec.pooling().name());
+        c.put("head_dropout", spec.headDropout());
+        ObjectNode lo = c.putObject("lora");
+        lo.put("rank", l.rank());
+        lo.put("alpha", l.alpha());
+        lo.put("rs_lora", l.rsLora());
+        l.targetModules().forEach(lo.putArray("target_modules")::add);
+        if (l.targetRegex() == null) {
+            lo.putNull("target_regex");
+        } else {
+            lo.put("target_regex", l.targetRegex());
+        }
+        lo.put("dropout_mode", l.dropoutMode().name());
+        lo.put("dropout", l.dropout());
+        lo.put("sparse_scaled", l.sparseScaled());
+        c.put("dropout_samples", o.dropoutSamples());
+        ObjectNode en = c.putObject("ensemble");
+        en.put("members", o.ensembleMembers());
+        en.put("seed", o.ensembleSeed());
+        paths.forEach(c.putArray("module_paths")::add);
+        c.put("stripped_prefix", strip);
+        c.put("key_prefix", o.keyPrefix());
+        c.put("head_keys", o.headKeys().name());
+        c.put("loradrop_version", Versions.loradrop());
+        return c;
+    }
+
+    private static void putNumber(ObjectNode c, String key, double v) {
+        if (v == Math.rint(v) && Math.abs(v) < 1e15) {
+            c.put(key, (long) v);
+        } else {
+            c.put(key, v);
+        }
+    }
+
+    /** JSON as Python's {@code json.dumps(indent=2, sort_keys=True)} lays it out, which is how PEFT writes configs. */
+    private static byte[] pythonStyle(ObjectNode node) {
+        DefaultPrettyPrinter pp = new DefaultPrettyPrinter()
+                .withSeparators(Separators.createDefaultInstance().withObjectFieldValueSpacing(Separators.Spacing.AFTER));
+        DefaultIndenter indenter = new DefaultIndenter("  ", "\n");
+        pp.indentArraysWith(indenter);
+        pp.indentObjectsWith(indenter);
+        try {
+            return (JSON.writer(pp).writeValueAsString(sortKeys(node)) + "\n").getBytes(StandardCharsets.UTF_8);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("Cannot serialize adapter JSON", e);
+        }
+    }
+
+    private static JsonNode sortKeys(JsonNode n) {
+        if (n.isObject()) {
+            ObjectNode out = JSON.createObjectNode();
+            TreeMap<String, JsonNode> sorted = new TreeMap<>();
+            n.fields().forEachRemaining(e -> sorted.put(e.getKey(), sortKeys(e.getValue())));
+            sorted.forEach(out::set);
+            return out;
+        }
+        if (n.isArray()) {
+            ArrayNode out = JSON.createArrayNode();
+            n.forEach(x -> out.add(sortKeys(x)));
+            return out;
+        }
+        return n;
+    }
+
+    // ------------------------------------------------------------------------------------------------ import
+
+    /**
+     * Reads an adapter folder written by LoRA-Drop (with {@code loradrop_config.json}, which gives the pooling).
+     * @param dir the folder.
+     * @param encoder the encoder to put the adapter on.
+     * @return the adapter.
+     * @throws IOException when a file is missing, unreadable or invalid, or the adapter does not fit the encoder.
+     */
+    public static ImportedAdapter read(Path dir, EncoderModel encoder) throws IOException {
+        return read(dir, encoder, null);
+    }
+
+    /**
+     * Reads an adapter folder written by LoRA-Drop or by PEFT.
+     * @param dir the folder.
+     * @param encoder the encoder to put the adapter on.
+     * @param pooling the pooling to use when the folder has no LoRA-Drop sidecar (PEFT does not record one); null
+     *                to require the sidecar.
+     * @return the adapter.
+     * @throws IOException when a file is missing, unreadable or invalid, or the adapter does not fit the encoder
+     *                     (the message names the key, the expected and the found shape).
+     */
+    public static ImportedAdapter read(Path dir, EncoderModel encoder, Pooling pooling) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            throw new NoSuchFileException(dir.toString(), null, "adapter folder not found");
+        }
+        Path configFile = dir.resolve(CONFIG_FILE);
+        Path weightsFile = dir.resolve(WEIGHTS_FILE);
+        if (!Files.isRegularFile(configFile)) {
+            throw new IOException("Not a PEFT adapter folder: " + configFile + " is missing");
+        }
+        if (!Files.isRegularFile(weightsFile)) {
+            if (Files.isRegularFile(dir.resolve("adapter_model.bin"))) {
+                throw new IOException("The adapter in " + dir + " is stored as adapter_model.bin (Python pickle), which Java "
+                        + "cannot read safely; save it with safetensors (PEFT's default, save_pretrained(..., safe_serialization=True))");
+            }
+            throw new IOException("Not a PEFT adapter folder: " + weightsFile + " is missing");
+        }
+        JsonNode config = readJson(configFile);
+        Path sidecarFile = dir.resolve(SIDECAR_FILE);
+        JsonNode sidecar = Files.isRegularFile(sidecarFile) ? readJson(sidecarFile) : null;
+        checkConfig(configFile, config);
+        if (sidecar != null) {
+            checkSidecar(sidecarFile, sidecar, config);
+        } else if (pooling == null) {
+            throw new IOException("The adapter in " + dir + " has no " + SIDECAR_FILE + " (it was not written by LoRA-Drop), so its "
+                    + "pooling is unknown; pass the pooling to PeftAdapter.read");
+        }
+
+        SafeTensors st = SafeTensors.open(weightsFile);
+        ParsedKeys keys = parseKeys(st);
+        // Match each adapter module to a Linear layer of the encoder by path suffix.
+        Map<LinearModule, String> moduleFor = new LinkedHashMap<>();
+        for (String km : keys.modules.keySet()) {
+            LinearModule m = matchModule(km, encoder, weightsFile);
+            String other = moduleFor.put(m, km);
+            if (other != null) {
+                throw new IOException("Adapter modules '" + other + "' and '" + km + "' in " + weightsFile
+                        + " both match the encoder's Linear layer '" + m.path() + "'");
+            }
+        }
+        List<LinearModule> targets = new ArrayList<>();
+        for (LinearModule m : encoder.linears()) {
+            if (moduleFor.containsKey(m)) {
+                targets.add(m);
+            }
+        }
+        if (targets.isEmpty()) {
+            throw new IOException("The adapter " + weightsFile + " holds no LoRA tensors (keys: " + st.tensors().keySet() + ")");
+        }
+        int rank = intField(config, "r", configFile);
+        if (keys.headWeight == null || keys.headBias == null) {
+            throw new IOException("The adapter " + weightsFile + " lacks the classifier head: expected '"
+                    + HeadKeyStyle.PEFT.weightKey() + "' and '" + HeadKeyStyle.PEFT.biasKey() + "' (or 'classifier.weight' / "
+                    + "'classifier.bias'); it holds " + st.tensors().keySet());
+        }
+        long[] hw = st.info(keys.headWeight).shape();
+        if (hw.length != 2 || hw[1] != encoder.hiddenSize() || hw[0] < 2) {
+            throw new IOException("Adapter key '" + keys.headWeight + "' in " + weightsFile + ": expected shape [classes >= 2, "
+                    + encoder.hiddenSize() + "] (the encoder's hidden size), found " + Arrays.toString(hw));
+        }
+        int classes = (int) hw[0];
+        expectShape(st, keys.headBias, new long[]{classes}, "the classifier bias", weightsFile);
+
+        LoraConfig lora = loraConfig(config, sidecar, configFile, rank, targets, encoder);
+        Pooling pool = sidecar != null ? Pooling.valueOf(sidecar.get("pooling").asText()) : pooling;
+        double headDropout = sidecar != null ? sidecar.path("head_dropout").asDouble(0.0) : 0.0;
+        ClassifierSpec spec;
+        try {
+            spec = new ClassifierSpec(lora, pool, classes, headDropout);
+        } catch (IllegalArgumentException e) {
+            throw new IOException("Invalid adapter settings in " + dir + ": " + e.getMessage(), e);
+        }
+        ParameterLayout layout = new ParameterLayout(targets, rank, encoder.hiddenSize(), classes);
+        float[] params = new float[layout.size()];
+        for (int i = 0; i < targets.size(); i++) {
+            LinearModule m = targets.get(i);
+            String[] ab = keys.modules.get(moduleFor.get(m));
+            for (int k = 0; k < 2; k++) {
+                ParameterLayout.Entry e = k == 0 ? layout.loraA(i) : layout.loraB(i);
+                String what = k == 0 ? "lora_A (rank " + rank + " x in_features " + m.inFeatures() + " of '" + m.path() + "')"
+                        : "lora_B (out_features " + m.outFeatures() + " x rank " + rank + " of '" + m.path() + "')";
+                expectShape(st, ab[k], e.shape(), what, weightsFile);
+                System.arraycopy(st.toFloatArray(ab[k]), 0, params, e.offset(), e.size());
+            }
+        }
+        layout.set(params, ParameterLayout.CLASSIFIER_WEIGHT, st.toFloatArray(keys.headWeight));
+        layout.set(params, ParameterLayout.CLASSIFIER_BIAS, st.toFloatArray(keys.headBias));
+        JsonNode base = config.get("base_model_name_or_path");
+        int samples = sidecar != null ? sidecar.path("dropout_samples").asInt(1) : 1;
+        int members = sidecar != null ? sidecar.path("ensemble").path("members").asInt(0) : 0;
+        long seed = sidecar != null ? sidecar.path("ensemble").path("seed").asLong(0) : 0;
+        logger.fine(() -> "Read adapter " + dir + ": " + targets.size() + " modules, rank " + rank + ", " + classes + " classes");
+        return new ImportedAdapter(spec, params, layout, targets, base == null || base.isNull() ? null : base.asText(),
+                samples, members, seed, sidecar != null);
+    }
+
+    private static JsonNode readJson(Path f) throws IOException {
+        try {
+            JsonNode n = JSON.readTree(Files.readAllBytes(f));
+            if (n == null || !n.isObject()) {
+                throw new IOException("Invalid JSON in " + f + ": not an object");
+            }
+            return n;
+        } catch (JsonProcessingException e) {
+            throw new IOException("Invalid JSON in " + f + ": " + e.getOriginalMessage(), e);
+        }
+    }
+
+    private static void checkConfig(Path f, JsonNode c) throws IOException {
+        String type = c.path("peft_type").asText("");
+        if (!type.equals("LORA")) {
+            throw new IOException(f + ": peft_type is '" + type + "'; only LORA adapters are supported");
+        }
+        if (c.path("use_dora").asBoolean(false)) {
+            throw new IOException(f + ": use_dora is true; DoRA adapters are not supported");
+        }
+        for (String k : List.of("rank_pattern", "alpha_pattern")) {
+            JsonNode p = c.get(k);
+            if (p != null && !p.isNull() && p.size() > 0) {
+                throw new IOException(f + ": " + k + " " + p + " gives modules their own rank or alpha, which is not supported");
+            }
+        }
+        String bias = c.path("bias").asText("none");
+        if (!bias.equals("none")) {
+            throw new IOException(f + ": bias is '" + bias + "'; adapters that train Linear biases are not supported");
+        }
+        if (!c.path("task_type").asText("SEQ_CLS").equals("SEQ_CLS")) {
+            logger.warning(f + ": task_type is '" + c.path("task_type").asText() + "', not SEQ_CLS; reading it as a classifier");
+        }
+        intField(c, "r", f);
+        JsonNode alpha = c.get("lora_alpha");
+        if (alpha == null || !alpha.isNumber()) {
+            throw new IOException(f + ": lora_alpha is missing or not a number");
+        }
+    }
+
+    private static void checkSidecar(Path f, JsonNode s, JsonNode config) throws IOException {
+        if (!SIDECAR_FORMAT.equals(s.path("format").asText())) {
+            throw new IOException(f + ": not a LoRA-Drop adapter sidecar (format '" + s.path("format").asText() + "')");
+        }
+        int v = s.path("format_version").asInt(-1);
+        if (v != SIDECAR_VERSION) {
+            throw new IOException(f + ": unsupported format_version " + v + " (this LoRA-Drop reads " + SIDECAR_VERSION + ")");
+        }
+        for (String k : List.of("pooling", "lora")) {
+            if (!s.has(k)) {
+                throw new IOException(f + ": missing '" + k + "'");
+            }
+        }
+        try {
+            Pooling.valueOf(s.get("pooling").asText());
+            DropoutMode.valueOf(s.get("lora").path("dropout_mode").asText());
+        } catch (IllegalArgumentException e) {
+            throw new IOException(f + ": " + e.getMessage(), e);
+        }
+        JsonNode l = s.get("lora");
+        if (l.path("rank").asInt(-1) != config.path("r").asInt(-2)) {
+            throw new IOException(f + " says rank " + l.path("rank") + " but " + CONFIG_FILE + " says r = " + config.path("r"));
+        }
+        if (l.path("alpha").asDouble(Double.NaN) != config.path("lora_alpha").asDouble(Double.NaN)) {
+            throw new IOException(f + " says alpha " + l.path("alpha") + " but " + CONFIG_FILE + " says lora_alpha = " + config.path("lora_alpha"));
+        }
+    }
+
+    private static int intField(JsonNode c, String key, Path f) throws IOException {
+        JsonNode n = c.get(key);
+        if (n == null || !n.canConvertToInt() || !n.isIntegralNumber() || n.asInt() < 1) {
+            throw new IOException(f + ": '" + key + "' is missing or not a positive integer (" + n + ")");
+        }
+        return n.asInt();
+    }
+
+    /** The tensors of an adapter file sorted into LoRA pairs and head. */
+    private static final class ParsedKeys {
+        final Map<String, String[]> modules = new LinkedHashMap<>();
+        String headWeight;
+        String headBias;
+    }
+
+    private static ParsedKeys parseKeys(SafeTensors st) throws IOException {
+        ParsedKeys out = new ParsedKeys();
+        Set<String> adapterNames = new TreeSet<>();
+        List<String> unsupported = new ArrayList<>();
+        Map<String, List<String>> heads = new TreeMap<>();  // head form -> keys
+        for (String key : st.tensors().keySet()) {
+            Matcher h = HEAD_KEY.matcher(key);
+            if (h.matches()) {
+                if ("original_module".equals(h.group(2))) {
+                    continue;  // the frozen copy PEFT keeps beside modules_to_save in a full state dict
+                }
+                String form = key.substring(0, key.lastIndexOf('.'));
+                heads.computeIfAbsent(form, k -> new ArrayList<>()).add(key);
+                if (h.group(3) != null) {
+                    adapterNames.add(h.group(3));
+                }
+                continue;
+            }
+            Matcher m = LORA_KEY.matcher(key);
+            if (m.matches()) {
+                String module = m.group(1);
+                if (m.group(3) != null) {
+                    adapterNames.add(m.group(3));
+                }
+                String[] pair = out.modules.computeIfAbsent(module, k -> new String[2]);
+                int idx = m.group(2).equals("A") ? 0 : 1;
+                if (pair[idx] != null) {
+                    throw new IOException("Adapter " + st.path() + " holds two lora_" + m.group(2) + " tensors for module '"
+                            + module + "': '" + pair[idx] + "' and '" + key + "'");
+                }
+                pair[idx] = key;
+                continue;
+            }
+            unsupported.add(key);
+        }
+        if (!unsupported.isEmpty()) {
+            throw new IOException("Adapter " + st.path() + " holds tensors LoRA-Drop does not know (only lora_A/lora_B weights "
+                    + "and a one-layer 'classifier' head are supported): " + unsupported);
+        }
+        if (adapterNames.size() > 1) {
+            throw new IOException("Adapter " + st.path() + " holds several adapters " + adapterNames + "; save one adapter per folder");
+        }
+        for (Map.Entry<String, String[]> e : out.modules.entrySet()) {
+            String[] p = e.getValue();
+            if (p[0] == null || p[1] == null) {
+                String have = p[0] != null ? p[0] : p[1];
+                throw new IOException("Adapter " + st.path() + " lacks the lora_" + (p[0] == null ? "A" : "B") + " tensor of module '"
+                        + e.getKey() + "' (it has '" + have + "')");
+            }
+        }
+        if (heads.size() > 1) {
+            throw new IOException("Adapter " + st.path() + " holds several classifier heads: " + heads.values());
+        }
+        for (List<String> ks : heads.values()) {
+            for (String k : ks) {
+                if (k.endsWith(".weight")) {
+                    out.headWeight = k;
+                } else {
+                    out.headBias = k;
+                }
+            }
+        }
+        return out;
+    }
+
+    private static LinearModule matchModule(String km, EncoderModel encoder, Path file) throws IOException {
+        List<LinearModule> exact = new ArrayList<>();
+        List<LinearModule> suffix = new ArrayList<>();
+        List<LinearModule> sameFromRoot = new ArrayList<>();
+        String kmRoot = fromLayerRoot(km);
+        for (LinearModule m : encoder.linears()) {
+            String p = m.path();
+            if (p.equals(km)) {
+                exact.add(m);
+            } else if (p.endsWith("." + km) || km.endsWith("." + p)) {
+                suffix.add(m);
+            } else if (kmRoot != null && kmRoot.equals(fromLayerRoot(p))) {
+                // Different wrapper prefixes on both sides, e.g. 'bert.encoder.layer.0...' vs 'm.encoder.layer.0...'.
+                sameFromRoot.add(m);
+            }
+        }
+        List<LinearModule> found = !exact.isEmpty() ? exact : !suffix.isEmpty() ? suffix : sameFromRoot;
+        if (found.size() == 1) {
+            return found.get(0);
+        }
+        if (found.isEmpty()) {
+            throw new IOException("Adapter module '" + km + "' in " + file + " matches no Linear layer of the encoder; its module paths are "
+                    + encoder.linears().stream().map(LinearModule::path).toList());
+        }
+        throw new IOException("Adapter module '" + km + "' in " + file + " matches several Linear layers of the encoder: "
+                + found.stream().map(LinearModule::path).toList());
+    }
+
+    private static void expectShape(SafeTensors st, String key, long[] expected, String what, Path file) throws IOException {
+        SafeTensors.TensorInfo t = st.info(key);
+        if (!Arrays.equals(t.shape(), expected)) {
+            throw new IOException("Adapter key '" + key + "' in " + file + ": expected shape " + Arrays.toString(expected)
+                    + " (" + what + "), found " + Arrays.toString(t.shape()));
+        }
+        if (!t.dtype().readableAsFloat()) {
+            throw new IOException("Adapter key '" + key + "' in " + file + " has dtype " + t.dtype() + "; expected a float type");
+        }
+    }
+
+    /**
+     * The LoRA configuration: settings from the sidecar (or the PEFT config), targets as recorded when they select
+     * exactly the adapter's modules on this encoder, else the exact list of matched module paths.
+     */
+    private static LoraConfig loraConfig(JsonNode config, JsonNode sidecar, Path configFile, int rank,
+                                         List<LinearModule> targets, EncoderModel encoder) throws IOException {
+        double alpha = config.get("lora_alpha").asDouble();
+        boolean rs = config.path("use_rslora").asBoolean(false);
+        DropoutMode mode;
+        double p;
+        boolean sparseScaled = true;
+        List<String> targetModules = new ArrayList<>();
+        String regex = null;
+        if (sidecar != null) {
+            JsonNode l = sidecar.get("lora");
+            mode = DropoutMode.valueOf(l.get("dropout_mode").asText());
+            p = l.path("dropout").asDouble(0);
+            sparseScaled = l.path("sparse_scaled").asBoolean(true);
+            l.path("target_modules").forEach(n -> targetModules.add(n.asText()));
+            regex = l.path("target_regex").isTextual() ? l.get("target_regex").asText() : null;
+        } else {
+            p = config.path("lora_dropout").asDouble(0);
+            mode = p > 0 ? DropoutMode.INPUT : DropoutMode.NONE;
+            JsonNode t = config.get("target_modules");
+            if (t != null && t.isArray()) {
+                t.forEach(n -> targetModules.add(n.asText()));
+            } else if (t != null && t.isTextual()) {
+                regex = t.asText();  // PEFT: a string is a full-match regex (or "all-linear")
+            }
+        }
+        Set<LinearModule> wanted = new HashSet<>(targets);
+        try {
+            if (!targetModules.isEmpty() || regex != null) {
+                LoraConfig recorded = new LoraConfig(rank, alpha, rs, targetModules, regex, mode, p, sparseScaled);
+                if (new HashSet<>(LoraSurgery.select(encoder, recorded)).equals(wanted)) {
+                    return recorded;
+                }
+            }
+        } catch (IllegalArgumentException e) {
+            // Recorded targets do not fit this encoder's naming (or are invalid): fall back to the exact list below.
+        }
+        logger.fine(() -> configFile + ": recorded target modules do not select exactly the adapter's modules on this "
+                + "encoder; targeting the matched module paths");
+        StringBuilder exact = new StringBuilder();
+        for (LinearModule m : targets) {
+            exact.append(exact.length() == 0 ? "" : "|").append(Pattern.quote(m.path()));
+        }
+        try {
+            return new LoraConfig(rank, alpha, rs, List.of(), exact.toString(), mode, p, sparseScaled);
+        } catch (IllegalArgumentException e) {
+            throw new IOException("Invalid LoRA settings in " + configFile + ": " + e.getMessage(), e);
+        }
+    }
+}
