@@ -100,7 +100,7 @@ public final class FineTuner {
                 init = step.layout().initialize(root.split());
             }
             step.setState(init, null, null);
-            String fingerprint = fingerprint(step, train.size());
+            String fingerprint = fingerprint(step, train);
             long done = 0;
             int startEpoch = 0;
             int startBatch = 0;
@@ -147,7 +147,9 @@ public final class FineTuner {
                     if (!Float.isFinite(r.loss())) {
                         throw new TrainingDivergedException(done, r.loss(), checkpointDir == null
                                 ? "No checkpoints were configured."
-                                : "The last good checkpoint is in " + checkpointDir + ".");
+                                : Files.isRegularFile(checkpointDir.resolve(Checkpoint.FILE_NAME))
+                                ? "The last good checkpoint is in " + checkpointDir + "."
+                                : "No checkpoint had been written yet in " + checkpointDir + ".");
                     }
                     double w = 0;
                     for (float x : b.weights()) {
@@ -237,8 +239,28 @@ public final class FineTuner {
         }
     }
 
-    private String fingerprint(TrainStep step, int n) {
-        return "v1:" + spec + "|" + config + "|n=" + n + "|P=" + step.layout().size();
+    /**
+     * Identifies what determines a run's trajectory: the classifier, the optimisation settings (not logging or thread
+     * count) and the training data itself, so a checkpoint is never resumed onto another run.
+     */
+    private String fingerprint(TrainStep step, List<EncodedExample> train) {
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(16);
+        for (EncodedExample e : train) {
+            for (int id : e.inputIds()) {
+                buf.clear();
+                buf.putInt(id);
+                crc.update(buf.array(), 0, 4);
+            }
+            buf.clear();
+            buf.putInt(e.label()).putFloat(e.weight()).putInt(e.length());
+            crc.update(buf.array(), 0, 12);
+        }
+        TrainingConfig c = config;
+        return "v2:" + spec + "|epochs=" + c.epochs() + ",batch=" + c.batchSize() + ",lr=" + c.learningRate()
+                + ",warmup=" + c.warmupFraction() + ",schedule=" + c.schedule() + "," + c.optimizer()
+                + ",samples=" + c.dropoutSamples() + ",seed=" + c.seed() + ",patience=" + c.patience()
+                + "|n=" + train.size() + ",data=" + Long.toHexString(crc.getValue()) + "|P=" + step.layout().size();
     }
 
     static String duration(double seconds) {
