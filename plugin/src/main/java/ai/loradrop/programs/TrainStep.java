@@ -143,7 +143,7 @@ public final class TrainStep implements AutoCloseable {
         named(g, u.v(), "v_out", Tensors.FLOAT);
         g.topoSort();
         this.model = g.toModel("loradrop_train_step");
-        this.session = OrtSupport.session(model, threads, SharedWeights.of(encoder));
+        this.session = OrtSupport.session(model, threads, SharedWeights.of(encoder), false);
         for (int s = 0; s < 2; s++) {
             for (int k = 0; k < 3; k++) {
                 state[s][k] = OrtSupport.floatBuffer(size);
