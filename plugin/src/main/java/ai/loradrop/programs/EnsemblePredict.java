@@ -20,7 +20,8 @@ import java.util.logging.Logger;
 
 /**
  * The test-time ensemble over LoRA dropout masks: {@code P(y|x) = (1/K) Σₖ softmax(f(x; masks k))}. The K members run
- * batched in one ONNX Runtime call (the batch is repeated K times and each copy gets its member's masks).
+ * batched (the batch is repeated once per member and each copy gets its member's masks), in one ONNX Runtime call
+ * for small batches and in calls of whole members of about 64 rows for large ones.
  * <p>
  * Member masks are fixed: drawn once from the ensemble seed with the same hash generator as training
  * ({@link MaskRng}, keyed by seed, member, module and site) or given explicitly. In SPARSE mode a member's masks
@@ -41,6 +42,8 @@ public final class EnsemblePredict implements AutoCloseable {
     private final List<float[][]> explicitOut;
     private final OrtSession session;
     private final String probsOut = "member_probabilities";
+    /** Rows per ONNX Runtime call (system property {@code loradrop.ensembleRows}, default 256). */
+    static final int MAX_ROWS = Integer.getInteger("loradrop.ensembleRows", 256);
     private volatile boolean closed = false;
 
     /**
@@ -130,7 +133,27 @@ public final class EnsemblePredict implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("This ensemble program has been closed");
         }
-        Batch rep = b.repeat(members, 1f);
+        int rows = b.rows();
+        int c = spec.numClasses();
+        float[][] per = new float[members][];
+        // Members run batched; past MAX_ROWS rows per call the activations outgrow the caches and a call costs more
+        // than the members it holds, so large batches run as several calls of whole members.
+        int group = Math.max(1, Math.min(members, MAX_ROWS / Math.max(1, rows)));
+        for (int k0 = 0; k0 < members; k0 += group) {
+            runMembers(b, k0, Math.min(members, k0 + group), per);
+        }
+        float[] mean = new float[rows * c];
+        for (int k = 0; k < members; k++) {
+            for (int j = 0; j < rows * c; j++) {
+                mean[j] += per[k][j] / members;
+            }
+        }
+        return new Output(rows, c, members, per, mean);
+    }
+
+    private void runMembers(Batch b, int k0, int k1, float[][] per) throws OrtException {
+        int count = k1 - k0;
+        Batch rep = b.repeat(count, 1f);
         int rows = b.rows();
         int c = spec.numClasses();
         boolean sparse = spec.lora().dropoutMode() == DropoutMode.SPARSE;
@@ -149,7 +172,7 @@ public final class EnsemblePredict implements AutoCloseable {
                 int perRowIn = sparse ? m.inFeatures() : b.seq() * m.inFeatures();
                 float[] in = new float[rep.rows() * perRowIn];
                 float[] out = sparse ? new float[rep.rows() * m.outFeatures()] : null;
-                for (int k = 0; k < members; k++) {
+                for (int k = k0; k < k1; k++) {
                     float[] mi = new float[perRowIn];
                     float[] mo = sparse ? new float[m.outFeatures()] : null;
                     if (explicitIn != null) {
@@ -162,9 +185,10 @@ public final class EnsemblePredict implements AutoCloseable {
                         }
                     }
                     for (int r = 0; r < rows; r++) {
-                        System.arraycopy(mi, 0, in, (k * rows + r) * perRowIn, perRowIn);
+                        int row = (k - k0) * rows + r;
+                        System.arraycopy(mi, 0, in, row * perRowIn, perRowIn);
                         if (sparse) {
-                            System.arraycopy(mo, 0, out, (k * rows + r) * m.outFeatures(), m.outFeatures());
+                            System.arraycopy(mo, 0, out, row * m.outFeatures(), m.outFeatures());
                         }
                     }
                 }
@@ -177,15 +201,9 @@ public final class EnsemblePredict implements AutoCloseable {
             try (OrtSession.Result r = session.run(feeds, java.util.Set.of(probsOut))) {
                 all = OrtSupport.readFloats(r, probsOut);
             }
-            float[][] per = new float[members][];
-            float[] mean = new float[rows * c];
-            for (int k = 0; k < members; k++) {
-                per[k] = java.util.Arrays.copyOfRange(all, k * rows * c, (k + 1) * rows * c);
-                for (int j = 0; j < rows * c; j++) {
-                    mean[j] += per[k][j] / members;
-                }
+            for (int k = k0; k < k1; k++) {
+                per[k] = java.util.Arrays.copyOfRange(all, (k - k0) * rows * c, (k - k0 + 1) * rows * c);
             }
-            return new Output(rows, c, members, per, mean);
         } finally {
             OrtSupport.closeAll(feeds);
         }
