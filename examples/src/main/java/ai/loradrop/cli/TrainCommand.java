@@ -63,6 +63,9 @@ final class TrainCommand {
         Path output = a.outputFile("--output");
         Path report = a.optionalOutputFile("--report");
         EvaluationReport.checkDiagramPrefix(a);
+        if (a.has("--diagram") && testFile == null) {
+            throw a.error("--diagram draws the reliability on the test set: give --test");
+        }
         int k = a.intValue("--ensemble", 1);
         long ensembleSeed = a.longValue("--ensemble-seed", 1L);
         if (k < 1) {

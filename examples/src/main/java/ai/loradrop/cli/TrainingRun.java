@@ -108,8 +108,6 @@ record TrainingRun(LoraDropTrainer trainer, Dataset<Label> train, Dataset<Label>
             if (diagramPrefix != null && evaluation != null) {
                 diagrams = evaluation.writeDiagram(diagramPrefix, testName);
                 out.println("Reliability diagram written to " + diagrams.get(0) + " and " + diagrams.get(1));
-            } else if (diagramPrefix != null) {
-                logger.warning("--diagram needs --test: no diagram written");
             }
             return new Outcome(output, report, diagrams, evaluation, json);
         } finally {

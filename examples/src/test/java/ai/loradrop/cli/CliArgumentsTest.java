@@ -120,6 +120,7 @@ class CliArgumentsTest {
         assertUsageError(CliRun.of(concat(base, "--ensemble", "4", "--dropout-mode", "NONE")),
                 "needs --dropout-mode INPUT or SPARSE", "loradrop train");
         assertUsageError(CliRun.of(concat(base, "--temperature-scaling")), "give --dev", "loradrop train");
+        assertUsageError(CliRun.of(concat(base, "--diagram", tmp.resolve("d").toString())), "give --test", "loradrop train");
         assertUsageError(CliRun.of(concat(base, "--resume")), "need --checkpoint-dir", "loradrop train");
         assertUsageError(CliRun.of("train", "--train", data.toString(), "--output", out.toString(), "--tokenizer",
                 tmp.resolve("vocab.txt").toString()), "--tokenizer needs --base-model", "loradrop train");
@@ -154,6 +155,9 @@ class CliArgumentsTest {
         AtomicWrite.write(ok, new byte[]{4, 5});
         AtomicWrite.write(ok, new byte[]{6});
         assertEquals(1, Files.size(ok));
+        // Readable by others as any file the user writes (umask 022 here), not owner-only as a temporary file.
+        Path plain = Files.write(tmp.resolve("plain.bin"), new byte[]{1});
+        assertEquals(Files.getPosixFilePermissions(plain), Files.getPosixFilePermissions(ok));
     }
 
     private static String[] concat(String[] a, String... b) {

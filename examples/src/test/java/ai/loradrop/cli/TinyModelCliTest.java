@@ -219,6 +219,53 @@ class TinyModelCliTest {
         assertEquals(1.0, first2.get("agreement").asDouble(), 0.0);
     }
 
+    /** JSON lines of sentence pairs whose class keyword is in the second text. */
+    static Path writePairs(Path file, int perClass, long seed) throws IOException {
+        Random rnd = new Random(seed);
+        List<String> lines = new ArrayList<>();
+        ObjectMapper m = new ObjectMapper();
+        for (int i = 0; i < perClass; i++) {
+            for (int c = 0; c < CLASSES.size(); c++) {
+                lines.add(m.writeValueAsString(java.util.Map.of("premise", FILLERS.get(rnd.nextInt(FILLERS.size())) + " "
+                        + FILLERS.get(rnd.nextInt(FILLERS.size())), "hypothesis", text(c, rnd), "gold", CLASSES.get(c))));
+            }
+        }
+        Files.write(file, lines, StandardCharsets.UTF_8);
+        return file;
+    }
+
+    @Test
+    void sentencePairsWithDevSetAndTemperatureScaling() throws IOException {
+        Path pairTrain = writePairs(dir.resolve("pairs-train.jsonl"), 20, 5);
+        Path pairDev = writePairs(dir.resolve("pairs-dev.jsonl"), 8, 6);
+        Path pairModel = dir.resolve("pairs.tribuo");
+        Path report = dir.resolve("pairs.json");
+        CliRun r = CliRun.of("train", "--train", pairTrain.toString(), "--dev", pairDev.toString(), "--test", pairDev.toString(),
+                "--text-column", "premise", "--pair-column", "hypothesis", "--label-column", "gold",
+                "--base-model", encoderDir.resolve("model.onnx").toString(), "--tokenizer", encoderDir.resolve("vocab.txt").toString(),
+                "--max-length", "24", "--rank", "4", "--alpha", "8", "--epochs", "8", "--batch-size", "8",
+                "--learning-rate", "1e-2", "--warmup-fraction", "0", "--threads", "1", "--dropout-mode", "SPARSE",
+                "--ensemble", "3", "--temperature-scaling", "--output", pairModel.toString(), "--report", report.toString());
+        assertEquals(0, r.code(), r.toString());
+        JsonNode j = new ObjectMapper().readTree(report.toFile());
+        assertEquals(24, j.get("dev_examples").asInt());
+        double tDet = j.get("deterministic").get("temperature").asDouble();
+        double tEns = j.get("ensemble").get("temperature").asDouble();
+        assertTrue(tDet != 1.0 && tEns != 1.0, "temperatures are fitted on --dev: " + tDet + ", " + tEns);
+        assertTrue(tDet != tEns, "the ensemble gets a temperature of its own");
+        try (LoraDropModel m = assertInstanceOf(LoraDropModel.class, Model.deserializeFromFile(pairModel))) {
+            assertEquals(tEns, m.getTemperature(), 1e-12, "the model is saved with the ensemble's temperature");
+            assertEquals(3, m.getEnsembleSize());
+            assertEquals("text_pair", m.getPairKey().orElseThrow());
+        }
+        CliRun p = CliRun.of("predict", "--model", pairModel.toString(), "--text", "the old", "--pair", "a red house");
+        assertEquals(0, p.code(), p.toString());
+        assertTrue(p.out().contains("(K=3)"), p.out());
+        CliRun noPair = CliRun.of("predict", "--model", pairModel.toString(), "--text", "the old");
+        assertEquals(2, noPair.code(), noPair.toString());
+        assertTrue(noPair.err().contains("This model classifies sentence pairs: give the second text with --pair"), noPair.err());
+    }
+
     @Test
     void predictErrorsLeaveNoOutput() throws IOException {
         Path in = dir.resolve("bad.csv");
