@@ -2,15 +2,19 @@ package ai.loradrop.cli;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
 /**
  * A small command-line option parser: {@code --name value} options and {@code --flag} switches. Unknown options,
- * missing values and missing files raise {@link UsageException} with the command's usage line.
+ * missing or malformed values, missing input files and output paths in missing folders raise
+ * {@link UsageException} with the command's usage line.
  */
 final class Args {
     private final Map<String, String> values = new HashMap<>();
@@ -31,12 +35,29 @@ final class Args {
                 if (i + 1 >= args.size()) {
                     throw new UsageException("Option " + s + " needs a value", usage);
                 }
-                a.values.put(s, args.get(++i));
-            } else {
+                if (a.values.put(s, args.get(++i)) != null) {
+                    throw new UsageException("Option " + s + " is given twice", usage);
+                }
+            } else if (s.startsWith("-")) {
                 throw new UsageException("Unknown option '" + s + "'", usage);
+            } else {
+                throw new UsageException("Unexpected argument '" + s + "' (options start with --)", usage);
             }
         }
         return a;
+    }
+
+    /** Whether the arguments ask for help ({@code --help} or {@code -h} anywhere). */
+    static boolean wantsHelp(List<String> args) {
+        return args.contains("--help") || args.contains("-h");
+    }
+
+    String usage() {
+        return usage;
+    }
+
+    UsageException error(String message) {
+        return new UsageException(message, usage);
     }
 
     boolean flag(String name) {
@@ -65,7 +86,7 @@ final class Args {
             return dflt;
         }
         try {
-            return Integer.parseInt(v);
+            return Integer.parseInt(v.strip());
         } catch (NumberFormatException e) {
             throw new UsageException("Option " + name + " needs an integer, got '" + v + "'", usage);
         }
@@ -77,7 +98,7 @@ final class Args {
             return dflt;
         }
         try {
-            return Long.parseLong(v);
+            return Long.parseLong(v.strip());
         } catch (NumberFormatException e) {
             throw new UsageException("Option " + name + " needs an integer, got '" + v + "'", usage);
         }
@@ -89,17 +110,86 @@ final class Args {
             return dflt;
         }
         try {
-            return Double.parseDouble(v);
+            double d = Double.parseDouble(v.strip());
+            if (!Double.isFinite(d)) {
+                throw new NumberFormatException();
+            }
+            return d;
         } catch (NumberFormatException e) {
-            throw new UsageException("Option " + name + " needs a number, got '" + v + "'", usage);
+            throw new UsageException("Option " + name + " needs a finite number, got '" + v + "'", usage);
         }
     }
 
+    /** A comma-separated list, blanks dropped. */
+    List<String> list(String name, List<String> dflt) {
+        String v = values.get(name);
+        if (v == null) {
+            return dflt;
+        }
+        List<String> out = new ArrayList<>();
+        for (String s : v.split(",")) {
+            if (!s.isBlank()) {
+                out.add(s.strip());
+            }
+        }
+        if (out.isEmpty()) {
+            throw new UsageException("Option " + name + " needs a comma-separated list, got '" + v + "'", usage);
+        }
+        return out;
+    }
+
+    <E extends Enum<E>> E enumValue(String name, Class<E> type, E dflt) {
+        String v = values.get(name);
+        if (v == null) {
+            return dflt;
+        }
+        try {
+            return Enum.valueOf(type, v.strip().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("Option " + name + " must be one of " + Arrays.toString(type.getEnumConstants())
+                    + ", got '" + v + "'", usage);
+        }
+    }
+
+    /** The required option as a path to an existing regular file. */
     Path existingFile(String name) {
         Path p = Path.of(require(name));
         if (!Files.exists(p)) {
             throw new UsageException("File given to " + name + " not found: " + p, usage);
         }
+        if (Files.isDirectory(p)) {
+            throw new UsageException("File given to " + name + " is a folder, not a file: " + p, usage);
+        }
         return p;
+    }
+
+    /** The option as a path to an existing regular file, or null when it is not given. */
+    Path optionalExistingFile(String name) {
+        return has(name) ? existingFile(name) : null;
+    }
+
+    /**
+     * The required option as a file to write: its folder must exist and it must not be a folder itself. Checked
+     * before any work starts, so a typo does not cost a training run.
+     */
+    Path outputFile(String name) {
+        return checkOutput(name, Path.of(require(name)));
+    }
+
+    /** The option as a file to write (see {@link #outputFile}), or null when it is not given. */
+    Path optionalOutputFile(String name) {
+        return has(name) ? outputFile(name) : null;
+    }
+
+    /** Checks that {@code path} can be written as the target of option {@code name}. */
+    Path checkOutput(String name, Path path) {
+        Path dir = path.toAbsolutePath().getParent();
+        if (dir == null || !Files.isDirectory(dir)) {
+            throw new UsageException("The folder of the file given to " + name + " does not exist: " + dir, usage);
+        }
+        if (Files.isDirectory(path)) {
+            throw new UsageException("The file given to " + name + " is an existing folder: " + path, usage);
+        }
+        return path;
     }
 }

@@ -1,0 +1,83 @@
+package ai.loradrop.cli;
+
+import ai.loradrop.tribuo.LoraDropModel;
+import ai.loradrop.tribuo.data.TextExamples;
+import org.tribuo.MutableDataset;
+import org.tribuo.classification.Label;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code loradrop evaluate}: accuracy, macro F1 and calibration of a saved model on a labelled file, for the
+ * deterministic model and its test-time ensemble, printed and written to a JSON report and a diagram.
+ */
+final class EvaluateCommand {
+    private EvaluateCommand() {}
+
+    static final String USAGE = "loradrop evaluate --model M --data F [column options] [--ensemble K] [--ensemble-seed S]"
+            + " [--report r.json] [--diagram PREFIX]";
+
+    static final String HELP = String.join("\n",
+            "usage: " + USAGE,
+            "",
+            "Evaluates a saved model on labelled data: Tribuo's label evaluation and calibration (ECE, MCE, Brier,",
+            "NLL, reliability bins) of the deterministic model and, for K > 1, of the ensemble.",
+            "",
+            "  --model M                the model file written by loradrop train",
+            "  --data F                 labelled data",
+            "  --ensemble K             ensemble size to evaluate besides the deterministic model [the model's]",
+            "  --ensemble-seed S        seed of the members' masks [the model's]",
+            "  --report F               JSON report",
+            "  --diagram PREFIX         reliability diagram PREFIX.png and PREFIX.svg",
+            "",
+            DataColumns.HELP);
+
+    static int run(List<String> args, PrintStream out) throws Exception {
+        List<String> options = new ArrayList<>(List.of("--model", "--data", "--ensemble", "--ensemble-seed", "--report", "--diagram"));
+        options.addAll(DataColumns.OPTIONS);
+        Args a = Args.parse(args, List.of(), options, USAGE);
+        Path modelFile = a.existingFile("--model");
+        Path dataFile = a.existingFile("--data");
+        Path report = a.optionalOutputFile("--report");
+        EvaluationReport.checkDiagramPrefix(a);
+        DataColumns columns = DataColumns.of(a);
+        try (LoraDropModel model = SavedModel.load(modelFile)) {
+            SavedModel.checkPairOption(a, model, "--pair-column");
+            int k = SavedModel.ensembleSize(a, model);
+            long seed = SavedModel.ensembleSeed(a, model);
+            MutableDataset<Label> data = columns.read(dataFile, model.getTextKey(),
+                    model.getPairKey().orElse(TextExamples.DEFAULT_PAIR_KEY));
+            try (LoraDropModel det = model.withEnsemble(1, seed);
+                 LoraDropModel ens = k > 1 ? model.withEnsemble(k, seed) : null) {
+                String what = dataFile.getFileName().toString();
+                EvaluationReport evaluation = EvaluationReport.run(det, ens, data, what, out);
+                Map<String, Object> json = new LinkedHashMap<>();
+                json.put("command", "evaluate");
+                json.put("model", modelFile.toAbsolutePath().toString());
+                json.putAll(JsonReport.trainingStats(model.getProvenance()));
+                json.putAll(evaluation.toJson());
+                Map<String, Object> settings = new LinkedHashMap<>();
+                settings.put("data", dataFile.toString());
+                settings.put("columns", columns.toJson());
+                settings.put("ensemble_size", k);
+                settings.put("ensemble_seed", seed);
+                json.put("settings", settings);
+                json.put("provenance", JsonReport.provenance(model.getProvenance()));
+                if (report != null) {
+                    JsonReport.write(report, json);
+                    out.println("Report written to " + report);
+                }
+                if (a.has("--diagram")) {
+                    List<Path> d = evaluation.writeDiagram(a.require("--diagram"), what);
+                    out.println("Reliability diagram written to " + d.get(0) + " and " + d.get(1));
+                }
+            }
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,70 @@
+package ai.loradrop.cli;
+
+import ai.loradrop.tribuo.LoraDropModel;
+import org.tribuo.Model;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * Loading a model file written by {@code train} (or any serialized {@link LoraDropModel}), and choosing its
+ * ensemble setting from {@code --ensemble} / {@code --ensemble-seed}.
+ */
+final class SavedModel {
+    private SavedModel() {}
+
+    /**
+     * Loads a model.
+     * @param file the file (Tribuo protobuf).
+     * @return the model; close it after use.
+     * @throws IOException when it is not a readable LoRA-Drop model.
+     */
+    static LoraDropModel load(Path file) throws IOException {
+        Model<?> m;
+        try {
+            m = Model.deserializeFromFile(file);
+        } catch (IOException | RuntimeException e) {
+            throw new IOException("Cannot load the model " + file + ": " + e.getMessage(), e);
+        }
+        if (m instanceof LoraDropModel l) {
+            return l;
+        }
+        throw new IOException("The model " + file + " is a " + m.getClass().getName() + ", not a LoRA-Drop model");
+    }
+
+    /**
+     * The ensemble size from {@code --ensemble}, defaulting to the model's own.
+     * @throws UsageException when K is below 1, or above 1 for a model trained without LoRA dropout.
+     */
+    static int ensembleSize(Args a, LoraDropModel model) {
+        int k = a.intValue("--ensemble", model.getEnsembleSize());
+        if (k < 1) {
+            throw a.error("--ensemble must be at least 1, got " + k);
+        }
+        if (k > 1 && !model.getSpec().lora().hasDropout()) {
+            throw a.error("--ensemble " + k + " averages LoRA dropout masks, but this model was trained without LoRA"
+                    + " dropout (mode " + model.getSpec().lora().dropoutMode() + ", p = " + model.getSpec().lora().dropout() + ")");
+        }
+        return k;
+    }
+
+    /** The ensemble seed from {@code --ensemble-seed}, defaulting to the model's own. */
+    static long ensembleSeed(Args a, LoraDropModel model) {
+        return a.longValue("--ensemble-seed", model.getEnsembleSeed());
+    }
+
+    /**
+     * Checks that the pair option matches the model: pair models need a second text, single-text models refuse one.
+     * @param a the options.
+     * @param model the model.
+     * @param option the option that gives the second text.
+     */
+    static void checkPairOption(Args a, LoraDropModel model, String option) {
+        if (model.getPairKey().isPresent() && !a.has(option)) {
+            throw a.error("This model classifies sentence pairs: give the second text with " + option);
+        }
+        if (model.getPairKey().isEmpty() && a.has(option)) {
+            throw a.error("This model classifies single texts, so " + option + " cannot be used");
+        }
+    }
+}
