@@ -61,7 +61,9 @@ public final class AdapterImportProvenance implements TrainerProvenance {
             LoraDropTrainerProvenance.BASE_MODEL_SIZE, LoraDropTrainerProvenance.TOKENIZER_SHA256,
             LoraDropTrainerProvenance.TOKENIZER_SIZE, TRIBUO_VERSION_STRING);
 
+    /** The import's settings. */
     private final Map<String, Provenance> configured;
+    /** The file hashes and sizes and the Tribuo version. */
     private final Map<String, PrimitiveProvenance<?>> instance;
 
     /**

@@ -37,11 +37,17 @@ public final class AdapterSourceProvenance implements DataSourceProvenance {
     /** Key of whether the folder held LoRA-Drop's sidecar {@code loradrop_config.json}. */
     public static final String LORADROP_SIDECAR = "loradrop-sidecar";
 
+    /** The adapter folder. */
     private final StringProvenance adapterPath;
+    /** SHA-256 of {@code adapter_model.safetensors}. */
     private final HashProvenance sha256;
+    /** The weights file's modification time. */
     private final DateTimeProvenance fileModifiedTime;
+    /** When the adapter was read. */
     private final DateTimeProvenance creationTime;
+    /** The adapter's {@code base_model_name_or_path}. */
     private final StringProvenance baseModelName;
+    /** Whether LoRA-Drop's sidecar was present. */
     private final BooleanProvenance sidecar;
 
     /**
