@@ -19,8 +19,8 @@ import java.util.Map;
 final class EvaluateCommand {
     private EvaluateCommand() {}
 
-    static final String USAGE = "loradrop evaluate --model M --data F [column options] [--ensemble K] [--ensemble-seed S]"
-            + " [--report r.json] [--diagram PREFIX]";
+    static final String USAGE = "loradrop evaluate (--model M | --peft DIR [--base-model B] [--tokenizer T] [--labels a,b,c])"
+            + " --data F [column options] [--ensemble K] [--ensemble-seed S] [--report r.json] [--diagram PREFIX]";
 
     static final String HELP = String.join("\n",
             "usage: " + USAGE,
@@ -28,25 +28,30 @@ final class EvaluateCommand {
             "Evaluates a saved model on labelled data: Tribuo's label evaluation and calibration (ECE, MCE, Brier,",
             "NLL, reliability bins) of the deterministic model and, for K > 1, of the ensemble.",
             "",
-            "  --model M                the model file written by loradrop train",
+            "  --model M                the model file written by loradrop train (or use --peft, below)",
             "  --data F                 labelled data",
             "  --ensemble K             ensemble size to evaluate besides the deterministic model [the model's]",
             "  --ensemble-seed S        seed of the members' masks [the model's]",
             "  --report F               JSON report",
             "  --diagram PREFIX         reliability diagram PREFIX.png and PREFIX.svg",
             "",
+            AdapterModel.HELP,
+            "",
             DataColumns.HELP);
 
     static int run(List<String> args, PrintStream out) throws Exception {
         List<String> options = new ArrayList<>(List.of("--model", "--data", "--ensemble", "--ensemble-seed", "--report", "--diagram"));
         options.addAll(DataColumns.OPTIONS);
+        options.addAll(AdapterModel.OPTIONS);
         Args a = Args.parse(args, List.of(), options, USAGE);
-        Path modelFile = a.existingFile("--model");
+        AdapterModel.checkSource(a);
+        Path modelFile = a.has("--model") ? a.existingFile("--model") : null;
+        Path adapterDir = a.has("--peft") ? AdapterModel.adapterDir(a) : null;
         Path dataFile = a.existingFile("--data");
         Path report = a.optionalOutputFile("--report");
         EvaluationReport.checkDiagramPrefix(a);
         DataColumns columns = DataColumns.of(a);
-        try (LoraDropModel model = SavedModel.load(modelFile)) {
+        try (LoraDropModel model = AdapterModel.load(a, "--pair-column")) {
             SavedModel.checkPairOption(a, model, "--pair-column");
             int k = SavedModel.ensembleSize(a, model);
             long seed = SavedModel.ensembleSeed(a, model);
@@ -58,11 +63,16 @@ final class EvaluateCommand {
                 EvaluationReport evaluation = EvaluationReport.run(det, ens, data, what, out);
                 Map<String, Object> json = new LinkedHashMap<>();
                 json.put("command", "evaluate");
-                json.put("model", modelFile.toAbsolutePath().toString());
+                json.put(modelFile != null ? "model" : "adapter", AdapterModel.source(a));
                 json.putAll(JsonReport.trainingStats(model.getProvenance()));
                 json.putAll(evaluation.toJson());
                 Map<String, Object> settings = new LinkedHashMap<>();
                 settings.put("data", dataFile.toString());
+                if (adapterDir != null) {
+                    settings.put("peft", adapterDir.toString());
+                    settings.put("labels", AdapterModel.labels(model));
+                    settings.put("max_length", model.getMaxLength());
+                }
                 settings.put("columns", columns.toJson());
                 settings.put("ensemble_size", k);
                 settings.put("ensemble_seed", seed);

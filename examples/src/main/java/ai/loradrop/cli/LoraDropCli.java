@@ -7,8 +7,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The {@code loradrop} command line: {@code train}, {@code evaluate}, {@code predict}, {@code demo}, {@code bench}
- * (and {@code export}, when built in).
+ * The {@code loradrop} command line: {@code train}, {@code evaluate}, {@code predict}, {@code export}, {@code demo}
+ * and {@code bench}.
  * <p>
  * Results go to standard output, progress to standard error through {@code java.util.logging}. Exit codes: 0 success,
  * 1 failure (one line naming the problem), 2 command-line mistake (unknown option, missing file, bad value; with the
@@ -37,11 +37,7 @@ public final class LoraDropCli {
                 + "Training and prediction throughput on all-MiniLM-L6-v2, the MatMul roofline and peak memory;\n"
                 + "--torch adds the PyTorch LoRA reference (examples/bench/torch-lora) side by side.",
                 (args, out) -> BenchCommand.run(args)));
-        // Export to ONNX comes from a separate module; until it is built in, the command says so.
-        m.put("export", new Command("loradrop export --model M --output F.onnx", "usage: loradrop export --model M --output F.onnx\n\n"
-                + "Exports a model to ONNX (not available in this build).", (args, out) -> {
-                    throw new UsageException("export: not available in this build", "loradrop export --model M --output F.onnx");
-                }));
+        m.put("export", new Command(ExportCommand.USAGE, ExportCommand.HELP, ExportCommand::run));
         return m;
     }
 

@@ -28,15 +28,15 @@ final class PredictCommand {
 
     private PredictCommand() {}
 
-    static final String USAGE = "loradrop predict --model M (--text \"...\" [--pair \"...\"] | --input F --output F)"
-            + " [--ensemble K] [--ensemble-seed S]";
+    static final String USAGE = "loradrop predict (--model M | --peft DIR [--base-model B] [--tokenizer T] [--labels a,b,c])"
+            + " (--text \"...\" [--pair \"...\"] | --input F --output F) [--ensemble K] [--ensemble-seed S]";
 
     static final String HELP = String.join("\n",
             "usage: " + USAGE,
             "",
             "Classifies texts with a saved model.",
             "",
-            "  --model M                the model file written by loradrop train",
+            "  --model M                the model file written by loradrop train (or use --peft, below)",
             "  --text T                 one text: prints label, probability, top 3 and uncertainty",
             "  --pair T                 the second text, for sentence-pair models",
             "  --input F                a CSV, TSV or JSON-lines file of texts (labels not needed)",
@@ -47,12 +47,21 @@ final class PredictCommand {
             "  --pair-column C          second-text column of --input, for sentence-pair models",
             "  --id-column C            id column of --input, copied to the output [id, if present]",
             "  --ensemble K             ensemble size [the model's]",
-            "  --ensemble-seed S        seed of the members' masks [the model's]");
+            "  --ensemble-seed S        seed of the members' masks [the model's]",
+            "",
+            AdapterModel.HELP);
 
     static int run(List<String> args, PrintStream out) throws Exception {
-        Args a = Args.parse(args, List.of(), List.of("--model", "--text", "--pair", "--input", "--output", "--ensemble",
-                "--ensemble-seed", "--text-column", "--pair-column", "--id-column"), USAGE);
-        Path modelFile = a.existingFile("--model");
+        List<String> options = new ArrayList<>(List.of("--model", "--text", "--pair", "--input", "--output", "--ensemble",
+                "--ensemble-seed", "--text-column", "--pair-column", "--id-column"));
+        options.addAll(AdapterModel.OPTIONS);
+        Args a = Args.parse(args, List.of(), options, USAGE);
+        AdapterModel.checkSource(a);
+        if (a.has("--model")) {
+            a.existingFile("--model");
+        } else {
+            AdapterModel.adapterDir(a);
+        }
         boolean single = a.has("--text");
         if (single == a.has("--input")) {
             throw a.error("Give either --text or --input (with --output)");
@@ -78,7 +87,7 @@ final class PredictCommand {
                 throw a.error("Cannot tell the output format of " + output + " from its extension (.csv, .tsv, .jsonl, .ndjson)");
             }
         }
-        try (LoraDropModel loaded = SavedModel.load(modelFile)) {
+        try (LoraDropModel loaded = AdapterModel.load(a, single ? "--pair" : "--pair-column")) {
             SavedModel.checkPairOption(a, loaded, single ? "--pair" : "--pair-column");
             int k = SavedModel.ensembleSize(a, loaded);
             long seed = SavedModel.ensembleSeed(a, loaded);

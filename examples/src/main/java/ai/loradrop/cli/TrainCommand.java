@@ -21,7 +21,7 @@ final class TrainCommand {
     private TrainCommand() {}
 
     static final String USAGE = "loradrop train --train F [--dev F] [--test F] [column options] [--base-model DIR_OR_ONNX]"
-            + " [--tokenizer F] [hyperparameters] [--ensemble K] [--ensemble-seed S] [--temperature-scaling]"
+            + " [--tokenizer F] [--peft DIR] [hyperparameters] [--ensemble K] [--ensemble-seed S] [--temperature-scaling]"
             + " --output model.tribuo [--report r.json] [--diagram PREFIX]";
 
     static final String HELP = String.join("\n",
@@ -37,6 +37,9 @@ final class TrainCommand {
             "  --base-model DIR|ONNX    encoder: a folder with model.onnx (or onnx/model.onnx) and tokenizer.json,",
             "                           or an .onnx file [the bundled all-MiniLM-L6-v2]",
             "  --tokenizer F            tokenizer.json or vocab.txt [found beside the encoder]",
+            "  --peft DIR               start from this PEFT LoRA adapter (loradrop export --peft, or PEFT): its LoRA",
+            "                           matrices, and its head when the class count matches (rows matched by label",
+            "                           name when it has loradrop_labels.json); --rank and --target-modules must match",
             "  --output F               the model file (Tribuo protobuf), written atomically",
             "  --report F               JSON report: metrics, reliability bins, timing, settings, provenance",
             "  --diagram PREFIX         reliability diagram PREFIX.png and PREFIX.svg (needs --test)",

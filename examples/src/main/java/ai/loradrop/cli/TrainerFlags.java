@@ -44,7 +44,8 @@ final class TrainerFlags {
             "--patience", "patience",
             "--validation-fraction", "validationFraction",
             "--checkpoint-dir", "checkpointDir",
-            "--checkpoint-every", "checkpointEvery");
+            "--checkpoint-every", "checkpointEvery",
+            "--peft", "initialAdapterPath");
 
     /** Switches, each mapped to its trainer field. */
     static final Map<String, String> FLAGS = orderedMap(
@@ -119,6 +120,9 @@ final class TrainerFlags {
                 .validationFraction(a.doubleValue("--validation-fraction", 0.0))
                 .embedBaseModel(!a.flag("--reference-base-model"))
                 .pairKey(pairKey);
+        if (a.has("--peft")) {
+            b.initialAdapterPath(AdapterModel.adapterDir(a));
+        }
         if (a.has("--checkpoint-dir") || a.flag("--resume") || a.has("--checkpoint-every")) {
             if (!a.has("--checkpoint-dir")) {
                 throw a.error("--resume and --checkpoint-every need --checkpoint-dir");
@@ -128,6 +132,11 @@ final class TrainerFlags {
         try {
             return b.build();
         } catch (PropertyException e) {
+            if ("initialAdapterPath".equals(e.getProperty())) {
+                // The folder was checked above, so this is an adapter that does not fit the settings: a failure.
+                throw new IllegalArgumentException("The adapter given to --peft does not fit the training settings: "
+                        + e.getMsg().replace("set rank to ", "pass --rank "), e);
+            }
             throw a.error("Invalid " + flagOf(e.getProperty()) + ": " + e.getMsg());
         }
     }

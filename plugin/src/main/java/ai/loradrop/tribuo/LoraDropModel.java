@@ -1,6 +1,9 @@
 package ai.loradrop.tribuo;
 
 import ai.loradrop.calibration.TemperatureScaling;
+import ai.loradrop.interop.AdapterExportOptions;
+import ai.loradrop.interop.MergedOnnxExport;
+import ai.loradrop.interop.PeftAdapter;
 import ai.loradrop.lora.LoraSurgery;
 import ai.loradrop.onnx.EncoderModel;
 import ai.loradrop.onnx.OnnxModels;
@@ -484,6 +487,14 @@ public final class LoraDropModel extends Model<Label> implements AutoCloseable {
     }
 
     /**
+     * The base encoder the adapters sit on (shared, not copied; treat it as read-only).
+     * @return the encoder.
+     */
+    public EncoderModel getEncoder() {
+        return encoder;
+    }
+
+    /**
      * The tokenizer.
      * @return the tokenizer (immutable).
      */
@@ -572,6 +583,102 @@ public final class LoraDropModel extends Model<Label> implements AutoCloseable {
     protected LoraDropModel copy(String newName, ModelProvenance newProvenance) {
         return new LoraDropModel(newName, newProvenance, featureIDMap, outputIDInfo, encoder, baseFile, tokenizer, spec,
                 params, settings);
+    }
+
+    // ---------------------------------------------------------------------------------------------- interop
+
+    /**
+     * Reads a PEFT LoRA adapter folder (written by {@link #exportAdapter} or by PEFT's {@code save_pretrained}, in
+     * safetensors) onto a base encoder, with the {@linkplain AdapterImportOptions#defaults() default options}.
+     * @param baseModel the base encoder (.onnx) the adapter was trained on.
+     * @param tokenizer the tokenizer (tokenizer.json or vocab.txt).
+     * @param adapterDir the adapter folder.
+     * @param labels the class labels in head-row order, or null to read them from {@value AdapterLabels#FILE_NAME}
+     *               beside the adapter, else to name the classes {@code "0".."C-1"}.
+     * @param maxLength tokens per example, special tokens included.
+     * @return the model; close it after use.
+     * @throws IOException when a file is missing, unreadable or invalid, or the adapter does not fit the encoder.
+     * @throws IllegalArgumentException when the labels do not match the adapter's classes.
+     * @see #fromAdapter(Path, Path, Path, List, int, AdapterImportOptions)
+     */
+    public static LoraDropModel fromAdapter(Path baseModel, Path tokenizer, Path adapterDir, List<String> labels, int maxLength)
+            throws IOException {
+        return fromAdapter(baseModel, tokenizer, adapterDir, labels, maxLength, AdapterImportOptions.defaults());
+    }
+
+    /**
+     * Reads a PEFT LoRA adapter folder onto a base encoder. The result predicts, evaluates, serializes and exports like
+     * a trained model and can seed further training ({@code LoraDropTrainer}'s {@code initialAdapterPath}).
+     * <p>
+     * An adapter written by LoRA-Drop brings its pooling, LoRA dropout settings and test-time ensemble (from
+     * {@code loradrop_config.json}) and its labels (from {@value AdapterLabels#FILE_NAME}); one written by PEFT
+     * brings LoRA matrices and head only, and is read with {@link AdapterImportOptions#pooling()}. The temperature is
+     * 1.
+     * <p>
+     * Provenance: the dataset provenance's source is an {@link AdapterSourceProvenance} (the folder and the SHA-256 of
+     * {@code adapter_model.safetensors}; the dataset itself is empty), and the trainer provenance is an
+     * {@link AdapterImportProvenance} recording the import settings and the hashes of the adapter, encoder and
+     * tokenizer files.
+     * @param baseModel the base encoder (.onnx) the adapter was trained on.
+     * @param tokenizer the tokenizer (tokenizer.json or vocab.txt).
+     * @param adapterDir the adapter folder.
+     * @param labels the class labels in head-row order, or null to read them from {@value AdapterLabels#FILE_NAME}
+     *               beside the adapter, else to name the classes {@code "0".."C-1"}.
+     * @param maxLength tokens per example, special tokens included.
+     * @param options text keys, pooling for PEFT-written adapters, serialization and thread settings.
+     * @return the model; close it after use.
+     * @throws java.nio.file.NoSuchFileException when the encoder, tokenizer or adapter folder does not exist.
+     * @throws IOException when a file is unreadable or invalid, or the adapter does not fit the encoder (the message
+     *                     names the key and both shapes).
+     * @throws IllegalArgumentException when the labels are blank, repeated or not as many as the adapter's classes,
+     *                                  or {@code maxLength < 2}.
+     */
+    public static LoraDropModel fromAdapter(Path baseModel, Path tokenizer, Path adapterDir, List<String> labels, int maxLength,
+                                            AdapterImportOptions options) throws IOException {
+        return AdapterImport.load(baseModel, tokenizer, adapterDir, labels, maxLength, options);
+    }
+
+    /**
+     * Writes the model as a PEFT LoRA adapter folder: {@code adapter_model.safetensors}, {@code adapter_config.json},
+     * LoRA-Drop's {@code loradrop_config.json} (see {@link PeftAdapter}) and {@value AdapterLabels#FILE_NAME} with
+     * the labels in head-row order. The sidecar records this model's test-time ensemble and, for models trained by
+     * {@link LoraDropTrainer}, its dropout samples (the corresponding fields of {@code options} are replaced). The
+     * temperature is not part of an adapter (a warning is logged when it is not 1).
+     * @param dir the folder (created if missing; existing adapter files are replaced).
+     * @param options key layout and base model name.
+     * @throws IOException when a file cannot be written.
+     */
+    public void exportAdapter(Path dir, AdapterExportOptions options) throws IOException {
+        sessions.checkOpen();
+        ModelExport.writeAdapter(this, dir, options);
+    }
+
+    /**
+     * Builds the standalone ONNX classifier ({@link MergedOnnxExport}): LoRA merged into the encoder's weights,
+     * pooling and head appended, inputs {@code input_ids}, {@code attention_mask} (and {@code token_type_ids} when the
+     * encoder takes them), outputs {@code logits} and {@code probabilities}. Its probabilities are this model's for
+     * ensemble size 1; a temperature is folded into the head (so {@code logits} are {@code z / T}); an ensemble
+     * (K &gt; 1) cannot be merged and is exported in its deterministic form (a warning is logged). Metadata:
+     * {@value MergedOnnxExport#TRIBUO_PROVENANCE} holds this model's provenance serialized as Tribuo serializes it
+     * into its own ONNX exports ({@code ONNXExportable.SERIALIZER.marshalAndSerialize}, readable with
+     * {@code ONNXExportable.SERIALIZER.deserializeAndUnmarshal}), {@value MergedOnnxExport#META_LABELS} the labels in
+     * output order.
+     * @return the ONNX model.
+     */
+    public ai.onnx.proto.OnnxMl.ModelProto toOnnx() {
+        sessions.checkOpen();
+        return ModelExport.buildOnnx(this);
+    }
+
+    /**
+     * Writes {@link #toOnnx()} to a file, atomically.
+     * @param file the {@code .onnx} file; its folder must exist.
+     * @return the model written.
+     * @throws IOException when the file cannot be written.
+     */
+    public ai.onnx.proto.OnnxMl.ModelProto exportOnnx(Path file) throws IOException {
+        sessions.checkOpen();
+        return ModelExport.writeOnnx(this, file);
     }
 
     // ---------------------------------------------------------------------------------------------- serialization

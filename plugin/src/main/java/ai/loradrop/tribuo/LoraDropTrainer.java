@@ -1,6 +1,11 @@
 package ai.loradrop.tribuo;
 
 import ai.loradrop.head.Pooling;
+import ai.loradrop.interop.ImportedAdapter;
+import ai.loradrop.interop.PeftAdapter;
+import ai.loradrop.lora.LoraSurgery;
+import ai.loradrop.onnx.LinearModule;
+import ai.loradrop.programs.ParameterLayout;
 import ai.loradrop.lora.DropoutMode;
 import ai.loradrop.lora.LoraConfig;
 import ai.loradrop.onnx.EncoderModel;
@@ -15,6 +20,8 @@ import ai.loradrop.train.FineTuner;
 import ai.loradrop.train.LrSchedule;
 import ai.loradrop.train.TrainingConfig;
 import ai.onnxruntime.OrtException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.oracle.labs.mlrg.olcut.config.Config;
 import com.oracle.labs.mlrg.olcut.config.ConfigurableName;
 import com.oracle.labs.mlrg.olcut.config.PropertyException;
@@ -23,6 +30,7 @@ import com.oracle.labs.mlrg.olcut.provenance.Provenance;
 import com.oracle.labs.mlrg.olcut.provenance.primitives.DoubleProvenance;
 import com.oracle.labs.mlrg.olcut.provenance.primitives.IntProvenance;
 import com.oracle.labs.mlrg.olcut.provenance.primitives.LongProvenance;
+import com.oracle.labs.mlrg.olcut.provenance.primitives.StringProvenance;
 import org.tribuo.Dataset;
 import org.tribuo.Example;
 import org.tribuo.ImmutableOutputInfo;
@@ -40,6 +48,7 @@ import java.nio.file.attribute.FileTime;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -75,6 +84,11 @@ import java.util.regex.PatternSyntaxException;
  * ({@link #TRAIN_LOSS}, {@link #VALIDATION_LOSS}, {@link #VALIDATION_ACCURACY}), the chosen epoch, the step count,
  * training time, throughput, example counts, truncations and the run seed, besides any run provenance passed in.
  * <p>
+ * <b>Continued training.</b> With {@code initialAdapterPath} set to a PEFT LoRA adapter folder (written by
+ * {@link LoraDropModel#exportAdapter} or by PEFT), training starts from its LoRA matrices and, when the class count
+ * matches, its head ({@link #INITIAL_HEAD} records which); the trainer provenance adds the SHA-256 of its
+ * {@code adapter_model.safetensors}.
+ * <p>
  * Thread-safe: concurrent {@code train} calls are allowed (each builds its own programs).
  */
 public final class LoraDropTrainer implements Trainer<Label>, WeightedExamples {
@@ -104,6 +118,12 @@ public final class LoraDropTrainer implements Trainer<Label>, WeightedExamples {
     public static final String RUN_SEED = "loradrop-run-seed";
     /** Model instance provenance: the provenance of a separately supplied validation dataset. */
     public static final String VALIDATION_DATASET = "loradrop-validation-dataset";
+    /**
+     * Model instance provenance, with {@code initialAdapterPath} only: where the starting head came from:
+     * {@code adapter} (its rows in the adapter's order), {@code adapter-reordered} (rows matched to the training
+     * labels by the adapter's label names) or {@code fresh} (class count or label names differ).
+     */
+    public static final String INITIAL_HEAD = "loradrop-initial-head";
 
     @Config(mandatory = true, description = "Path to the base encoder: an ONNX export of a BERT-family model with inputs input_ids and attention_mask (token_type_ids optional).")
     private Path baseModelPath;
@@ -207,6 +227,9 @@ public final class LoraDropTrainer implements Trainer<Label>, WeightedExamples {
     @Config(description = "Seconds between training progress log lines.")
     private double logIntervalSeconds = 10.0;
 
+    @Config(description = "PEFT LoRA adapter folder to start from (adapter_model.safetensors + adapter_config.json): its LoRA matrices, and its head when the class count matches; its rank and target modules must equal this trainer's. Unset to start from PEFT's initialisation.")
+    private Path initialAdapterPath;
+
     @ConfigurableName
     private String configName;
 
@@ -264,6 +287,7 @@ public final class LoraDropTrainer implements Trainer<Label>, WeightedExamples {
         this.checkpointEvery = b.checkpointEvery;
         this.resume = b.resume;
         this.logIntervalSeconds = b.logIntervalSeconds;
+        this.initialAdapterPath = b.initialAdapterPath;
         postConfig();
     }
 
@@ -326,6 +350,9 @@ public final class LoraDropTrainer implements Trainer<Label>, WeightedExamples {
         check(checkpointEvery >= 1, "checkpointEvery", "must be at least 1, got " + checkpointEvery);
         check(!resume || checkpointDir != null, "resume", "needs checkpointDir to be set");
         check(logIntervalSeconds > 0, "logIntervalSeconds", "must be positive, got " + logIntervalSeconds);
+        if (initialAdapterPath != null) {
+            checkInitialAdapter();
+        }
         this.rng = new SplittableRandom(seed);
     }
 
@@ -337,6 +364,29 @@ public final class LoraDropTrainer implements Trainer<Label>, WeightedExamples {
         if (!ok) {
             throw new PropertyException(name(), field, field + " " + message);
         }
+    }
+
+    /**
+     * The checks that need no encoder: the folder holds an adapter, and its rank is this trainer's. The target
+     * modules are compared when training starts, on the encoder.
+     */
+    private void checkInitialAdapter() {
+        String f = "initialAdapterPath";
+        check(Files.isDirectory(initialAdapterPath), f, "folder not found: " + initialAdapterPath.toAbsolutePath());
+        for (String file : List.of(PeftAdapter.CONFIG_FILE, PeftAdapter.WEIGHTS_FILE)) {
+            check(Files.isRegularFile(initialAdapterPath.resolve(file)), f, "is not a PEFT adapter folder: "
+                    + initialAdapterPath.resolve(file).toAbsolutePath() + " is missing");
+        }
+        JsonNode config;
+        try {
+            config = new ObjectMapper().readTree(initialAdapterPath.resolve(PeftAdapter.CONFIG_FILE).toFile());
+        } catch (IOException e) {
+            throw new PropertyException(e, name(), f, f + " " + PeftAdapter.CONFIG_FILE + " cannot be read: " + e.getMessage());
+        }
+        JsonNode r = config == null ? null : config.get("r");
+        check(r != null && r.isIntegralNumber(), f, "holds an " + PeftAdapter.CONFIG_FILE + " without an integer rank 'r'");
+        check(r.asInt() == rank, f, "holds an adapter of rank " + r.asInt() + " (r in " + PeftAdapter.CONFIG_FILE
+                + ") but this trainer's rank is " + rank + "; set rank to " + r.asInt());
     }
 
     private void requireFile(Path path, String field) {
@@ -442,6 +492,12 @@ public final class LoraDropTrainer implements Trainer<Label>, WeightedExamples {
         logger.info(String.format("Training a LoRA-Drop classifier: %d labels %s, %d training and %d validation examples",
                 outputs.size(), outputs.getDomain(), train.size(), valid.size()));
         FineTuner tuner = new FineTuner(res.encoder(), spec, config);
+        String initialHead = null;
+        if (initialAdapterPath != null) {
+            InitialAdapter start = initialAdapter(res.encoder(), spec, outputs, runSeed);
+            tuner.withInitialParameters(start.params());
+            initialHead = start.head();
+        }
         if (checkpointDir != null) {
             tuner.withCheckpoints(checkpointDir.resolve("invocation-" + invocation), checkpointEvery, resume);
         }
@@ -458,12 +514,126 @@ public final class LoraDropTrainer implements Trainer<Label>, WeightedExamples {
         if (validation != null) {
             instance.put(VALIDATION_DATASET, validation.getProvenance());
         }
+        if (initialHead != null) {
+            instance.put(INITIAL_HEAD, new StringProvenance(INITIAL_HEAD, initialHead));
+        }
         ModelSettings settings = new ModelSettings(maxLength, textKey, pairKey, ensembleSize, ensembleSeed, 1.0,
                 embedBaseModel, threads, Math.max(batchSize, 32));
         ModelProvenance provenance = LoraDropModel.provenanceWithOptions(new ModelProvenance(
                 LoraDropModel.class.getName(), OffsetDateTime.now(), examples.getProvenance(), trainerProvenance, instance), settings);
         return new LoraDropModel("loradrop-model", provenance, examples.getFeatureIDMap(), outputs, res.encoder(),
                 res.base(), res.tokenizer(), spec, result.params(), settings);
+    }
+
+    /** The starting parameters read from {@code initialAdapterPath}, and where their head came from. */
+    private record InitialAdapter(float[] params, String head) {}
+
+    /**
+     * The starting point from {@code initialAdapterPath}: its LoRA matrices (B rescaled when its LoRA scale differs
+     * from this trainer's, so the start computes what the adapter computes), and its head when the class count
+     * matches (rows reordered by label name when the adapter records its labels), else the head PEFT's
+     * initialisation gives from the run seed.
+     * @throws IllegalArgumentException naming initialAdapterPath when the adapter's rank or targets differ.
+     */
+    private InitialAdapter initialAdapter(EncoderModel encoder, ClassifierSpec spec, ImmutableOutputInfo<Label> outputs,
+                                          long runSeed) {
+        String f = "initialAdapterPath";
+        ImportedAdapter a;
+        List<String> adapterLabels;
+        try {
+            a = PeftAdapter.read(initialAdapterPath, encoder, pooling);
+            adapterLabels = AdapterLabels.read(initialAdapterPath).orElse(null);
+        } catch (IOException e) {
+            throw new UncheckedIOException(f + " " + initialAdapterPath + ": " + e.getMessage(), e);
+        }
+        if (a.spec().lora().rank() != rank) {
+            throw new IllegalArgumentException(f + " " + initialAdapterPath + " holds an adapter of rank " + a.spec().lora().rank()
+                    + " but this trainer's rank is " + rank);
+        }
+        List<LinearModule> mine = LoraSurgery.select(encoder, spec.lora());
+        List<String> minePaths = mine.stream().map(LinearModule::path).toList();
+        List<String> theirPaths = a.targets().stream().map(LinearModule::path).toList();
+        if (!new HashSet<>(minePaths).equals(new HashSet<>(theirPaths))) {
+            throw new IllegalArgumentException(f + " " + initialAdapterPath + " adapts the modules " + theirPaths
+                    + " but this trainer's " + (targetRegex != null ? "targetRegex /" + targetRegex + "/" : "targetModules " + targetModules)
+                    + " selects " + minePaths);
+        }
+        if (a.hasLoraDropSidecar() && a.spec().pooling() != pooling) {
+            logger.warning(f + " " + initialAdapterPath + " was trained with " + a.spec().pooling() + " pooling but this trainer uses "
+                    + pooling + "; its head starts from features it was not trained on");
+        }
+        ParameterLayout layout = new ParameterLayout(mine, rank, encoder.hiddenSize(), outputs.size());
+        // The same draw FineTuner makes for a run from scratch, so a fresh head equals the from-scratch head.
+        float[] init = layout.initialize(new SplittableRandom(runSeed).split());
+        float[] theirs = a.params();
+        ParameterLayout theirLayout = a.layout();
+        double ratio = a.spec().lora().scaling() / spec.lora().scaling();
+        if (ratio != 1.0) {
+            logger.info(String.format("%s: the adapter's LoRA scale %.4g differs from this trainer's %.4g; its B matrices are "
+                    + "rescaled by %.4g so training starts from the adapter's function", f, a.spec().lora().scaling(),
+                    spec.lora().scaling(), ratio));
+        }
+        for (int i = 0; i < mine.size(); i++) {
+            int j = theirPaths.indexOf(minePaths.get(i));
+            copy(theirs, theirLayout.loraA(j), init, layout.loraA(i), 1.0);
+            copy(theirs, theirLayout.loraB(j), init, layout.loraB(i), ratio);
+        }
+        int c = outputs.size();
+        int theirClasses = a.spec().numClasses();
+        String head;
+        int[] rowOf = null;  // training class id -> adapter head row
+        if (theirClasses != c) {
+            head = "fresh";
+            logger.info(f + ": the adapter's head has " + theirClasses + " classes but the training data has " + c
+                    + "; starting from a fresh head");
+        } else if (adapterLabels == null) {
+            head = "adapter";
+            rowOf = new int[c];
+            for (int i = 0; i < c; i++) {
+                rowOf[i] = i;
+            }
+            logger.info(f + ": the adapter records no label names, so its head rows are taken as the training label ids "
+                    + labelNames(outputs));
+        } else if (new HashSet<>(adapterLabels).equals(new HashSet<>(labelNames(outputs)))) {
+            rowOf = new int[c];
+            boolean same = true;
+            for (int i = 0; i < c; i++) {
+                rowOf[i] = adapterLabels.indexOf(outputs.getOutput(i).getLabel());
+                same &= rowOf[i] == i;
+            }
+            head = same ? "adapter" : "adapter-reordered";
+        } else {
+            head = "fresh";
+            logger.info(f + ": the adapter's labels " + adapterLabels + " differ from the training labels " + labelNames(outputs)
+                    + "; starting from a fresh head");
+        }
+        if (rowOf != null) {
+            int hidden = encoder.hiddenSize();
+            ParameterLayout.Entry w = layout.entry(ParameterLayout.CLASSIFIER_WEIGHT);
+            ParameterLayout.Entry b = layout.entry(ParameterLayout.CLASSIFIER_BIAS);
+            ParameterLayout.Entry tw = theirLayout.entry(ParameterLayout.CLASSIFIER_WEIGHT);
+            ParameterLayout.Entry tb = theirLayout.entry(ParameterLayout.CLASSIFIER_BIAS);
+            for (int i = 0; i < c; i++) {
+                System.arraycopy(theirs, tw.offset() + rowOf[i] * hidden, init, w.offset() + i * hidden, hidden);
+                init[b.offset() + i] = theirs[tb.offset() + rowOf[i]];
+            }
+        }
+        logger.info("Starting from the adapter in " + initialAdapterPath + " (" + mine.size() + " LoRA targets, head: " + head + ")");
+        return new InitialAdapter(init, head);
+    }
+
+    private static void copy(float[] from, ParameterLayout.Entry src, float[] to, ParameterLayout.Entry dst, double scale) {
+        for (int k = 0; k < dst.size(); k++) {
+            to[dst.offset() + k] = (float) (from[src.offset() + k] * scale);
+        }
+    }
+
+    private static List<String> labelNames(ImmutableOutputInfo<Label> outputs) {
+        List<String> l = new ArrayList<>(outputs.size());
+        for (int i = 0; i < outputs.size(); i++) {
+            l.add(outputs.getOutput(i).getLabel());
+        }
+        return l;
     }
 
     private static void checkSupervised(Dataset<Label> data, String what) {
@@ -621,7 +791,11 @@ public final class LoraDropTrainer implements Trainer<Label>, WeightedExamples {
     }
 
     private LoraDropTrainerProvenance provenanceOf(Resources r) {
-        return new LoraDropTrainerProvenance(this, r.base(), r.tokenizer().sourceSha256(), r.tokenizerSize());
+        String adapterSha = null;
+        if (initialAdapterPath != null) {
+            adapterSha = Digests.sha256(initialAdapterPath.resolve(PeftAdapter.WEIGHTS_FILE));
+        }
+        return new LoraDropTrainerProvenance(this, r.base(), r.tokenizer().sourceSha256(), r.tokenizerSize(), adapterSha);
     }
 
     @Override
@@ -630,7 +804,8 @@ public final class LoraDropTrainer implements Trainer<Label>, WeightedExamples {
                 + maxLength + ", pooling=" + pooling + ", targets=" + (targetRegex != null ? "/" + targetRegex + "/" : targetModules)
                 + ", rank=" + rank + ", alpha=" + alpha + (rsLora ? " (rsLoRA)" : "") + ", dropout=" + dropoutMode + " p=" + dropout
                 + ", epochs=" + epochs + ", batchSize=" + batchSize + ", learningRate=" + learningRate + ", schedule="
-                + schedule + ", seed=" + seed + ", ensembleSize=" + ensembleSize + ")";
+                + schedule + ", seed=" + seed + ", ensembleSize=" + ensembleSize
+                + (initialAdapterPath != null ? ", initialAdapterPath=" + initialAdapterPath : "") + ")";
     }
 
     /**
@@ -671,6 +846,7 @@ public final class LoraDropTrainer implements Trainer<Label>, WeightedExamples {
         private int checkpointEvery = 500;
         private boolean resume = false;
         private double logIntervalSeconds = 10.0;
+        private Path initialAdapterPath;
 
         private Builder(Path baseModelPath, Path tokenizerPath) {
             this.baseModelPath = baseModelPath;
@@ -962,6 +1138,17 @@ public final class LoraDropTrainer implements Trainer<Label>, WeightedExamples {
          */
         public Builder logIntervalSeconds(double v) {
             logIntervalSeconds = v;
+            return this;
+        }
+
+        /**
+         * A PEFT adapter folder to start from (default unset): its LoRA matrices, and its head when the class count
+         * matches. Its rank and target modules must equal this builder's.
+         * @param v the folder, or null.
+         * @return this.
+         */
+        public Builder initialAdapterPath(Path v) {
+            initialAdapterPath = v;
             return this;
         }
 

@@ -10,11 +10,13 @@ import org.tribuo.provenance.SkeletalTrainerProvenance;
 
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Provenance of a {@link LoraDropTrainer}: every configured hyperparameter (recorded by Tribuo from the
  * {@code @Config} fields) plus the SHA-256 (lower-case hex) and size in bytes of the base encoder file and of the
- * tokenizer file, as instance values. The hashes are of the exact bytes the training run used.
+ * tokenizer file, as instance values, and with {@code initialAdapterPath} the SHA-256 of the initial adapter's
+ * {@code adapter_model.safetensors}. The hashes are of the exact bytes the training run used.
  * <p>
  * The instance values are kept apart from the configuration, so
  * {@code ProvenanceUtil.extractConfiguration(model.getProvenance())} gives a configuration that rebuilds the trainer.
@@ -30,6 +32,8 @@ public final class LoraDropTrainerProvenance extends SkeletalTrainerProvenance {
     public static final String TOKENIZER_SHA256 = "tokenizer-sha256";
     /** Key of the tokenizer file's size in bytes. */
     public static final String TOKENIZER_SIZE = "tokenizer-size";
+    /** Key of the SHA-256 of the initial adapter's {@code adapter_model.safetensors} (only with {@code initialAdapterPath}). */
+    public static final String INITIAL_ADAPTER_SHA256 = "initial-adapter-sha256";
 
     /** The base encoder file's SHA-256. */
     private final HashProvenance baseModelSha256;
@@ -39,6 +43,8 @@ public final class LoraDropTrainerProvenance extends SkeletalTrainerProvenance {
     private final HashProvenance tokenizerSha256;
     /** The tokenizer file's size in bytes. */
     private final LongProvenance tokenizerSize;
+    /** The initial adapter's weights hash, or null when training started from scratch. */
+    private final HashProvenance initialAdapterSha256;
 
     /**
      * Records a trainer with the fingerprints of its files.
@@ -46,9 +52,13 @@ public final class LoraDropTrainerProvenance extends SkeletalTrainerProvenance {
      * @param base the base encoder file.
      * @param tokenizerSha the tokenizer file's SHA-256.
      * @param tokenizerBytes the tokenizer file's size.
+     * @param adapterSha the SHA-256 of the initial adapter's weights, or null without one.
      */
-    LoraDropTrainerProvenance(LoraDropTrainer host, BaseModelFile base, String tokenizerSha, long tokenizerBytes) {
+    LoraDropTrainerProvenance(LoraDropTrainer host, BaseModelFile base, String tokenizerSha, long tokenizerBytes,
+                              String adapterSha) {
         super(host);
+        this.initialAdapterSha256 = adapterSha == null ? null
+                : new HashProvenance(ProvenanceUtil.HashType.SHA256, INITIAL_ADAPTER_SHA256, adapterSha);
         this.baseModelSha256 = new HashProvenance(ProvenanceUtil.HashType.SHA256, BASE_MODEL_SHA256, base.sha256());
         this.baseModelSize = new LongProvenance(BASE_MODEL_SIZE, base.size());
         this.tokenizerSha256 = new HashProvenance(ProvenanceUtil.HashType.SHA256, TOKENIZER_SHA256, tokenizerSha);
@@ -69,6 +79,7 @@ public final class LoraDropTrainerProvenance extends SkeletalTrainerProvenance {
         this.baseModelSize = (LongProvenance) info.instanceValues.get(BASE_MODEL_SIZE);
         this.tokenizerSha256 = (HashProvenance) info.instanceValues.get(TOKENIZER_SHA256);
         this.tokenizerSize = (LongProvenance) info.instanceValues.get(TOKENIZER_SIZE);
+        this.initialAdapterSha256 = (HashProvenance) info.instanceValues.get(INITIAL_ADAPTER_SHA256);
     }
 
     private static ExtractedInfo extract(Map<String, Provenance> map) {
@@ -82,6 +93,9 @@ public final class LoraDropTrainerProvenance extends SkeletalTrainerProvenance {
                 TOKENIZER_SHA256, HashProvenance.class, owner));
         info.instanceValues.put(TOKENIZER_SIZE, ObjectProvenance.checkAndExtractProvenance(info.configuredParameters,
                 TOKENIZER_SIZE, LongProvenance.class, owner));
+        // Optional: absent when training started from scratch, and in provenance written before it existed.
+        ObjectProvenance.maybeExtractProvenance(info.configuredParameters, INITIAL_ADAPTER_SHA256, HashProvenance.class, owner)
+                .ifPresent(h -> info.instanceValues.put(INITIAL_ADAPTER_SHA256, h));
         return info;
     }
 
@@ -117,6 +131,14 @@ public final class LoraDropTrainerProvenance extends SkeletalTrainerProvenance {
         return tokenizerSize.getValue();
     }
 
+    /**
+     * The SHA-256 of the initial adapter's {@code adapter_model.safetensors}.
+     * @return 64 lower-case hex digits, or empty when training started from scratch.
+     */
+    public Optional<String> getInitialAdapterSha256() {
+        return Optional.ofNullable(initialAdapterSha256).map(HashProvenance::getValue);
+    }
+
     @Override
     public Map<String, PrimitiveProvenance<?>> getInstanceValues() {
         Map<String, PrimitiveProvenance<?>> map = super.getInstanceValues();
@@ -124,6 +146,9 @@ public final class LoraDropTrainerProvenance extends SkeletalTrainerProvenance {
         map.put(BASE_MODEL_SIZE, baseModelSize);
         map.put(TOKENIZER_SHA256, tokenizerSha256);
         map.put(TOKENIZER_SIZE, tokenizerSize);
+        if (initialAdapterSha256 != null) {
+            map.put(INITIAL_ADAPTER_SHA256, initialAdapterSha256);
+        }
         return map;
     }
 
@@ -137,11 +162,12 @@ public final class LoraDropTrainerProvenance extends SkeletalTrainerProvenance {
         }
         LoraDropTrainerProvenance that = (LoraDropTrainerProvenance) o;
         return baseModelSha256.equals(that.baseModelSha256) && baseModelSize.equals(that.baseModelSize)
-                && tokenizerSha256.equals(that.tokenizerSha256) && tokenizerSize.equals(that.tokenizerSize);
+                && tokenizerSha256.equals(that.tokenizerSha256) && tokenizerSize.equals(that.tokenizerSize)
+                && Objects.equals(initialAdapterSha256, that.initialAdapterSha256);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(super.hashCode(), baseModelSha256, baseModelSize, tokenizerSha256, tokenizerSize);
+        return Objects.hash(super.hashCode(), baseModelSha256, baseModelSize, tokenizerSha256, tokenizerSize, initialAdapterSha256);
     }
 }

@@ -11,6 +11,13 @@
  *     and Java serialization with the base encoder embedded or referenced by hash.</li>
  *     <li>{@link ai.loradrop.tribuo.LoraDropPrediction} and {@link ai.loradrop.tribuo.Uncertainty}: a prediction's
  *     entropy, mutual information and ensemble agreement.</li>
+ *     <li>Interoperability: {@link ai.loradrop.tribuo.LoraDropModel#exportOnnx} (a standalone merged ONNX
+ *     classifier carrying the Tribuo provenance), {@link ai.loradrop.tribuo.LoraDropModel#exportAdapter} (a PEFT
+ *     adapter folder, with the labels in {@link ai.loradrop.tribuo.AdapterLabels}'s file),
+ *     {@link ai.loradrop.tribuo.LoraDropModel#fromAdapter} (a model from a PEFT adapter, with
+ *     {@link ai.loradrop.tribuo.AdapterImportOptions}; its provenance is an
+ *     {@link ai.loradrop.tribuo.AdapterSourceProvenance} and an {@link ai.loradrop.tribuo.AdapterImportProvenance})
+ *     and the trainer's {@code initialAdapterPath} (continued training from an adapter).</li>
  * </ul>
  * Text data sources and example helpers live in {@link ai.loradrop.tribuo.data}.
  */

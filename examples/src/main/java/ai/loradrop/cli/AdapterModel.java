@@ -1,0 +1,117 @@
+package ai.loradrop.cli;
+
+import ai.loradrop.head.Pooling;
+import ai.loradrop.interop.PeftAdapter;
+import ai.loradrop.tribuo.AdapterImportOptions;
+import ai.loradrop.tribuo.LoraDropModel;
+import ai.loradrop.tribuo.data.TextExamples;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The model of {@code evaluate} and {@code predict}: a saved model ({@code --model}) or a PEFT adapter folder
+ * ({@code --peft}) on a base encoder ({@code --base-model}, {@code --tokenizer}; the bundled all-MiniLM-L6-v2 by
+ * default), with {@code --labels}, {@code --max-length} and {@code --pooling} for the adapter.
+ */
+final class AdapterModel {
+    private AdapterModel() {}
+
+    /** The options of the adapter form. */
+    static final List<String> OPTIONS = List.of("--peft", "--base-model", "--tokenizer", "--labels", "--max-length", "--pooling");
+
+    /** Help lines of the adapter form. */
+    static final String HELP = String.join("\n",
+            "Instead of --model, a PEFT LoRA adapter folder (written by loradrop export --peft or by PEFT):",
+            "  --peft DIR               adapter_model.safetensors + adapter_config.json (+ LoRA-Drop's files)",
+            "  --base-model DIR|ONNX    the encoder the adapter was trained on [the bundled all-MiniLM-L6-v2]",
+            "  --tokenizer F            tokenizer.json or vocab.txt [found beside the encoder]",
+            "  --labels a,b,c           class labels in head-row order [loradrop_labels.json, else 0,1,...]",
+            "  --max-length N           tokens per example [128]",
+            "  --pooling P              MEAN | FIRST_TOKEN, for adapters without loradrop_config.json [MEAN]");
+
+    /**
+     * Checks that exactly one of {@code --model} and {@code --peft} is given, and the adapter options only with
+     * {@code --peft}.
+     * @param a the options.
+     * @throws UsageException otherwise.
+     */
+    static void checkSource(Args a) {
+        if (a.has("--model") == a.has("--peft")) {
+            throw a.error("Give either --model M or --peft DIR");
+        }
+        if (a.has("--model")) {
+            for (String o : OPTIONS) {
+                if (a.has(o)) {
+                    throw a.error(o + " goes with --peft; a saved model has its own base model, labels and settings");
+                }
+            }
+        }
+    }
+
+    /**
+     * The adapter folder of {@code --peft}, checked for the two PEFT files.
+     * @param a the options.
+     * @return the folder.
+     * @throws UsageException when the folder or a file is missing.
+     */
+    static Path adapterDir(Args a) {
+        Path dir = Path.of(a.require("--peft"));
+        if (!Files.exists(dir)) {
+            throw a.error("Adapter folder given to --peft not found: " + dir);
+        }
+        if (!Files.isDirectory(dir)) {
+            throw a.error("--peft needs the adapter folder, but " + dir + " is a file");
+        }
+        for (String f : List.of(PeftAdapter.CONFIG_FILE, PeftAdapter.WEIGHTS_FILE)) {
+            if (!Files.isRegularFile(dir.resolve(f))) {
+                throw a.error("The folder given to --peft is not a PEFT adapter folder: " + dir.resolve(f) + " is missing");
+            }
+        }
+        return dir;
+    }
+
+    /**
+     * Loads the model of {@code --model} or {@code --peft}.
+     * @param a the options.
+     * @param pairOption the option that gives a second text: with {@code --peft}, its presence makes the model a
+     *                   sentence-pair model.
+     * @return the model; close it after use.
+     * @throws UsageException for missing files and malformed options.
+     * @throws IOException when the model or adapter cannot be read or does not fit the encoder.
+     */
+    static LoraDropModel load(Args a, String pairOption) throws IOException {
+        checkSource(a);
+        if (a.has("--model")) {
+            return SavedModel.load(a.existingFile("--model"));
+        }
+        Path dir = adapterDir(a);
+        BaseModelFiles base = BaseModelFiles.resolve(a);
+        int maxLength = a.intValue("--max-length", 128);
+        if (maxLength < 2) {
+            throw a.error("--max-length must be at least 2, got " + maxLength);
+        }
+        AdapterImportOptions options = AdapterImportOptions.defaults()
+                .withPooling(a.enumValue("--pooling", Pooling.class, Pooling.MEAN));
+        if (a.has(pairOption)) {
+            options = options.withPairKey(TextExamples.DEFAULT_PAIR_KEY);
+        }
+        return LoraDropModel.fromAdapter(base.onnx(), base.tokenizer(), dir, a.list("--labels", null), maxLength, options);
+    }
+
+    /** The model's labels in class-id order. */
+    static List<String> labels(LoraDropModel model) {
+        List<String> out = new java.util.ArrayList<>();
+        for (int i = 0; i < model.getOutputIDInfo().size(); i++) {
+            out.add(model.getOutputIDInfo().getOutput(i).getLabel());
+        }
+        return out;
+    }
+
+    /** What the report names as the model: the model file or the adapter folder. */
+    static String source(Args a) {
+        return Path.of(a.has("--model") ? a.require("--model") : a.require("--peft")).toAbsolutePath().toString();
+    }
+}
