@@ -57,16 +57,16 @@ final class TrainerFlags {
     /** The help lines of the hyperparameter options. */
     static final String HELP = String.join("\n",
             "Hyperparameters (LoraDropTrainer fields; defaults in brackets):",
-            "  --epochs N               passes over the training data [3]",
+            "  --epochs N               passes over the training data [6]",
             "  --batch-size N           examples per step [32]",
-            "  --learning-rate X        peak AdamW learning rate [1e-3]",
+            "  --learning-rate X        peak AdamW learning rate [2e-3]",
             "  --rank N                 LoRA rank r [8]",
             "  --alpha X                LoRA alpha; scale alpha/r [16]",
             "  --rslora                 rsLoRA scale alpha/sqrt(r)",
             "  --target-modules a,b     module name suffixes that get adapters [query,value]",
             "  --target-regex RE        full-path regex instead of --target-modules",
-            "  --dropout-mode M         NONE | INPUT (PEFT lora_dropout) | SPARSE (Lin et al.) [INPUT]",
-            "  --dropout P              LoRA dropout probability [0.1]",
+            "  --dropout-mode M         NONE | INPUT (PEFT lora_dropout) | SPARSE (Lin et al.) [SPARSE]",
+            "  --dropout P              LoRA dropout probability [0.3]",
             "  --sparse-unscaled        SPARSE masks without the 1/(1-p) scale",
             "  --dropout-samples N      dropout instances averaged per example and step [1]",
             "  --head-dropout P         dropout on the pooled vector [0]",
@@ -96,15 +96,15 @@ final class TrainerFlags {
      */
     static LoraDropTrainer trainer(Args a, BaseModelFiles base, String pairKey) {
         LoraDropTrainer.Builder b = LoraDropTrainer.builder(base.onnx(), base.tokenizer())
-                .epochs(a.intValue("--epochs", 3))
+                .epochs(a.intValue("--epochs", 6))
                 .batchSize(a.intValue("--batch-size", 32))
-                .learningRate(a.doubleValue("--learning-rate", 1e-3))
+                .learningRate(a.doubleValue("--learning-rate", 2e-3))
                 .rank(a.intValue("--rank", 8))
                 .alpha(a.doubleValue("--alpha", 16))
                 .rsLora(a.flag("--rslora"))
                 .targetModules(a.list("--target-modules", List.of("query", "value")))
                 .targetRegex(a.value("--target-regex", null))
-                .dropout(a.enumValue("--dropout-mode", DropoutMode.class, DropoutMode.INPUT), a.doubleValue("--dropout", 0.1))
+                .dropout(a.enumValue("--dropout-mode", DropoutMode.class, DropoutMode.SPARSE), a.doubleValue("--dropout", 0.3))
                 .sparseScaled(!a.flag("--sparse-unscaled"))
                 .dropoutSamples(a.intValue("--dropout-samples", 1))
                 .headDropout(a.doubleValue("--head-dropout", 0.0))

@@ -68,7 +68,7 @@ class ExportCliTest {
         test = TinyModelCliTest.writeCsv(dir.resolve("test.csv"), 10, 2);
         model = dir.resolve("tiny.tribuo");
         CliRun trained = CliRun.of(args("train", "--train", train.toString(), "--base-model", encoderDir.toString(),
-                "--epochs", "10", "--output", model.toString()));
+                "--epochs", "10", "--dropout-mode", "INPUT", "--dropout", "0.1", "--output", model.toString()));
         assertEquals(0, trained.code(), trained.toString());
         onnx = dir.resolve("tiny-merged.onnx");
         adapter = dir.resolve("tiny-adapter");
@@ -202,9 +202,9 @@ class ExportCliTest {
         assertEquals(0, exported.code(), exported.toString());
         Path scratch = dir.resolve("scratch.tribuo");
         Path warm = dir.resolve("warm.tribuo");
-        CliRun s = CliRun.of(args("train", "--train", train.toString(), "--base-model", encoderDir.toString(), "--epochs", "1",
+        CliRun s = CliRun.of(args("train", "--train", train.toString(), "--base-model", encoderDir.toString(), "--epochs", "1", "--dropout-mode", "INPUT", "--dropout", "0.1",
                 "--output", scratch.toString()));
-        CliRun w = CliRun.of(args("train", "--train", train.toString(), "--base-model", encoderDir.toString(), "--epochs", "1",
+        CliRun w = CliRun.of(args("train", "--train", train.toString(), "--base-model", encoderDir.toString(), "--epochs", "1", "--dropout-mode", "INPUT", "--dropout", "0.1",
                 "--peft", adapter.toString(), "--output", warm.toString()));
         assertEquals(0, s.code(), s.toString());
         assertEquals(0, w.code(), w.toString());

@@ -59,7 +59,7 @@ class TinyModelCliTest {
         // The folder form of --base-model: model.onnx and vocab.txt are found inside.
         trained = CliRun.of("train", "--train", train.toString(), "--test", test.toString(), "--id-column", "id",
                 "--base-model", encoderDir.toString(), "--max-length", "16", "--rank", "4", "--alpha", "8",
-                "--epochs", "8", "--batch-size", "8", "--learning-rate", "1e-2", "--warmup-fraction", "0",
+                "--epochs", "8", "--dropout-mode", "INPUT", "--dropout", "0.1", "--batch-size", "8", "--learning-rate", "1e-2", "--warmup-fraction", "0",
                 "--threads", "1", "--ensemble", "4", "--ensemble-seed", "3",
                 "--output", model.toString(), "--report", trainReport.toString(), "--diagram", dir.resolve("train-diagram").toString());
     }

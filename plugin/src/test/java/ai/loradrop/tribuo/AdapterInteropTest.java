@@ -363,7 +363,8 @@ class AdapterInteropTest {
         try (LoraDropModel ens = model.withEnsemble(3, 7)) {
             Path d = dir.resolve("ensemble");
             ens.exportAdapter(d, AdapterExportOptions.defaults());
-            assertEquals(DropoutMode.INPUT, model.getSpec().lora().dropoutMode());
+            assertEquals(DropoutMode.SPARSE, model.getSpec().lora().dropoutMode());
+            assertEquals(DropoutMode.SPARSE, ens.getSpec().lora().dropoutMode());
             try (LoraDropModel back = LoraDropModel.fromAdapter(f.model, f.vocab, d, null, 16)) {
                 assertEquals(3, back.getEnsembleSize());
                 assertEquals(7, back.getEnsembleSeed());

@@ -87,11 +87,11 @@ class LoraDropTrainerConfigTest {
         assertEquals(new IntProvenance("rank", 8), p.get("rank"));
         assertEquals(new DoubleProvenance("alpha", 16), p.get("alpha"));
         assertEquals(new IntProvenance("maxLength", 128), p.get("maxLength"));
-        assertEquals(new IntProvenance("epochs", 3), p.get("epochs"));
+        assertEquals(new IntProvenance("epochs", 6), p.get("epochs"));
         assertEquals(new IntProvenance("batchSize", 32), p.get("batchSize"));
-        assertEquals(new DoubleProvenance("learningRate", 1e-3), p.get("learningRate"));
-        assertEquals(new DoubleProvenance("dropout", 0.1), p.get("dropout"));
-        assertEquals("INPUT", ((EnumProvenance<?>) p.get("dropoutMode")).getValue().name());
+        assertEquals(new DoubleProvenance("learningRate", 2e-3), p.get("learningRate"));
+        assertEquals(new DoubleProvenance("dropout", 0.3), p.get("dropout"));
+        assertEquals("SPARSE", ((EnumProvenance<?>) p.get("dropoutMode")).getValue().name());
         assertEquals(new DoubleProvenance("warmupFraction", 0.06), p.get("warmupFraction"));
         assertEquals(new DoubleProvenance("weightDecay", 0.01), p.get("weightDecay"));
         assertEquals(0, t.getInvocationCount());
