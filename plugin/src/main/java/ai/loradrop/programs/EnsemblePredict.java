@@ -2,6 +2,7 @@ package ai.loradrop.programs;
 
 import ai.loradrop.head.CrossEntropy;
 import ai.loradrop.lora.DropoutMode;
+import ai.loradrop.lora.LoraSurgery;
 import ai.loradrop.lora.MaskRng;
 import ai.loradrop.onnx.EncoderModel;
 import ai.loradrop.onnx.Graph;
@@ -42,6 +43,7 @@ public final class EnsemblePredict implements AutoCloseable {
     private final List<float[][]> explicitOut;
     private final OrtSession session;
     private final String probsOut = "member_probabilities";
+    private final boolean stacked;
     /** Rows per ONNX Runtime call (system property {@code loradrop.ensembleRows}, default 256). */
     static final int MAX_ROWS = Integer.getInteger("loradrop.ensembleRows", 256);
     private volatile boolean closed = false;
@@ -103,15 +105,28 @@ public final class EnsemblePredict implements AutoCloseable {
         this.seed = seed;
         this.explicitIn = inMasks;
         this.explicitOut = outMasks;
-        ProgramGraphs.Forward f = ProgramGraphs.build(encoder, spec, ProgramGraphs.ParamSource.CONSTANT, params,
-                ProgramGraphs.MaskSource.EXPLICIT, false);
-        this.targets = f.targets();
-        Graph g = f.graph();
-        String probs = CrossEntropy.probabilities(g, f.logits());
-        g.addNode(NodeProto.newBuilder().setOpType("Identity").setName(g.fresh("out")).addInput(probs).addOutput(probsOut).build());
-        g.addOutput(probsOut, Tensors.FLOAT);
-        g.topoSort();
-        ModelProto model = g.toModel("loradrop_ensemble");
+        boolean foldable = spec.lora().dropoutMode() == DropoutMode.SPARSE
+                && LoraSurgery.select(encoder, spec.lora()).stream().noneMatch(LinearModule::weightTransposed);
+        ModelProto model;
+        if (foldable) {
+            // SPARSE members differ only in fixed masks on A's columns and B's rows, so each member is a merged model
+            // W_k = W + s·(B'_k A'_k)ᵀ: the K members run as one batched MatMul over stacked weights and cost what K
+            // deterministic passes cost, with no LoRA branch left.
+            StackedEnsembleGraph.Built b = StackedEnsembleGraph.build(encoder, spec, params, members, seed, inMasks, outMasks);
+            this.targets = b.targets();
+            model = b.model();
+        } else {
+            ProgramGraphs.Forward f = ProgramGraphs.build(encoder, spec, ProgramGraphs.ParamSource.CONSTANT, params,
+                    ProgramGraphs.MaskSource.EXPLICIT, false);
+            this.targets = f.targets();
+            Graph g = f.graph();
+            String probs = CrossEntropy.probabilities(g, f.logits());
+            g.addNode(NodeProto.newBuilder().setOpType("Identity").setName(g.fresh("out")).addInput(probs).addOutput(probsOut).build());
+            g.addOutput(probsOut, Tensors.FLOAT);
+            g.topoSort();
+            model = g.toModel("loradrop_ensemble");
+        }
+        this.stacked = foldable;
         this.session = OrtSupport.session(model, threads, SharedWeights.of(encoder));
     }
 
@@ -138,7 +153,7 @@ public final class EnsemblePredict implements AutoCloseable {
         float[][] per = new float[members][];
         // Members run batched; past MAX_ROWS rows per call the activations outgrow the caches and a call costs more
         // than the members it holds, so large batches run as several calls of whole members.
-        int group = Math.max(1, Math.min(members, MAX_ROWS / Math.max(1, rows)));
+        int group = stacked ? members : Math.max(1, Math.min(members, MAX_ROWS / Math.max(1, rows)));
         for (int k0 = 0; k0 < members; k0 += group) {
             runMembers(b, k0, Math.min(members, k0 + group), per);
         }
@@ -167,7 +182,7 @@ public final class EnsemblePredict implements AutoCloseable {
             if (encoder.hasTokenTypes()) {
                 feeds.put(EncoderModel.TOKEN_TYPE_IDS, OrtSupport.longs(rep.tokenTypeIds(), shape));
             }
-            for (int i = 0; i < targets.size(); i++) {
+            for (int i = 0; i < (stacked ? 0 : targets.size()); i++) {
                 LinearModule m = targets.get(i);
                 int perRowIn = sparse ? m.inFeatures() : b.seq() * m.inFeatures();
                 float[] in = new float[rep.rows() * perRowIn];
