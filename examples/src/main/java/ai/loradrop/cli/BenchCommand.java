@@ -192,7 +192,7 @@ final class BenchCommand {
         System.out.println(json);
         if (a.has("--json")) {
             Path p = Path.of(a.value("--json", null));
-            AtomicWrite.write(p, json.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            ai.loradrop.io.AtomicFiles.write(p, "benchmark results", json.getBytes(java.nio.charset.StandardCharsets.UTF_8));
             System.err.println("Wrote " + p);
         }
         return 0;

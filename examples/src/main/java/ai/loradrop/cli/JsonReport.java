@@ -32,7 +32,7 @@ final class JsonReport {
      * @throws IOException when it cannot be written; no partial file is left.
      */
     static void write(Path path, Map<String, Object> report) throws IOException {
-        AtomicWrite.write(path, MAPPER.writeValueAsBytes(report));
+        ai.loradrop.io.AtomicFiles.write(path, "report", MAPPER.writeValueAsBytes(report));
     }
 
     /** The report as indented JSON text. */

@@ -71,7 +71,7 @@ final class PredictionWriter {
         } else {
             throw new IllegalArgumentException("Cannot tell the output format of " + file + " from its extension (.csv, .tsv, .jsonl, .ndjson)");
         }
-        AtomicWrite.write(file, sb.toString().getBytes(StandardCharsets.UTF_8));
+        ai.loradrop.io.AtomicFiles.write(file, "predictions", sb.toString().getBytes(StandardCharsets.UTF_8));
     }
 
     /** The model's labels in id order. */

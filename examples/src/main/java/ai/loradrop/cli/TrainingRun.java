@@ -76,7 +76,7 @@ record TrainingRun(LoraDropTrainer trainer, Dataset<Label> train, Dataset<Label>
                 }
             }
             LoraDropModel saved = ens != null ? ens : det;
-            AtomicWrite.write(output, saved.serialize().toByteArray());
+            ai.loradrop.io.AtomicFiles.write(output, "model", saved.serialize()::writeTo);
             out.println("Model (K=" + saved.getEnsembleSize() + ", temperature "
                     + String.format(Locale.ROOT, "%.4f", saved.getTemperature()) + ") written to " + output);
 

@@ -146,14 +146,14 @@ class CliArgumentsTest {
     void atomicWriteLeavesNoPartialFile() throws IOException {
         Path target = tmp.resolve("taken");
         Files.createDirectories(target.resolve("inside"));
-        assertThrows(IOException.class, () -> AtomicWrite.write(target, new byte[]{1, 2, 3}));
+        assertThrows(IOException.class, () -> ai.loradrop.io.AtomicFiles.write(target, "test file", new byte[]{1, 2, 3}));
         try (var files = Files.list(tmp)) {
             assertEquals(List.of(target), files.toList(), "the temporary file must be removed after a failed move");
         }
-        assertThrows(IOException.class, () -> AtomicWrite.write(tmp.resolve("missing/file.bin"), new byte[]{1}));
+        assertThrows(IOException.class, () -> ai.loradrop.io.AtomicFiles.write(tmp.resolve("missing/file.bin"), "test file", new byte[]{1}));
         Path ok = tmp.resolve("ok.bin");
-        AtomicWrite.write(ok, new byte[]{4, 5});
-        AtomicWrite.write(ok, new byte[]{6});
+        ai.loradrop.io.AtomicFiles.write(ok, "test file", new byte[]{4, 5});
+        ai.loradrop.io.AtomicFiles.write(ok, "test file", new byte[]{6});
         assertEquals(1, Files.size(ok));
         // Readable by others as any file the user writes (umask 022 here), not owner-only as a temporary file.
         Path plain = Files.write(tmp.resolve("plain.bin"), new byte[]{1});

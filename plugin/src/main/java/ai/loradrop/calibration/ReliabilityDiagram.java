@@ -1,5 +1,7 @@
 package ai.loradrop.calibration;
 
+import ai.loradrop.io.AtomicFiles;
+
 import javax.imageio.ImageIO;
 import java.awt.Color;
 import java.awt.Graphics2D;

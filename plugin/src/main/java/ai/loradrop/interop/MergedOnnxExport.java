@@ -1,5 +1,7 @@
 package ai.loradrop.interop;
 
+import ai.loradrop.io.AtomicFiles;
+
 import ai.loradrop.lora.LoraConfig;
 import ai.loradrop.lora.LoraSurgery;
 import ai.loradrop.onnx.EncoderModel;

@@ -1,5 +1,7 @@
 package ai.loradrop.interop;
 
+import ai.loradrop.io.AtomicFiles;
+
 import ai.loradrop.head.Pooling;
 import ai.loradrop.lora.DropoutMode;
 import ai.loradrop.lora.LoraConfig;

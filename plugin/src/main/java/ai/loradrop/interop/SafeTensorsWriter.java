@@ -1,5 +1,7 @@
 package ai.loradrop.interop;
 
+import ai.loradrop.io.AtomicFiles;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 

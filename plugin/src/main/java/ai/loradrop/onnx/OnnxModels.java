@@ -130,28 +130,6 @@ public final class OnnxModels {
      * @throws IOException when the file cannot be written; no partial file is left behind.
      */
     public static void write(ModelProto model, Path path) throws IOException {
-        Path abs = path.toAbsolutePath();
-        Path dir = abs.getParent();
-        if (dir == null || !Files.isDirectory(dir)) {
-            throw new IOException("Cannot write " + path + ": folder " + dir + " does not exist");
-        }
-        // A plain new file (not createTempFile, which is owner-only) so the result gets the usual permissions.
-        Path tmp = dir.resolve("." + abs.getFileName() + "." + Long.toHexString(System.nanoTime()) + ".tmp");
-        try {
-            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(tmp,
-                    java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE);
-                 var out = java.nio.channels.Channels.newOutputStream(ch)) {
-                model.writeTo(out);
-                out.flush();
-                ch.force(true);
-            }
-            try {
-                Files.move(tmp, abs, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-            } catch (java.nio.file.AtomicMoveNotSupportedException e) {
-                Files.move(tmp, abs, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        ai.loradrop.io.AtomicFiles.write(path, "ONNX model", model::writeTo);
     }
 }

@@ -55,47 +55,35 @@ public record Checkpoint(String fingerprint, long step, int epoch, int batchInEp
     public void write(Path dir) throws IOException {
         Files.createDirectories(dir);
         Path target = dir.resolve(FILE_NAME);
-        Path tmp = Files.createTempFile(dir, FILE_NAME, ".tmp");
-        try {
+        ai.loradrop.io.AtomicFiles.write(target, "checkpoint", stream -> {
             CRC32 crc = new CRC32();
-            try (DataOutputStream out = new DataOutputStream(new CheckedOutputStream(
-                    new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16), crc))) {
-                out.writeInt(MAGIC);
-                out.writeInt(VERSION);
-                out.writeUTF(fingerprint);
-                out.writeLong(step);
-                out.writeInt(epoch);
-                out.writeInt(batchInEpoch);
-                writeFloats(out, params);
-                writeFloats(out, m);
-                writeFloats(out, v);
-                out.writeDouble(epochLossSum);
-                out.writeDouble(epochWeightSum);
-                writeFloats(out, best);
-                out.writeDouble(bestLoss);
-                out.writeInt(bestEpoch);
-                out.writeInt(badEpochs);
-                out.writeInt(history.size());
-                for (EpochStats e : history) {
-                    out.writeInt(e.epoch());
-                    out.writeDouble(e.trainLoss());
-                    out.writeDouble(e.validationLoss());
-                    out.writeDouble(e.validationAccuracy());
-                }
-                out.writeLong(crc.getValue());
-                out.writeInt(MAGIC);
+            DataOutputStream out = new DataOutputStream(new CheckedOutputStream(stream, crc));
+            out.writeInt(MAGIC);
+            out.writeInt(VERSION);
+            out.writeUTF(fingerprint);
+            out.writeLong(step);
+            out.writeInt(epoch);
+            out.writeInt(batchInEpoch);
+            writeFloats(out, params);
+            writeFloats(out, m);
+            writeFloats(out, v);
+            out.writeDouble(epochLossSum);
+            out.writeDouble(epochWeightSum);
+            writeFloats(out, best);
+            out.writeDouble(bestLoss);
+            out.writeInt(bestEpoch);
+            out.writeInt(badEpochs);
+            out.writeInt(history.size());
+            for (EpochStats e : history) {
+                out.writeInt(e.epoch());
+                out.writeDouble(e.trainLoss());
+                out.writeDouble(e.validationLoss());
+                out.writeDouble(e.validationAccuracy());
             }
-            try (var ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
-                ch.force(true);
-            }
-            try {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+            out.writeLong(crc.getValue());
+            out.writeInt(MAGIC);
+            out.flush();
+        });
     }
 
     /**

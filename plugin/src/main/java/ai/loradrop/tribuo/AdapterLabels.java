@@ -140,21 +140,6 @@ public final class AdapterLabels {
 
     /** Temporary file in the same folder, then a move, so readers never see half a file. */
     private static void writeAtomically(Path target, byte[] bytes) throws IOException {
-        Path abs = target.toAbsolutePath();
-        Path tmp = abs.resolveSibling("." + abs.getFileName() + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
-        try {
-            try (OutputStream out = Files.newOutputStream(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                out.write(bytes);
-            }
-            try {
-                Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } catch (IOException e) {
-            throw new IOException("Cannot write the adapter labels " + target + ": " + e, e);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        ai.loradrop.io.AtomicFiles.write(target, "the adapter labels", bytes);
     }
 }

@@ -1,5 +1,7 @@
 package ai.loradrop.interop;
 
+import ai.loradrop.io.AtomicFiles;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,4 +1,4 @@
-package ai.loradrop.interop;
+package ai.loradrop.io;
 
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -15,11 +15,11 @@ import java.util.concurrent.ThreadLocalRandom;
  * Writes files atomically: the content goes to a temporary file in the target's folder, is forced to disk and then
  * moved over the target, so readers see the old file or the complete new one and a failure leaves nothing behind.
  */
-final class AtomicFiles {
+public final class AtomicFiles {
 
     /** Produces a file's content. */
     @FunctionalInterface
-    interface Content {
+    public interface Content {
         /**
          * Writes the content.
          * @param out the stream; closed by the caller.
@@ -31,13 +31,24 @@ final class AtomicFiles {
     private AtomicFiles() {}
 
     /**
+     * Writes bytes atomically. Its folder must exist.
+     * @param target the file to create or replace.
+     * @param what what is written, for error messages.
+     * @param bytes the content.
+     * @throws IOException naming the target when anything fails; no temporary file is left.
+     */
+    public static void write(Path target, String what, byte[] bytes) throws IOException {
+        write(target, what, out -> out.write(bytes));
+    }
+
+    /**
      * Writes a file atomically. Its folder must exist.
      * @param target the file to create or replace.
      * @param what what is written, for error messages.
      * @param content the content.
      * @throws IOException naming the target when anything fails; no temporary file is left.
      */
-    static void write(Path target, String what, Content content) throws IOException {
+    public static void write(Path target, String what, Content content) throws IOException {
         Path absolute = target.toAbsolutePath().normalize();
         Path dir = absolute.getParent();
         if (dir == null || absolute.getFileName() == null) {
