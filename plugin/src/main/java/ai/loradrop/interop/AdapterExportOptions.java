@@ -20,6 +20,13 @@ public record AdapterExportOptions(String baseModel, String stripPrefix, String 
                                    int dropoutSamples, int ensembleMembers, long ensembleSeed) {
     /**
      * Validates.
+     * @param baseModel the base model's name or path for {@code base_model_name_or_path} (null: unknown).
+     * @param stripPrefix the module-path prefix of the ONNX export to remove from every key (for example {@code "m."}), or null to detect it: the text before {@code encoder.layer.N} (also {@code transformer.layer.N}, {@code encoder.layers.N}) in the targeted module paths.
+     * @param keyPrefix text put in front of every module path after stripping, for example {@code "bert."} so that PEFT can load the adapter onto {@code BertForSequenceClassification}; empty by default.
+     * @param headKeys how the head tensors are named.
+     * @param dropoutSamples LoRA dropout instances per example used in training (recorded in the sidecar).
+     * @param ensembleMembers test-time ensemble size (0: none; recorded in the sidecar).
+     * @param ensembleSeed the ensemble's mask seed (recorded in the sidecar).
      */
     public AdapterExportOptions {
         keyPrefix = keyPrefix == null ? "" : keyPrefix;

@@ -11,6 +11,8 @@ import java.util.Arrays;
 public record FloatTensor(long[] shape, float[] data) {
     /**
      * Validates and copies.
+     * @param shape the shape (empty for a scalar); dimensions are non-negative.
+     * @param data the values; their count is the product of the shape.
      */
     public FloatTensor {
         shape = shape.clone();

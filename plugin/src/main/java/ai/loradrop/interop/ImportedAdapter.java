@@ -26,6 +26,15 @@ public record ImportedAdapter(ClassifierSpec spec, float[] params, ParameterLayo
                               boolean hasLoraDropSidecar) {
     /**
      * Validates and copies.
+     * @param spec the classifier (LoRA settings, pooling, classes, head dropout).
+     * @param params the flat parameters in {@code layout} order.
+     * @param layout the parameter layout on the encoder.
+     * @param targets the encoder's Linear layers the adapter targets, in layout order.
+     * @param baseModel {@code base_model_name_or_path} of the adapter config, or null.
+     * @param dropoutSamples LoRA dropout instances per example used in training (1 without a LoRA-Drop sidecar).
+     * @param ensembleMembers test-time ensemble size (0: none or unknown).
+     * @param ensembleSeed the ensemble's mask seed.
+     * @param hasLoraDropSidecar whether the folder held {@code loradrop_config.json} (written by LoRA-Drop), as opposed to an adapter written by PEFT itself.
      */
     public ImportedAdapter {
         Objects.requireNonNull(spec, "spec");

@@ -69,6 +69,11 @@ public final class MergedOnnxExport {
     public record Options(String tribuoProvenance, List<String> labels, String domain, long modelVersion, String docString) {
         /**
          * Validates and copies.
+         * @param tribuoProvenance the serialized Tribuo provenance for {@value #TRIBUO_PROVENANCE}, or null to omit it.
+         * @param labels the class labels in output order, or an empty list.
+         * @param domain the model's reverse-DNS domain.
+         * @param modelVersion the model's version number.
+         * @param docString a human-readable description (null: none).
          */
         public Options {
             labels = labels == null ? List.of() : List.copyOf(labels);

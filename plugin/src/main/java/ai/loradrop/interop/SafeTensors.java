@@ -58,6 +58,11 @@ public final class SafeTensors {
     public record TensorInfo(String name, SafeTensorDType dtype, long[] shape, long begin, long end) {
         /**
          * Copies the shape.
+         * @param name the tensor name.
+         * @param dtype the element type.
+         * @param shape the shape (empty for a scalar).
+         * @param begin the first byte, relative to the data section.
+         * @param end one past the last byte, relative to the data section.
          */
         public TensorInfo {
             shape = shape.clone();

@@ -24,6 +24,14 @@ public record LoraConfig(int rank, double alpha, boolean rsLora, List<String> ta
 
     /**
      * Validates and copies.
+     * @param rank the rank {@code r}.
+     * @param alpha the scale numerator {@code α}.
+     * @param rsLora when true the scale is {@code α / √r} (rsLoRA), else {@code α / r}.
+     * @param targetModules module name suffixes matched as PEFT does (a path equal to the name or ending in {@code .name}); ignored when {@code targetRegex} is set.
+     * @param targetRegex a regular expression that must match a whole module path, or null.
+     * @param dropoutMode the LoRA dropout mode.
+     * @param dropout the drop probability {@code p} in [0, 1).
+     * @param sparseScaled for {@link DropoutMode#SPARSE}: scale kept entries by {@code 1/(1−p)} (default) so that the deterministic model is the expectation; false gives the paper's unscaled masks.
      */
     public LoraConfig {
         if (rank < 1) {

@@ -15,6 +15,11 @@ public record AdamWConfig(double beta1, double beta2, double epsilon, double wei
         implements Serializable {
     /**
      * Validates.
+     * @param beta1 first moment decay.
+     * @param beta2 second moment decay.
+     * @param epsilon added to the denominator.
+     * @param weightDecay decoupled weight decay (multiplied by the learning rate).
+     * @param maxGradNorm global gradient-norm clipping threshold; 0 or less disables clipping.
      */
     public AdamWConfig {
         if (!(beta1 >= 0 && beta1 < 1)) {

@@ -15,6 +15,13 @@ public record Batch(int rows, int seq, long[] inputIds, long[] attentionMask, lo
                     float[] weights) {
     /**
      * Validates the sizes.
+     * @param rows the number of examples.
+     * @param seq the padded length.
+     * @param inputIds the token ids.
+     * @param attentionMask 1 for real tokens, 0 for padding.
+     * @param tokenTypeIds the segment ids.
+     * @param labels the class index per row (training only, else null).
+     * @param weights the example weight per row (training only, else null).
      */
     public Batch {
         int n = rows * seq;

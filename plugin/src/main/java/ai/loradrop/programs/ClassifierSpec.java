@@ -17,6 +17,10 @@ import java.util.Objects;
 public record ClassifierSpec(LoraConfig lora, Pooling pooling, int numClasses, double headDropout) implements Serializable {
     /**
      * Validates.
+     * @param lora the LoRA configuration.
+     * @param pooling the pooling mode.
+     * @param numClasses the number of classes (at least 2).
+     * @param headDropout dropout probability on the pooled vector during training, in [0, 1).
      */
     public ClassifierSpec {
         Objects.requireNonNull(lora, "lora");

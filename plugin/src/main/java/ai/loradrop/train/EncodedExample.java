@@ -13,6 +13,10 @@ import java.util.Objects;
 public record EncodedExample(int[] inputIds, int[] typeIds, int label, float weight) {
     /**
      * Validates.
+     * @param inputIds the token ids (unpadded).
+     * @param typeIds the segment ids, same length.
+     * @param label the class index, or -1 when unknown (prediction).
+     * @param weight the example weight (finite, non-negative).
      */
     public EncodedExample {
         Objects.requireNonNull(inputIds, "inputIds");

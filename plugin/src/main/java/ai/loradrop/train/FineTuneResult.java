@@ -17,6 +17,12 @@ public record FineTuneResult(float[] params, List<EpochStats> history, int chose
                              double examplesPerSecond) implements Serializable {
     /**
      * Copies the history.
+     * @param params the flat parameters of the chosen epoch.
+     * @param history per-epoch losses.
+     * @param chosenEpoch the epoch whose parameters were kept (the best validation loss, or the last epoch).
+     * @param steps optimisation steps run.
+     * @param trainSeconds wall time of the training loop.
+     * @param examplesPerSecond training throughput (examples × dropout instances are counted once per example).
      */
     public FineTuneResult {
         history = List.copyOf(history);

@@ -25,6 +25,17 @@ public record TrainingConfig(int epochs, int batchSize, double learningRate, dou
                              double logIntervalSeconds) implements Serializable {
     /**
      * Validates.
+     * @param epochs number of passes over the training data.
+     * @param batchSize examples per step.
+     * @param learningRate the peak learning rate.
+     * @param warmupFraction fraction of all steps spent in linear warm-up, in [0, 1).
+     * @param schedule decay after warm-up.
+     * @param optimizer AdamW settings (weight decay, clipping).
+     * @param dropoutSamples LoRA dropout instances per example per step whose losses are averaged.
+     * @param seed the seed of initialisation, shuffling and masks.
+     * @param threads ONNX Runtime intra-op threads (0: its default).
+     * @param patience epochs without validation-loss improvement before stopping (0: no early stopping).
+     * @param logIntervalSeconds seconds between progress log lines.
      */
     public TrainingConfig {
         if (epochs < 1) {

@@ -22,6 +22,12 @@ public record AdapterImportOptions(String textKey, String pairKey, Pooling pooli
                                    int batchSize) {
     /**
      * Validates.
+     * @param textKey the example metadata key of the text.
+     * @param pairKey the metadata key of the second text of a sentence pair, or null for single texts.
+     * @param pooling the pooling for adapters without LoRA-Drop's sidecar (PEFT records none); an adapter written by LoRA-Drop always uses the pooling its sidecar records.
+     * @param embedBaseModel whether the model's serialized form embeds the base encoder (else it references the file by path and SHA-256).
+     * @param threads ONNX Runtime intra-op threads (0: its default).
+     * @param batchSize examples per ONNX Runtime call when predicting.
      */
     public AdapterImportOptions {
         Objects.requireNonNull(textKey, "textKey");

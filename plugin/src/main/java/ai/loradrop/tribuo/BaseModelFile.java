@@ -14,6 +14,9 @@ import java.util.Objects;
 public record BaseModelFile(String path, String sha256, long size) implements Serializable {
     /**
      * Validates.
+     * @param path the absolute path of the {@code .onnx} file at training time (the reference used when the encoder is not embedded).
+     * @param sha256 the SHA-256 of the file, 64 lower-case hex digits.
+     * @param size the file size in bytes.
      */
     public BaseModelFile {
         Objects.requireNonNull(path, "path");

@@ -23,6 +23,10 @@ import java.io.Serializable;
 public record Uncertainty(double entropy, double mutualInformation, double agreement, int members) implements Serializable {
     /**
      * Validates the ranges.
+     * @param entropy the predictive entropy of the reported distribution.
+     * @param mutualInformation the mutual information between prediction and ensemble member (0 when {@code K = 1}).
+     * @param agreement the fraction of members agreeing with the ensemble's arg-max (1 when {@code K = 1}).
+     * @param members the ensemble size {@code K}.
      */
     public Uncertainty {
         if (!(entropy >= 0) || Double.isInfinite(entropy)) {
