@@ -253,7 +253,12 @@ public final class ReliabilityDiagram {
         final double plotWidth = right - left;
 
         c.fillRect(0, 0, width, height, Color.WHITE, 1);
-        c.text(width / 2.0, 28, displayTitle(), 16, DiagramCanvas.Anchor.MIDDLE, true, false);
+        // Long titles (file names plus two ECEs) shrink to fit the width instead of being clipped.
+        double titleSize = 16;
+        while (titleSize > 9 && DiagramCanvas.estimateWidth(displayTitle(), titleSize) > width - 20) {
+            titleSize -= 1;
+        }
+        c.text(width / 2.0, 28, displayTitle(), titleSize, DiagramCanvas.Anchor.MIDDLE, true, false);
 
         // Grid, ticks and tick labels shared by both panels.
         for (int t = 0; t <= 5; t++) {
