@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.logging.Logger;
 
 /**
@@ -51,9 +50,5 @@ final class TorchReference {
         }
         JsonNode n = new ObjectMapper().readTree(out.toFile());
         return n.get("train_examples_per_s").asDouble();
-    }
-
-    static List<String> describe() {
-        return List.of(scripts().toString());
     }
 }

@@ -160,14 +160,6 @@ public final class Graph {
         return name;
     }
 
-    /**
-     * Removes a graph input (used when an input is replaced by an initializer).
-     * @param name the input name.
-     */
-    public void removeInput(String name) {
-        inputs.removeIf(v -> v.getName().equals(name));
-    }
-
     private static ValueInfoProto valueInfo(String name, int elemType, Object[] dims) {
         TypeProto.Tensor.Builder tb = TypeProto.Tensor.newBuilder().setElemType(elemType);
         if (dims != null) {
@@ -269,44 +261,6 @@ public final class Graph {
         nodes.add(node);
         names.addAll(node.getOutputList());
         names.add(node.getName());
-    }
-
-    /**
-     * Renames every use of a value as a node input (the producer is left alone).
-     * @param from the old name.
-     * @param to the new name.
-     * @param exceptNodesFrom the index from which nodes are left alone (the nodes that compute {@code to}).
-     */
-    public void renameUses(String from, String to, int exceptNodesFrom) {
-        for (int i = 0; i < Math.min(exceptNodesFrom, nodes.size()); i++) {
-            NodeProto n = nodes.get(i);
-            if (n.getInputList().contains(from)) {
-                NodeProto.Builder b = n.toBuilder();
-                for (int j = 0; j < b.getInputCount(); j++) {
-                    if (b.getInput(j).equals(from)) {
-                        b.setInput(j, to);
-                    }
-                }
-                nodes.set(i, b.build());
-            }
-        }
-        for (int i = 0; i < outputs.size(); i++) {
-            if (outputs.get(i).getName().equals(from)) {
-                outputs.set(i, outputs.get(i).toBuilder().setName(to).build());
-            }
-        }
-    }
-
-    /**
-     * Moves the nodes at and after {@code from} to sit just before {@code before}, keeping topological order when the
-     * moved nodes only depend on values produced before {@code before}.
-     * @param from the first node to move.
-     * @param before the position to move them to.
-     */
-    public void moveTail(int from, int before) {
-        List<NodeProto> tail = new ArrayList<>(nodes.subList(from, nodes.size()));
-        nodes.subList(from, nodes.size()).clear();
-        nodes.addAll(before, tail);
     }
 
     /**
@@ -481,20 +435,6 @@ public final class Graph {
                 .addAllOutput(outputs);
         ModelProto.Builder m = template.toBuilder().setGraph(g);
         return m.build();
-    }
-
-    /**
-     * Whether the model imports an operator set domain.
-     * @param domain the domain, for example {@code com.microsoft}.
-     * @return true when imported.
-     */
-    public boolean hasDomain(String domain) {
-        for (OperatorSetIdProto id : template.getOpsetImportList()) {
-            if (id.getDomain().equals(domain)) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /**

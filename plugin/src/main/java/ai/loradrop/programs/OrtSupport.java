@@ -83,12 +83,6 @@ public final class OrtSupport {
             opts.setSessionLogLevel(ai.onnxruntime.OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
             // Idle pool threads must not spin: several sessions (training, validation, ensembles) share few cores.
             opts.addConfigEntry("session.intra_op.allow_spinning", SPIN ? "1" : "0");
-            if ("false".equals(System.getProperty("loradrop.arena"))) {
-                opts.setCPUArenaAllocator(false);
-            }
-            if ("false".equals(System.getProperty("loradrop.mempattern"))) {
-                opts.setMemoryPatternOptimization(false);
-            }
             String profile = System.getProperty("loradrop.profile");
             if (profile != null && !profile.isBlank()) {
                 opts.enableProfiling(profile);

@@ -42,14 +42,12 @@ public final class SharedWeights {
         Map<String, OnnxTensor> t = new HashMap<>();
         Map<String, TensorProto> o = new HashMap<>();
         for (TensorProto init : encoder.model().getGraph().getInitializerList()) {
-            if (init.getDataType() == TensorProto.DataType.FLOAT_VALUE && init.getRawData().size() >= MIN_BYTES) {
+            // Raw data is little-endian; on a big-endian host the weights simply stay embedded.
+            if (init.getDataType() == TensorProto.DataType.FLOAT_VALUE && init.getRawData().size() >= MIN_BYTES
+                    && ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN) {
                 ByteBuffer bb = ByteBuffer.allocateDirect(init.getRawData().size()).order(ByteOrder.LITTLE_ENDIAN);
                 init.getRawData().copyTo(bb);
                 bb.rewind();
-                if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
-                    // Rare big-endian hosts: keep the embedded data.
-                    continue;
-                }
                 long[] dims = init.getDimsList().stream().mapToLong(Long::longValue).toArray();
                 t.put(init.getName(), OnnxTensor.createTensor(OrtSupport.env(), bb.asFloatBuffer(), dims));
                 o.put(init.getName(), init);
