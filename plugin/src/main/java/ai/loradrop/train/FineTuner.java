@@ -92,7 +92,7 @@ public final class FineTuner {
         int bs = config.batchSize();
         long stepsPerEpoch = (train.size() + bs - 1) / bs;
         long totalSteps = stepsPerEpoch * config.epochs();
-        long warmup = (long) Math.ceil(config.warmupFraction() * totalSteps);
+        long warmup = warmupSteps(config.warmupFraction(), totalSteps);
         SplittableRandom root = new SplittableRandom(config.seed());
         float[] init = initialParams;
         try (TrainStep step = new TrainStep(encoder, spec, config.optimizer(), config.dropoutSamples(), config.threads(), false)) {
@@ -212,6 +212,23 @@ public final class FineTuner {
             int chosenEpoch = bestEpoch > 0 ? bestEpoch : history.size();
             return new FineTuneResult(chosen, history, chosenEpoch, done, secs, examplesThisRun / Math.max(secs, 1e-9));
         }
+    }
+
+    /**
+     * The warm-up length of a run: {@code ceil(fraction · totalSteps)} steps. A run too short for its warm-up (less
+     * than one step's worth, {@code fraction · totalSteps < 1}) has no warm-up in effect, because its first step
+     * already runs at the peak rate ({@link LrSchedule}); that is logged as a warning rather than refused, since a
+     * short run (a smoke test, a tiny data set) is legitimate.
+     */
+    static long warmupSteps(double fraction, long totalSteps) {
+        double wanted = fraction * totalSteps;
+        if (fraction > 0 && wanted < 1) {
+            logger.warning(String.format("The run is too short for its warm-up: %.3g%% of %d steps is %.3g steps, less than"
+                    + " one, so there is no warm-up and the first step runs at the peak learning rate"
+                    + " (more epochs, a smaller batch or a warm-up fraction of 0 silence this)",
+                    100 * fraction, totalSteps, wanted));
+        }
+        return (long) Math.ceil(wanted);
     }
 
     private double[] validate(float[] params, List<EncodedExample> validation, int padId) throws OrtException {
