@@ -24,6 +24,11 @@ import java.util.logging.Logger;
  * the seed and the epoch number) and the dropout masks (keyed by seed and step inside the graph). So the same seed and
  * thread count give bit-identical parameters, and a run resumed from a checkpoint continues exactly as the
  * uninterrupted run would.
+ * <p>
+ * The loss of a batch is the weight-averaged loss of its rows. A batch whose example weights sum to 0 has no loss
+ * (0/0) and no gradient: it is skipped (no optimiser update, nothing added to the epoch's mean loss, a warning logged),
+ * while its step number is still used, so step numbers, the schedule and checkpoints follow the planned batches.
+ * Training or validation sets whose weights are all 0 are refused before the first step.
  */
 public final class FineTuner {
     private static final Logger logger = Logger.getLogger(FineTuner.class.getName());
@@ -89,6 +94,13 @@ public final class FineTuner {
         if (train.isEmpty()) {
             throw new IllegalArgumentException("No training examples");
         }
+        if (totalWeight(train) == 0) {
+            throw new IllegalArgumentException("The weights of all " + train.size() + " training examples are 0: nothing to learn from");
+        }
+        if (!validation.isEmpty() && totalWeight(validation) == 0) {
+            throw new IllegalArgumentException("The weights of all " + validation.size()
+                    + " validation examples are 0: their loss is undefined");
+        }
         int bs = config.batchSize();
         long stepsPerEpoch = (train.size() + bs - 1) / bs;
         long totalSteps = stepsPerEpoch * config.epochs();
@@ -143,20 +155,29 @@ public final class FineTuner {
                     Batch b = Batcher.toBatch(train, batches.get(bi), padId, true);
                     done++;
                     float lr = (float) config.schedule().rate(config.learningRate(), done, totalSteps, warmup);
-                    TrainStep.Result r = step.step(b, done, lr, config.seed());
-                    if (!Float.isFinite(r.loss())) {
-                        throw new TrainingDivergedException(done, r.loss(), checkpointDir == null
-                                ? "No checkpoints were configured."
-                                : Files.isRegularFile(checkpointDir.resolve(Checkpoint.FILE_NAME))
-                                ? "The last good checkpoint is in " + checkpointDir + "."
-                                : "No checkpoint had been written yet in " + checkpointDir + ".");
-                    }
                     double w = 0;
                     for (float x : b.weights()) {
                         w += x;
                     }
-                    lossSum += r.loss() * w;
-                    weightSum += w;
+                    float loss;
+                    if (w > 0) {
+                        TrainStep.Result r = step.step(b, done, lr, config.seed());
+                        loss = r.loss();
+                        if (!Float.isFinite(loss)) {
+                            throw new TrainingDivergedException(done, loss, checkpointDir == null
+                                    ? "No checkpoints were configured."
+                                    : Files.isRegularFile(checkpointDir.resolve(Checkpoint.FILE_NAME))
+                                    ? "The last good checkpoint is in " + checkpointDir + "."
+                                    : "No checkpoint had been written yet in " + checkpointDir + ".");
+                        }
+                        lossSum += loss * w;
+                        weightSum += w;
+                    } else {
+                        // The weighted mean loss of a batch whose weights sum to 0 is 0/0: the batch is skipped.
+                        loss = Float.NaN;
+                        logger.warning(String.format("Step %d (epoch %d, batch %d of %d) skipped: the example weights of its %d rows sum to 0,"
+                                + " so it has no loss and no gradient", done, epoch + 1, bi + 1, batches.size(), b.rows()));
+                    }
                     stepsThisRun++;
                     examplesThisRun += b.rows();
                     long now = System.nanoTime();
@@ -164,8 +185,9 @@ public final class FineTuner {
                         double secs = (now - t0) / 1e9;
                         double eps = examplesThisRun / secs;
                         double eta = (totalSteps - done) * (secs / stepsThisRun);
-                        logger.info(String.format("epoch %d/%d step %d/%d loss %.4f (epoch mean %.4f) lr %.3g %.1f ex/s ETA %s",
-                                epoch + 1, config.epochs(), done, totalSteps, r.loss(), lossSum / Math.max(weightSum, 1e-12), lr, eps, duration(eta)));
+                        logger.info(String.format("epoch %d/%d step %d/%d loss %s (epoch mean %.4f) lr %.3g %.1f ex/s ETA %s",
+                                epoch + 1, config.epochs(), done, totalSteps, Float.isNaN(loss) ? "skipped" : String.format("%.4f", loss),
+                                lossSum / Math.max(weightSum, 1e-12), lr, eps, duration(eta)));
                         lastLog = now;
                     }
                     if (checkpointDir != null && done % checkpointEvery == 0 && bi + 1 < batches.size()) {
@@ -212,6 +234,14 @@ public final class FineTuner {
             int chosenEpoch = bestEpoch > 0 ? bestEpoch : history.size();
             return new FineTuneResult(chosen, history, chosenEpoch, done, secs, examplesThisRun / Math.max(secs, 1e-9));
         }
+    }
+
+    private static double totalWeight(List<EncodedExample> examples) {
+        double w = 0;
+        for (EncodedExample e : examples) {
+            w += e.weight();
+        }
+        return w;
     }
 
     /**
