@@ -112,7 +112,8 @@ public final class FineTuner {
                 init = step.layout().initialize(root.split());
             }
             step.setState(init, null, null);
-            String fingerprint = fingerprint(step, train);
+            String fingerprint = checkpointDir == null ? ""
+                    : RunFingerprint.of(encoder, spec, config, step.layout().size(), train, validation).encode();
             long done = 0;
             int startEpoch = 0;
             int startBatch = 0;
@@ -125,10 +126,7 @@ public final class FineTuner {
             List<EpochStats> history = new ArrayList<>();
             if (resume && checkpointDir != null && Files.isRegularFile(checkpointDir.resolve(Checkpoint.FILE_NAME))) {
                 Checkpoint c = Checkpoint.read(checkpointDir);
-                if (!c.fingerprint().equals(fingerprint)) {
-                    throw new IllegalArgumentException("The checkpoint in " + checkpointDir + " belongs to a run with other settings ("
-                            + c.fingerprint() + " vs " + fingerprint + ")");
-                }
+                checkSameRun(c.fingerprint(), fingerprint);
                 step.setState(c.params(), c.m(), c.v());
                 done = c.step();
                 startEpoch = c.epoch();
@@ -286,28 +284,19 @@ public final class FineTuner {
         }
     }
 
-    /**
-     * Identifies what determines a run's trajectory: the classifier, the optimisation settings (not logging or thread
-     * count) and the training data itself, so a checkpoint is never resumed onto another run.
-     */
-    private String fingerprint(TrainStep step, List<EncodedExample> train) {
-        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
-        java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(16);
-        for (EncodedExample e : train) {
-            for (int id : e.inputIds()) {
-                buf.clear();
-                buf.putInt(id);
-                crc.update(buf.array(), 0, 4);
-            }
-            buf.clear();
-            buf.putInt(e.label()).putFloat(e.weight()).putInt(e.length());
-            crc.update(buf.array(), 0, 12);
+    /** Refuses a checkpoint of another run, naming the fields that differ. */
+    private void checkSameRun(String recorded, String current) {
+        RunFingerprint theirs = RunFingerprint.parse(recorded);
+        if (theirs == null) {
+            throw new IllegalArgumentException("The checkpoint in " + checkpointDir + " was written by an earlier LoRA-Drop"
+                    + " version, whose run fingerprint does not record the base encoder and the validation data, so it cannot"
+                    + " be checked against this run and is not resumed; delete it or use another checkpoint folder");
         }
-        TrainingConfig c = config;
-        return "v2:" + spec + "|epochs=" + c.epochs() + ",batch=" + c.batchSize() + ",lr=" + c.learningRate()
-                + ",warmup=" + c.warmupFraction() + ",schedule=" + c.schedule() + "," + c.optimizer()
-                + ",samples=" + c.dropoutSamples() + ",seed=" + c.seed() + ",patience=" + c.patience()
-                + "|n=" + train.size() + ",data=" + Long.toHexString(crc.getValue()) + "|P=" + step.layout().size();
+        List<String> differences = RunFingerprint.parse(current).differences(theirs);
+        if (!differences.isEmpty()) {
+            throw new IllegalArgumentException("The checkpoint in " + checkpointDir + " belongs to another run; it differs in "
+                    + String.join(", ", differences));
+        }
     }
 
     static String duration(double seconds) {
