@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * Reverse-mode differentiation of an ONNX graph.
@@ -47,6 +48,15 @@ public final class ReverseMode {
      */
     public static Map<String, String> differentiate(Graph g, Map<String, ValueMeta> meta, Map<String, String> seeds,
                                                     List<String> wrt) {
+        return differentiate(g, meta, seeds, wrt, GradientRules::rule);
+    }
+
+    /**
+     * {@link #differentiate(Graph, Map, Map, List)} with the rules looked up elsewhere (tests).
+     * @throws IllegalStateException when a rule returns a gradient array whose length is not the node's input count.
+     */
+    static Map<String, String> differentiate(Graph g, Map<String, ValueMeta> meta, Map<String, String> seeds,
+                                             List<String> wrt, Function<String, GradientRules.Rule> rules) {
         List<NodeProto> forward = new ArrayList<>(g.nodes());
         // Values that depend on a trainable input through floating-point data.
         Set<String> dependsOnParams = new HashSet<>(wrt);
@@ -115,7 +125,7 @@ public final class ReverseMode {
             if (!anyInput) {
                 continue;
             }
-            GradientRules.Rule rule = GradientRules.rule(n.getOpType());
+            GradientRules.Rule rule = rules.apply(n.getOpType());
             if (rule == null || !n.getDomain().isEmpty() && !n.getDomain().equals("ai.onnx")) {
                 throw new NoGradientRuleException(n.getOpType(), n.getName(), null);
             }
@@ -127,9 +137,16 @@ public final class ReverseMode {
                 continue;
             }
             String[] dIn = rule.apply(ctx, n, dOut);
+            if (dIn == null || dIn.length != n.getInputCount()) {
+                // A rule that returns too few gradients would silently drop the rest: a wrong gradient, not an error.
+                throw new IllegalStateException("The gradient rule of op '" + n.getOpType() + "' (node '" + n.getName()
+                        + "') returned " + (dIn == null ? "no array" : dIn.length + " input gradients") + " for a node with "
+                        + n.getInputCount() + " inputs " + n.getInputList() + "; a rule must return one entry per input"
+                        + " (null where no gradient is needed)");
+            }
             for (int k = 0; k < n.getInputCount(); k++) {
                 String in = n.getInput(k);
-                if (k < dIn.length && dIn[k] != null && differentiable.contains(in)) {
+                if (dIn[k] != null && differentiable.contains(in)) {
                     contributions.computeIfAbsent(in, x -> new ArrayList<>()).add(dIn[k]);
                 }
             }
