@@ -107,7 +107,7 @@ public final class FineTuner {
         long warmup = warmupSteps(config.warmupFraction(), totalSteps);
         SplittableRandom root = new SplittableRandom(config.seed());
         float[] init = initialParams;
-        try (TrainStep step = new TrainStep(encoder, spec, config.optimizer(), config.dropoutSamples(), config.threads(), false)) {
+        try (TrainStep step = new TrainStep(encoder, spec, config.optimizer(), config.dropoutSamples(), config.threads())) {
             if (init == null) {
                 init = step.layout().initialize(root.split());
             }
