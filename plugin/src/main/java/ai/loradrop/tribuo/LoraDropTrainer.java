@@ -1,5 +1,6 @@
 package ai.loradrop.tribuo;
 
+import ai.loradrop.io.Sha256;
 import ai.loradrop.head.Pooling;
 import ai.loradrop.interop.ImportedAdapter;
 import ai.loradrop.interop.PeftAdapter;
@@ -752,7 +753,7 @@ public final class LoraDropTrainer implements Trainer<Label>, WeightedExamples {
             }
             EncoderModel encoder = r != null && r.baseStamp().equals(b) ? r.encoder() : EncoderModel.load(b.path());
             BaseModelFile base = r != null && r.baseStamp().equals(b) ? r.base()
-                    : new BaseModelFile(b.path().toString(), Digests.sha256(b.path()), b.size());
+                    : new BaseModelFile(b.path().toString(), Sha256.ofFile(b.path()), b.size());
             WordPieceTokenizer tok = WordPieceTokenizer.fromFile(t.path());
             if (encoder.vocabSize() > 0 && tok.vocabSize() > encoder.vocabSize()) {
                 throw new IllegalArgumentException("The tokenizer " + t.path() + " has " + tok.vocabSize()
@@ -795,7 +796,7 @@ public final class LoraDropTrainer implements Trainer<Label>, WeightedExamples {
     private LoraDropTrainerProvenance provenanceOf(Resources r) {
         String adapterSha = null;
         if (initialAdapterPath != null) {
-            adapterSha = Digests.sha256(initialAdapterPath.resolve(PeftAdapter.WEIGHTS_FILE));
+            adapterSha = Sha256.ofFile(initialAdapterPath.resolve(PeftAdapter.WEIGHTS_FILE));
         }
         return new LoraDropTrainerProvenance(this, r.base(), r.tokenizer().sourceSha256(), r.tokenizerSize(), adapterSha);
     }
