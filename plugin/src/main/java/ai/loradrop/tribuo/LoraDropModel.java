@@ -1,5 +1,6 @@
 package ai.loradrop.tribuo;
 
+import ai.loradrop.io.Sha256;
 import ai.loradrop.calibration.TemperatureScaling;
 import ai.loradrop.interop.AdapterExportOptions;
 import ai.loradrop.interop.MergedOnnxExport;
@@ -46,7 +47,6 @@ import java.io.InvalidObjectException;
 import java.io.ObjectInputStream;
 import java.io.ObjectStreamException;
 import java.io.Serializable;
-import java.io.UncheckedIOException;
 import java.lang.ref.Cleaner;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -95,8 +95,12 @@ public final class LoraDropModel extends Model<Label> implements AutoCloseable {
     private static final Logger logger = Logger.getLogger(LoraDropModel.class.getName());
     private static final Cleaner CLEANER = Cleaner.create();
 
-    /** The protobuf serialization version this class writes and the highest it reads. */
-    public static final int CURRENT_VERSION = 0;
+    /**
+     * The protobuf serialization version this class writes and the highest it reads. Version 1 added the SHA-256
+     * record of the file's parts (checked on load); version 0 files still load. The schema is
+     * {@code ai/loradrop/tribuo/loradrop-model.proto} in this jar.
+     */
+    public static final int CURRENT_VERSION = 1;
 
     /** Instance-provenance key of the ensemble size. */
     public static final String ENSEMBLE_SIZE = "loradrop-ensemble-size";
@@ -718,6 +722,8 @@ public final class LoraDropModel extends Model<Label> implements AutoCloseable {
      * @param className the class name.
      * @param message the payload.
      * @return the model.
+     * @throws DamagedModelException when a part of the file (metadata, tokenizer, embedded encoder, parameters or
+     *     settings) does not match the SHA-256 recorded for it when it was saved; the exception names the part.
      * @throws IOException when the payload is corrupt or the base encoder file cannot be read.
      * @throws IllegalArgumentException when the version is unknown.
      * @throws IllegalStateException when a referenced base encoder file's hash differs from the recorded one.
@@ -727,7 +733,7 @@ public final class LoraDropModel extends Model<Label> implements AutoCloseable {
             throw new IllegalArgumentException("Unknown LoraDropModel serialization version " + version
                     + "; this class reads at most version " + CURRENT_VERSION);
         }
-        ModelCodec.Payload p = ModelCodec.decode(message);
+        ModelCodec.Payload p = ModelCodec.decode(message, version);
         ModelDataCarrier<?> carrier = ModelDataCarrier.deserialize(p.metadata());
         if (!(carrier.outputDomain().getOutput(0) instanceof Label)) {
             throw new IllegalStateException("Invalid LoraDropModel protobuf: the output domain holds "
@@ -752,13 +758,8 @@ public final class LoraDropModel extends Model<Label> implements AutoCloseable {
             throw new IOException("The base model of this LoRA-Drop model is not embedded and its file is missing: " + path
                     + " (expected SHA-256 " + ref.sha256() + ")");
         }
-        String actual;
-        try {
-            actual = Digests.sha256(path);
-        } catch (UncheckedIOException e) {
-            throw e.getCause();
-        }
-        if (!actual.equals(ref.sha256())) {
+        String actual = Sha256.of(path);
+        if (!Sha256.same(actual, ref.sha256())) { // hashes recorded by earlier versions may be upper case
             throw new IllegalStateException("The base model file " + path + " has SHA-256 " + actual
                     + ", but this LoRA-Drop model was trained on a file with SHA-256 " + ref.sha256()
                     + "; the adapters only work with the original encoder");
