@@ -2,6 +2,9 @@ package ai.loradrop.cli;
 
 import ai.loradrop.head.Pooling;
 import ai.loradrop.lora.DropoutMode;
+import ai.loradrop.onnx.BaseQuantization;
+import ai.loradrop.onnx.EncoderModel;
+import ai.loradrop.onnx.QuantizedBackward;
 import ai.loradrop.train.LrSchedule;
 import ai.loradrop.tribuo.LoraDropTrainer;
 import com.oracle.labs.mlrg.olcut.config.PropertyException;
@@ -45,7 +48,9 @@ final class TrainerFlags {
             "--validation-fraction", "validationFraction",
             "--checkpoint-dir", "checkpointDir",
             "--checkpoint-every", "checkpointEvery",
-            "--peft", "initialAdapterPath");
+            "--peft", "initialAdapterPath",
+            "--quantize-base", "quantizeBase",
+            "--quantized-backward", "quantizedBackward");
 
     /** Switches, each mapped to its trainer field. */
     static final Map<String, String> FLAGS = orderedMap(
@@ -84,7 +89,10 @@ final class TrainerFlags {
             "                           instead of embedding it",
             "  --checkpoint-dir DIR     write training checkpoints here",
             "  --checkpoint-every N     steps between checkpoints [500]",
-            "  --resume                 resume from the checkpoint in --checkpoint-dir");
+            "  --resume                 resume from the checkpoint in --checkpoint-dir",
+            "  --quantize-base Q        NONE | INT8: quantize the float encoder's Linear weights to int8 at load",
+            "                           (integer kernels; an int8 export is used as it is) [NONE]",
+            "  --quantized-backward B   FLOAT | INT8: gradient through int8 layers [FLOAT]");
 
     /**
      * Builds the trainer.
@@ -120,6 +128,8 @@ final class TrainerFlags {
                 .patience(a.intValue("--patience", 0))
                 .validationFraction(a.doubleValue("--validation-fraction", 0.0))
                 .embedBaseModel(!a.flag("--reference-base-model"))
+                .quantizeBase(a.enumValue("--quantize-base", BaseQuantization.class, BaseQuantization.NONE))
+                .quantizedBackward(a.enumValue("--quantized-backward", QuantizedBackward.class, EncoderModel.DEFAULT_QUANTIZED_BACKWARD))
                 .pairKey(pairKey);
         if (a.has("--peft")) {
             b.initialAdapterPath(AdapterModel.adapterDir(a));

@@ -745,11 +745,21 @@ public final class LoraDropModel extends Model<Label> implements AutoCloseable {
         if (p.baseModel() != null) {
             encoder = EncoderModel.of(OnnxModels.parse(p.baseModel().toByteArray(), "embedded base model"));
         } else {
-            encoder = loadReferencedBase(p.baseFile());
+            // A referenced float base trained with quantizeBase=INT8 is quantized again (deterministically) at load.
+            encoder = loadReferencedBase(p.baseFile()).quantized(quantizeBaseOf(carrier.provenance()));
         }
         WordPieceTokenizer tokenizer = WordPieceTokenizer.fromJson(p.tokenizerJson(), p.tokenizerSha256());
         return new LoraDropModel(carrier.name(), carrier.provenance(), carrier.featureDomain(), outputs, encoder,
                 p.baseFile(), tokenizer, p.spec(), p.params(), p.settings());
+    }
+
+    /** The trainer's {@code quantizeBase} recorded in a model's provenance ({@code NONE} when absent). */
+    private static ai.loradrop.onnx.BaseQuantization quantizeBaseOf(org.tribuo.provenance.ModelProvenance provenance) {
+        Provenance v = provenance.getTrainerProvenance().getConfiguredParameters().get("quantizeBase");
+        if (v instanceof com.oracle.labs.mlrg.olcut.provenance.PrimitiveProvenance<?> pp) {
+            return ai.loradrop.onnx.BaseQuantization.valueOf(String.valueOf(pp.getValue()));
+        }
+        return ai.loradrop.onnx.BaseQuantization.NONE;
     }
 
     private static EncoderModel loadReferencedBase(BaseModelFile ref) throws IOException {
