@@ -77,6 +77,16 @@ final class ExportCommand {
                 }
             }
         }
+        FileRoles roles = FileRoles.of(a).input("--model", modelFile).output("--onnx", onnx);
+        if (peft != null && Files.isDirectory(peft)) {
+            for (Path f : AdapterModel.adapterFiles(peft)) {
+                roles.output("--peft", f);
+            }
+        } else if (peft != null) {
+            // The export creates the folder: its parent must take it.
+            roles.output("--peft", peft);
+        }
+        roles.check();
         try (LoraDropModel model = SavedModel.load(modelFile)) {
             List<String> labels = AdapterModel.labels(model);
             if (onnx != null) {
