@@ -38,10 +38,10 @@ final class TrainerFlags {
             "embedBaseModel", "--reference-base-model");
 
     /**
-     * Fields the command sets from its other options: the encoder and tokenizer ({@code --base-model},
-     * {@code --tokenizer}) and the metadata keys (fixed by the data reader; {@code --pair-column} sets the pair key).
+     * Fields the command sets from its other options: the encoder and tokenizer ({@code --encoder}, or
+     * {@code --base-model} and {@code --tokenizer}, resolved by {@link BaseModelFiles}) and the metadata keys (fixed by the data reader; {@code --pair-column} sets the pair key).
      */
-    static final Set<String> NOT_OPTIONS = Set.of("baseModelPath", "tokenizerPath", "textKey", "pairKey");
+    static final Set<String> NOT_OPTIONS = Set.of("encoder", "baseModelPath", "tokenizerPath", "textKey", "pairKey");
 
     /**
      * One option.
@@ -183,7 +183,8 @@ final class TrainerFlags {
      * @throws UsageException when a value is malformed or rejected by the trainer (naming the option).
      */
     static LoraDropTrainer trainer(Args a, BaseModelFiles base, String pairKey) {
-        LoraDropTrainer.Builder b = LoraDropTrainer.builder(base.onnx(), base.tokenizer()).pairKey(pairKey);
+        LoraDropTrainer.Builder b = (base.encoder() != null ? LoraDropTrainer.builder(base.encoder())
+                : LoraDropTrainer.builder(base.onnx(), base.tokenizer())).pairKey(pairKey);
         if (a.has("--peft")) {
             AdapterModel.adapterDir(a);
         }
@@ -254,6 +255,7 @@ final class TrainerFlags {
             }
         }
         return switch (field) {
+            case "encoder" -> "--encoder";
             case "baseModelPath" -> "--base-model";
             case "tokenizerPath" -> "--tokenizer";
             default -> field;
@@ -283,6 +285,7 @@ final class TrainerFlags {
         for (LoraDropTrainer.Setting s : LoraDropTrainer.settings()) {
             String option = ALL.stream().filter(f -> f.setting().name().equals(s.name())).findFirst()
                     .map(f -> "`" + f.synopsis() + "`").orElse(switch (s.name()) {
+                        case "encoder" -> "`--encoder NAME`";
                         case "baseModelPath" -> "`--base-model`";
                         case "tokenizerPath" -> "`--tokenizer`";
                         case "pairKey" -> "set by `--pair-column`";
