@@ -31,7 +31,7 @@ final class AdapterModel {
             "                           the new place of a model's referenced (not embedded) encoder",
             "  --tokenizer F            tokenizer.json or vocab.txt [found beside the encoder]",
             "  --labels a,b,c           class labels in head-row order [loradrop_labels.json, else 0,1,...]",
-            "  --max-length N           tokens per example [128]",
+            "  --max-length N           tokens per example [as loradrop_config.json records, else the training default]",
             "  --pooling P              MEAN | FIRST_TOKEN, for adapters without loradrop_config.json",
             "                           [the named encoder's, else MEAN]");
 
@@ -55,23 +55,17 @@ final class AdapterModel {
     }
 
     /**
-     * The adapter folder of {@code --peft}, checked for the two PEFT files.
+     * The adapter folder of {@code --peft}, checked by the library's own folder check ({@link PeftAdapter#checkFolder}).
      * @param a the options.
      * @return the folder.
-     * @throws UsageException when the folder or a file is missing.
+     * @throws UsageException with the library's message when the folder or a file is missing.
      */
     static Path adapterDir(Args a) {
         Path dir = Path.of(a.require("--peft"));
-        if (!Files.exists(dir)) {
-            throw a.error("Adapter folder given to --peft not found: " + dir);
-        }
-        if (!Files.isDirectory(dir)) {
-            throw a.error("--peft needs the adapter folder, but " + dir + " is a file");
-        }
-        for (String f : List.of(PeftAdapter.CONFIG_FILE, PeftAdapter.WEIGHTS_FILE)) {
-            if (!Files.isRegularFile(dir.resolve(f))) {
-                throw a.error("The folder given to --peft is not a PEFT adapter folder: " + dir.resolve(f) + " is missing");
-            }
+        try {
+            PeftAdapter.checkFolder(dir);
+        } catch (IOException e) {
+            throw a.error("--peft: " + e.getMessage());
         }
         return dir;
     }
@@ -80,7 +74,7 @@ final class AdapterModel {
      * Loads the model of {@code --model} or {@code --peft}.
      * @param a the options.
      * @param pairOption the option that gives a second text: with {@code --peft}, its presence makes the model a
-     *                   sentence-pair model.
+     *                   sentence-pair model when the adapter does not record whether it is one.
      * @return the model; close it after use.
      * @throws UsageException for missing files and malformed options.
      * @throws IOException when the model or adapter cannot be read or does not fit the encoder.
@@ -92,8 +86,9 @@ final class AdapterModel {
         }
         Path dir = adapterDir(a);
         BaseModelFiles base = BaseModelFiles.resolve(a);
-        int maxLength = a.intValue("--max-length", 128);
-        if (maxLength < 2) {
+        // 0: the maximum length the adapter records (LoRA-Drop's sidecar), else the training default.
+        int maxLength = a.intValue("--max-length", 0);
+        if (a.has("--max-length") && maxLength < 2) {
             throw a.error("--max-length must be at least 2, got " + maxLength);
         }
         AdapterImportOptions options = AdapterImportOptions.defaults()
@@ -111,7 +106,7 @@ final class AdapterModel {
      */
     static List<Path> adapterFiles(Path dir) {
         return List.of(dir.resolve(PeftAdapter.WEIGHTS_FILE), dir.resolve(PeftAdapter.CONFIG_FILE),
-                dir.resolve(PeftAdapter.SIDECAR_FILE), dir.resolve(ai.loradrop.tribuo.AdapterLabels.FILE_NAME));
+                dir.resolve(PeftAdapter.SIDECAR_FILE), dir.resolve(ai.loradrop.interop.AdapterLabels.FILE_NAME));
     }
 
     /**

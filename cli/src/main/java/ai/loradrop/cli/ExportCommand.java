@@ -1,10 +1,10 @@
 package ai.loradrop.cli;
 
 import ai.loradrop.interop.AdapterExportOptions;
+import ai.loradrop.interop.AdapterLabels;
 import ai.loradrop.interop.HeadKeyStyle;
 import ai.loradrop.interop.MergedOnnxExport;
 import ai.loradrop.interop.PeftAdapter;
-import ai.loradrop.tribuo.AdapterLabels;
 import ai.loradrop.tribuo.LoraDropModel;
 
 import java.io.PrintStream;
@@ -78,13 +78,14 @@ final class ExportCommand {
             }
         }
         FileRoles roles = FileRoles.of(a).input("--model", modelFile).output("--onnx", onnx);
-        if (peft != null && Files.isDirectory(peft)) {
-            for (Path f : AdapterModel.adapterFiles(peft)) {
-                roles.output("--peft", f);
-            }
-        } else if (peft != null) {
-            // The export creates the folder: its parent must take it.
+        if (peft != null) {
+            // The folder is written whole (created or replaced beside itself), so its parent must take new files.
             roles.output("--peft", peft);
+            if (Files.isDirectory(peft)) {
+                for (Path f : AdapterModel.adapterFiles(peft)) {
+                    roles.output("--peft", f);
+                }
+            }
         }
         roles.check();
         try (LoraDropModel model = SavedModel.load(modelFile)) {

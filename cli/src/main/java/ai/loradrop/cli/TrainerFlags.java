@@ -198,8 +198,7 @@ final class TrainerFlags {
         } catch (PropertyException e) {
             if ("initialAdapterPath".equals(e.getProperty())) {
                 // The folder was checked above, so this is an adapter that does not fit the settings: a failure.
-                throw new IllegalArgumentException("The adapter given to --peft does not fit the training settings: "
-                        + e.getMsg().replace("set rank to ", "pass --rank "), e);
+                throw new IllegalArgumentException("The adapter given to --peft does not fit the training settings: " + e.getMsg(), e);
             }
             throw a.error("Invalid " + flagOf(e.getProperty()) + ": " + e.getMsg());
         }

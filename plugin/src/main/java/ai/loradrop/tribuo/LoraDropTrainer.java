@@ -4,8 +4,10 @@ import ai.loradrop.encoders.EncoderFiles;
 import ai.loradrop.encoders.NamedEncoder;
 import ai.loradrop.io.Sha256;
 import ai.loradrop.head.Pooling;
+import ai.loradrop.interop.AdapterStart;
 import ai.loradrop.interop.ImportedAdapter;
 import ai.loradrop.interop.PeftAdapter;
+import ai.loradrop.interop.TokenizerFit;
 import ai.loradrop.lora.LoraSurgery;
 import ai.loradrop.onnx.LinearModule;
 import ai.loradrop.programs.ParameterLayout;
@@ -399,21 +401,14 @@ public final class LoraDropTrainer implements Trainer<Label>, WeightedExamples {
      */
     private void checkInitialAdapter() {
         String f = "initialAdapterPath";
-        check(Files.isDirectory(initialAdapterPath), f, "folder not found: " + initialAdapterPath.toAbsolutePath());
-        for (String file : List.of(PeftAdapter.CONFIG_FILE, PeftAdapter.WEIGHTS_FILE)) {
-            check(Files.isRegularFile(initialAdapterPath.resolve(file)), f, "is not a PEFT adapter folder: "
-                    + initialAdapterPath.resolve(file).toAbsolutePath() + " is missing");
-        }
-        JsonNode config;
+        int r;
         try {
-            config = new ObjectMapper().readTree(initialAdapterPath.resolve(PeftAdapter.CONFIG_FILE).toFile());
+            r = PeftAdapter.rank(initialAdapterPath);
         } catch (IOException e) {
-            throw new PropertyException(e, name(), f, f + " " + PeftAdapter.CONFIG_FILE + " cannot be read: " + e.getMessage());
+            throw new PropertyException(e, name(), f, f + " " + initialAdapterPath.toAbsolutePath() + ": " + e.getMessage());
         }
-        JsonNode r = config == null ? null : config.get("r");
-        check(r != null && r.isIntegralNumber(), f, "holds an " + PeftAdapter.CONFIG_FILE + " without an integer rank 'r'");
-        check(r.asInt() == rank, f, "holds an adapter of rank " + r.asInt() + " (r in " + PeftAdapter.CONFIG_FILE
-                + ") but this trainer's rank is " + rank + "; set rank to " + r.asInt());
+        check(r == rank, f, "holds an adapter of rank " + r + " (r in " + PeftAdapter.CONFIG_FILE + ") but rank is " + rank
+                + "; the ranks must be equal");
     }
 
     private void requireFile(Path path, String field) {
@@ -529,9 +524,9 @@ public final class LoraDropTrainer implements Trainer<Label>, WeightedExamples {
         FineTuner tuner = new FineTuner(res.encoder(), spec, config);
         String initialHead = null;
         if (initialAdapterPath != null) {
-            InitialAdapter start = initialAdapter(res.encoder(), spec, outputs, runSeed);
+            AdapterStart start = initialAdapter(res.encoder(), spec, outputs, runSeed);
             tuner.withInitialParameters(start.params());
-            initialHead = start.head();
+            initialHead = start.head().key();
         }
         if (checkpointDir != null) {
             tuner.withCheckpoints(checkpointDir.resolve("invocation-" + invocation), checkpointEvery, resume);
@@ -560,106 +555,27 @@ public final class LoraDropTrainer implements Trainer<Label>, WeightedExamples {
                 res.base(), res.tokenizer(), spec, result.params(), settings);
     }
 
-    /** The starting parameters read from {@code initialAdapterPath}, and where their head came from. */
-    private record InitialAdapter(float[] params, String head) {}
-
     /**
-     * The starting point from {@code initialAdapterPath}: its LoRA matrices (B rescaled when its LoRA scale differs
-     * from this trainer's, so the start computes what the adapter computes), and its head when the class count
-     * matches (rows reordered by label name when the adapter records its labels), else the head PEFT's
-     * initialisation gives from the run seed.
+     * The starting point from {@code initialAdapterPath} ({@link AdapterStart}): its LoRA matrices, and its head when
+     * the class count matches, else the head PEFT's initialisation gives from the run seed.
      * @throws IllegalArgumentException naming initialAdapterPath when the adapter's rank or targets differ.
      */
-    private InitialAdapter initialAdapter(EncoderModel encoder, ClassifierSpec spec, ImmutableOutputInfo<Label> outputs,
-                                          long runSeed) {
+    private AdapterStart initialAdapter(EncoderModel encoder, ClassifierSpec spec, ImmutableOutputInfo<Label> outputs,
+                                        long runSeed) {
         String f = "initialAdapterPath";
         ImportedAdapter a;
-        List<String> adapterLabels;
         try {
             a = PeftAdapter.read(initialAdapterPath, encoder, effectivePooling);
-            adapterLabels = AdapterLabels.read(initialAdapterPath).orElse(null);
         } catch (IOException e) {
             throw new UncheckedIOException(f + " " + initialAdapterPath + ": " + e.getMessage(), e);
         }
-        if (a.spec().lora().rank() != rank) {
-            throw new IllegalArgumentException(f + " " + initialAdapterPath + " holds an adapter of rank " + a.spec().lora().rank()
-                    + " but this trainer's rank is " + rank);
-        }
-        List<LinearModule> mine = LoraSurgery.select(encoder, spec.lora());
-        List<String> minePaths = mine.stream().map(LinearModule::path).toList();
-        List<String> theirPaths = a.targets().stream().map(LinearModule::path).toList();
-        if (!new HashSet<>(minePaths).equals(new HashSet<>(theirPaths))) {
-            throw new IllegalArgumentException(f + " " + initialAdapterPath + " adapts the modules " + theirPaths
-                    + " but this trainer's " + (targetRegex != null ? "targetRegex /" + targetRegex + "/" : "targetModules " + targetModules)
-                    + " selects " + minePaths);
-        }
-        if (a.hasLoraDropSidecar() && a.spec().pooling() != effectivePooling) {
-            logger.warning(f + " " + initialAdapterPath + " was trained with " + a.spec().pooling() + " pooling but this trainer uses "
-                    + effectivePooling + "; its head starts from features it was not trained on");
-        }
-        ParameterLayout layout = new ParameterLayout(mine, rank, encoder.hiddenSize(), outputs.size());
+        ParameterLayout layout = new ParameterLayout(LoraSurgery.select(encoder, spec.lora()), rank, encoder.hiddenSize(), outputs.size());
         // The same draw FineTuner makes for a run from scratch, so a fresh head equals the from-scratch head.
-        float[] init = layout.initialize(new SplittableRandom(runSeed).split());
-        float[] theirs = a.params();
-        ParameterLayout theirLayout = a.layout();
-        double ratio = a.spec().lora().scaling() / spec.lora().scaling();
-        if (ratio != 1.0) {
-            logger.info(String.format("%s: the adapter's LoRA scale %.4g differs from this trainer's %.4g; its B matrices are "
-                    + "rescaled by %.4g so training starts from the adapter's function", f, a.spec().lora().scaling(),
-                    spec.lora().scaling(), ratio));
-        }
-        for (int i = 0; i < mine.size(); i++) {
-            int j = theirPaths.indexOf(minePaths.get(i));
-            copy(theirs, theirLayout.loraA(j), init, layout.loraA(i), 1.0);
-            copy(theirs, theirLayout.loraB(j), init, layout.loraB(i), ratio);
-        }
-        int c = outputs.size();
-        int theirClasses = a.spec().numClasses();
-        String head;
-        int[] rowOf = null;  // training class id -> adapter head row
-        if (theirClasses != c) {
-            head = "fresh";
-            logger.info(f + ": the adapter's head has " + theirClasses + " classes but the training data has " + c
-                    + "; starting from a fresh head");
-        } else if (adapterLabels == null) {
-            head = "adapter";
-            rowOf = new int[c];
-            for (int i = 0; i < c; i++) {
-                rowOf[i] = i;
-            }
-            logger.info(f + ": the adapter records no label names, so its head rows are taken as the training label ids "
-                    + labelNames(outputs));
-        } else if (new HashSet<>(adapterLabels).equals(new HashSet<>(labelNames(outputs)))) {
-            rowOf = new int[c];
-            boolean same = true;
-            for (int i = 0; i < c; i++) {
-                rowOf[i] = adapterLabels.indexOf(outputs.getOutput(i).getLabel());
-                same &= rowOf[i] == i;
-            }
-            head = same ? "adapter" : "adapter-reordered";
-        } else {
-            head = "fresh";
-            logger.info(f + ": the adapter's labels " + adapterLabels + " differ from the training labels " + labelNames(outputs)
-                    + "; starting from a fresh head");
-        }
-        if (rowOf != null) {
-            int hidden = encoder.hiddenSize();
-            ParameterLayout.Entry w = layout.entry(ParameterLayout.CLASSIFIER_WEIGHT);
-            ParameterLayout.Entry b = layout.entry(ParameterLayout.CLASSIFIER_BIAS);
-            ParameterLayout.Entry tw = theirLayout.entry(ParameterLayout.CLASSIFIER_WEIGHT);
-            ParameterLayout.Entry tb = theirLayout.entry(ParameterLayout.CLASSIFIER_BIAS);
-            for (int i = 0; i < c; i++) {
-                System.arraycopy(theirs, tw.offset() + rowOf[i] * hidden, init, w.offset() + i * hidden, hidden);
-                init[b.offset() + i] = theirs[tb.offset() + rowOf[i]];
-            }
-        }
-        logger.info("Starting from the adapter in " + initialAdapterPath + " (" + mine.size() + " LoRA targets, head: " + head + ")");
-        return new InitialAdapter(init, head);
-    }
-
-    private static void copy(float[] from, ParameterLayout.Entry src, float[] to, ParameterLayout.Entry dst, double scale) {
-        for (int k = 0; k < dst.size(); k++) {
-            to[dst.offset() + k] = (float) (from[src.offset() + k] * scale);
+        float[] fresh = layout.initialize(new SplittableRandom(runSeed).split());
+        try {
+            return AdapterStart.of(a, initialAdapterPath, encoder, spec, labelNames(outputs), fresh);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(f + ": " + e.getMessage(), e);
         }
     }
 
@@ -787,10 +703,7 @@ public final class LoraDropTrainer implements Trainer<Label>, WeightedExamples {
             BaseModelFile base = r != null && r.baseStamp().equals(b) ? r.base()
                     : new BaseModelFile(b.path().toString(), Sha256.ofFile(b.path()), b.size());
             WordPieceTokenizer tok = WordPieceTokenizer.fromFile(t.path());
-            if (encoder.vocabSize() > 0 && tok.vocabSize() > encoder.vocabSize()) {
-                throw new IllegalArgumentException("The tokenizer " + t.path() + " has " + tok.vocabSize()
-                        + " ids but the encoder " + b.path() + " has only " + encoder.vocabSize() + " embedding rows");
-            }
+            TokenizerFit.check(tok, encoder, t.path().toString(), b.path().toString());
             cachedResources = new Resources(encoder, base, tok, t.size(), b, t);
             return cachedResources;
         } catch (IOException e) {
