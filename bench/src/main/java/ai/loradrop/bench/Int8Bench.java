@@ -120,7 +120,7 @@ final class Int8Bench {
         List<TrainStep> steps = new ArrayList<>();
         try {
             for (EncoderModel e : variants.values()) {
-                TrainStep t = new TrainStep(e, spec, AdamWConfig.defaults(), 1, threads, false);
+                TrainStep t = new TrainStep(e, spec, AdamWConfig.defaults(), 1, threads);
                 steps.add(t);
                 t.setState(t.layout().initialize(new SplittableRandom(0)), null, null);
                 t.step(batches.get(0), 1, 1e-4f, 0);

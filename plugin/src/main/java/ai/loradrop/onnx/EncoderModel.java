@@ -37,6 +37,8 @@ public final class EncoderModel {
     private final boolean hasTokenTypes;
     private final int hiddenSize;
     private final long vocabSize;
+    private final long positions;
+    private final String positionTable;
     private final List<LinearModule> linears;
     private final QuantizedBackward quantizedBackward;
 
@@ -46,6 +48,8 @@ public final class EncoderModel {
         this.hasTokenTypes = other.hasTokenTypes;
         this.hiddenSize = other.hiddenSize;
         this.vocabSize = other.vocabSize;
+        this.positions = other.positions;
+        this.positionTable = other.positionTable;
         this.linears = other.linears;
         this.quantizedBackward = quantizedBackward;
     }
@@ -110,6 +114,20 @@ public final class EncoderModel {
         }
         this.hiddenSize = h;
         this.vocabSize = vocab;
+        long pos = -1;
+        String posName = null;
+        for (NodeProto n : model.getGraph().getNodeList()) {
+            if (n.getOpType().equals("Gather") && n.getInputCount() == 2
+                    && n.getInput(0).toLowerCase(java.util.Locale.ROOT).contains("position")) {
+                TensorProto t = initializer(model, n.getInput(0));
+                if (t != null && t.getDimsCount() == 2) {
+                    pos = t.getDims(0);
+                    posName = t.getName();
+                }
+            }
+        }
+        this.positions = pos;
+        this.positionTable = posName;
     }
 
     /**
@@ -169,6 +187,38 @@ public final class EncoderModel {
      */
     public long vocabSize() {
         return vocabSize;
+    }
+
+    /**
+     * Rows of the learned position-embedding table (the initializer gathered by a node whose data input is named
+     * like {@code *position*}): the longest input, in tokens, the encoder can take; -1 when there is none (relative
+     * or rotary positions, or an unusual export).
+     * @return the number of positions, or -1.
+     */
+    public long positionTableSize() {
+        return positions;
+    }
+
+    /**
+     * The name of the position-embedding initializer counted by {@link #positionTableSize()}, or null.
+     * @return the initializer's name, or null.
+     */
+    public String positionTableName() {
+        return positionTable;
+    }
+
+    /**
+     * Checks that inputs of {@code maxLength} tokens fit the encoder's position table.
+     * @param maxLength the tokens per example.
+     * @param setting the name of the setting that gave it, for the message.
+     * @throws IllegalArgumentException naming the setting, the table and its size when they do not fit.
+     */
+    public void checkMaxLength(int maxLength, String setting) {
+        if (positions > 0 && maxLength > positions) {
+            throw new IllegalArgumentException(setting + " is " + maxLength + ", but the encoder has only " + positions
+                    + " positions (rows of its position embedding " + positionTable + "), so longer inputs cannot run;"
+                    + " use at most " + positions);
+        }
     }
 
     /**

@@ -109,7 +109,7 @@ class QuantizedEncoderTest {
     void mergedPredictionOnAnInt8BaseEqualsTheBranchForm() throws Exception {
         ClassifierSpec spec = spec();
         float[] params;
-        try (TrainStep t = new TrainStep(int8Export, spec, AdamWConfig.defaults(), 1, 1, false)) {
+        try (TrainStep t = new TrainStep(int8Export, spec, AdamWConfig.defaults(), 1, 1)) {
             params = t.layout().initialize(new SplittableRandom(3));
             // A non-zero B so that the LoRA branch matters.
             new Random(5).ints(0, params.length).limit(params.length / 2).forEach(i -> params[i] = 0.05f);
@@ -130,7 +130,7 @@ class QuantizedEncoderTest {
     private static double[] trajectory(EncoderModel encoder, Batch batch) throws Exception {
         ClassifierSpec spec = spec();
         double[] loss = new double[STEPS];
-        try (TrainStep t = new TrainStep(encoder, spec, AdamWConfig.defaults(), 1, 1, false)) {
+        try (TrainStep t = new TrainStep(encoder, spec, AdamWConfig.defaults(), 1, 1)) {
             t.setState(t.layout().initialize(new SplittableRandom(42)), null, null);
             for (int s = 0; s < STEPS; s++) {
                 loss[s] = t.step(batch, s + 1, 5e-3f, 7L).loss();
