@@ -29,6 +29,9 @@ public final class EncoderModel {
     /** Conventional name of the token type input. */
     public static final String TOKEN_TYPE_IDS = "token_type_ids";
 
+    /** How int8 Linear layers are differentiated unless {@link #withQuantizedBackward} says otherwise. */
+    public static final QuantizedBackward DEFAULT_QUANTIZED_BACKWARD = QuantizedBackward.FLOAT;
+
     private final ModelProto model;
     private final String hiddenOutput;
     private final boolean hasTokenTypes;
@@ -37,9 +40,23 @@ public final class EncoderModel {
     private final long positions;
     private final String positionTable;
     private final List<LinearModule> linears;
+    private final QuantizedBackward quantizedBackward;
+
+    private EncoderModel(EncoderModel other, QuantizedBackward quantizedBackward) {
+        this.model = other.model;
+        this.hiddenOutput = other.hiddenOutput;
+        this.hasTokenTypes = other.hasTokenTypes;
+        this.hiddenSize = other.hiddenSize;
+        this.vocabSize = other.vocabSize;
+        this.positions = other.positions;
+        this.positionTable = other.positionTable;
+        this.linears = other.linears;
+        this.quantizedBackward = quantizedBackward;
+    }
 
     private EncoderModel(ModelProto model) {
         this.model = model;
+        this.quantizedBackward = DEFAULT_QUANTIZED_BACKWARD;
         List<String> inputNames = new ArrayList<>();
         java.util.Set<String> inits = new java.util.HashSet<>();
         for (TensorProto t : model.getGraph().getInitializerList()) {
@@ -221,6 +238,41 @@ public final class EncoderModel {
     }
 
     /**
+     * How the gradient passes through this encoder's int8 Linear layers when it is trained.
+     * @return the backward form.
+     */
+    public QuantizedBackward quantizedBackward() {
+        return quantizedBackward;
+    }
+
+    /**
+     * The same encoder, differentiated through its int8 Linear layers in the given form.
+     * @param backward the backward form.
+     * @return the encoder (this one when unchanged).
+     */
+    public EncoderModel withQuantizedBackward(QuantizedBackward backward) {
+        java.util.Objects.requireNonNull(backward, "backward");
+        return backward == quantizedBackward ? this : new EncoderModel(this, backward);
+    }
+
+    /**
+     * The module paths of the int8 Linear layers.
+     * @return the paths, in graph order.
+     */
+    public List<String> quantizedModules() {
+        return linears.stream().filter(LinearModule::isQuantized).map(LinearModule::path).toList();
+    }
+
+    /**
+     * The same encoder quantized as asked.
+     * @param mode the quantization.
+     * @return the encoder (this one for {@link BaseQuantization#NONE}).
+     */
+    public EncoderModel quantized(BaseQuantization mode) {
+        return mode == BaseQuantization.INT8 ? quantized() : this;
+    }
+
+    /**
      * The same encoder with every float {@code MatMul} Linear quantized to int8 per output column (symmetric, zero
      * point 0), activations quantized per tensor at run time: ONNX Runtime's dynamic quantization, done at load.
      * Layers already quantized, and {@code Gemm} layers, are kept as they are.
@@ -233,7 +285,8 @@ public final class EncoderModel {
                 todo.add(m);
             }
         }
-        return todo.isEmpty() ? this : new EncoderModel(QuantizedLinears.quantizeLinears(model, todo));
+        return todo.isEmpty() ? this
+                : new EncoderModel(QuantizedLinears.quantizeLinears(model, todo)).withQuantizedBackward(quantizedBackward);
     }
 
     private boolean isMatMul(String nodeName) {

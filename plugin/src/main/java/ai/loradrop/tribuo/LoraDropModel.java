@@ -712,10 +712,11 @@ public final class LoraDropModel extends Model<Label> implements AutoCloseable {
      * Writes the model as a PEFT LoRA adapter folder: {@code adapter_model.safetensors}, {@code adapter_config.json},
      * LoRA-Drop's {@code loradrop_config.json} (see {@link PeftAdapter}; it records the maximum length, the pair key
      * and the tokenizer's special ids too) and {@value ai.loradrop.interop.AdapterLabels#FILE_NAME} with the labels in
-     * head-row order, written as a whole (a failure leaves the previous folder as it was). The sidecar records this model's test-time ensemble and, for models trained by
+     * head-row order, written as a whole (a failure leaves the previous folder as it was). The sidecar records this
+     * model's test-time ensemble, maximum length, pair key, tokenizer ids and, for models trained by
      * {@link LoraDropTrainer}, its dropout samples (the corresponding fields of {@code options} are replaced). The
      * temperature is not part of an adapter (a warning is logged when it is not 1).
-     * @param dir the folder (created if missing; existing adapter files are replaced).
+     * @param dir the folder (created if missing; an existing one is replaced as a whole, its other files kept).
      * @param options key layout and base model name.
      * @throws IOException when a file cannot be written.
      */
@@ -831,13 +832,23 @@ public final class LoraDropModel extends Model<Label> implements AutoCloseable {
         if (p.baseModel() != null) {
             encoder = EncoderModel.of(OnnxModels.parse(p.baseModel().toByteArray(), "embedded base model"));
         } else {
-            encoder = loadReferencedBase(p.baseFile(), baseOverride);
+            // A referenced float base trained with quantizeBase=INT8 is quantized again (deterministically) at load.
+            encoder = loadReferencedBase(p.baseFile(), baseOverride).quantized(quantizeBaseOf(carrier.provenance()));
         }
         WordPieceTokenizer tokenizer = WordPieceTokenizer.fromJson(p.tokenizerJson(), p.tokenizerSha256());
         return new LoraDropModel(carrier.name(), carrier.provenance(), carrier.featureDomain(), outputs, encoder,
                 baseOverride != null && p.baseModel() == null
                         ? new BaseModelFile(baseOverride.toAbsolutePath().toString(), p.baseFile().sha256(), p.baseFile().size())
                         : p.baseFile(), tokenizer, p.spec(), p.params(), p.settings());
+    }
+
+    /** The trainer's {@code quantizeBase} recorded in a model's provenance ({@code NONE} when absent). */
+    private static ai.loradrop.onnx.BaseQuantization quantizeBaseOf(org.tribuo.provenance.ModelProvenance provenance) {
+        Provenance v = provenance.getTrainerProvenance().getConfiguredParameters().get("quantizeBase");
+        if (v instanceof com.oracle.labs.mlrg.olcut.provenance.PrimitiveProvenance<?> pp) {
+            return ai.loradrop.onnx.BaseQuantization.valueOf(String.valueOf(pp.getValue()));
+        }
+        return ai.loradrop.onnx.BaseQuantization.NONE;
     }
 
     private static EncoderModel loadReferencedBase(BaseModelFile ref, Path override) throws IOException {

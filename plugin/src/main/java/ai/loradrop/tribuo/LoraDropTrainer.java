@@ -9,11 +9,13 @@ import ai.loradrop.interop.ImportedAdapter;
 import ai.loradrop.interop.PeftAdapter;
 import ai.loradrop.interop.TokenizerFit;
 import ai.loradrop.lora.LoraSurgery;
-import ai.loradrop.onnx.LinearModule;
 import ai.loradrop.programs.ParameterLayout;
 import ai.loradrop.lora.DropoutMode;
 import ai.loradrop.lora.LoraConfig;
+import ai.loradrop.onnx.BaseQuantization;
 import ai.loradrop.onnx.EncoderModel;
+import ai.loradrop.onnx.LinearModule;
+import ai.loradrop.onnx.QuantizedBackward;
 import ai.loradrop.optim.AdamWConfig;
 import ai.loradrop.programs.ClassifierSpec;
 import ai.loradrop.text.Encoding;
@@ -25,8 +27,6 @@ import ai.loradrop.train.FineTuner;
 import ai.loradrop.train.LrSchedule;
 import ai.loradrop.train.TrainingConfig;
 import ai.onnxruntime.OrtException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.oracle.labs.mlrg.olcut.config.Config;
 import com.oracle.labs.mlrg.olcut.config.ConfigurableName;
 import com.oracle.labs.mlrg.olcut.config.PropertyException;
@@ -53,7 +53,6 @@ import java.nio.file.attribute.FileTime;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -130,6 +129,13 @@ public final class LoraDropTrainer implements Trainer<Label>, WeightedExamples {
      * labels by the adapter's label names) or {@code fresh} (class count or label names differ).
      */
     public static final String INITIAL_HEAD = "loradrop-initial-head";
+    /**
+     * Model instance provenance, for an encoder with int8 Linear layers: how they are quantized (weights per output
+     * column or per tensor, activations per tensor at run time) and how the gradient passes through them.
+     */
+    public static final String QUANTIZATION = "loradrop-quantization";
+    /** Model instance provenance, for an encoder with int8 Linear layers: their module paths. */
+    public static final String QUANTIZED_MODULES = "loradrop-quantized-modules";
 
     @Config(description = "Name of a pretrained encoder shipped on Maven Central (the names of ai.loradrop.encoders.NamedEncoder, e.g. bge-small-en-v1.5), found on the class path or in the local Maven repository; the alternative to baseModelPath and tokenizerPath.")
     private String encoder;
@@ -239,6 +245,12 @@ public final class LoraDropTrainer implements Trainer<Label>, WeightedExamples {
     @Config(description = "PEFT LoRA adapter folder to start from (adapter_model.safetensors + adapter_config.json): its LoRA matrices, and its head when the class count matches; its rank and target modules must equal this trainer's. Unset to start from PEFT's initialisation.")
     private Path initialAdapterPath;
 
+    @Config(description = "Quantize the frozen Linear weights of a float base encoder when it is loaded: NONE, or INT8 (int8 per output column, activations quantized per tensor at run time, as ONNX Runtime's dynamic quantization; integer kernels for training and prediction). An int8 export is used as it is either way.")
+    private BaseQuantization quantizeBase = BaseQuantization.NONE;
+
+    @Config(description = "How the gradient passes through frozen int8 Linear layers: FLOAT (a float MatMul with the dequantized weight) or INT8 (the gradient quantized per tensor, an integer MatMul with the int8 weight).")
+    private QuantizedBackward quantizedBackward = EncoderModel.DEFAULT_QUANTIZED_BACKWARD;
+
     @ConfigurableName
     private String configName;
 
@@ -323,6 +335,8 @@ public final class LoraDropTrainer implements Trainer<Label>, WeightedExamples {
         check(learningRate > 0 && Double.isFinite(learningRate), "learningRate", "must be positive and finite, got " + learningRate);
         check(warmupFraction >= 0 && warmupFraction < 1, "warmupFraction", "must be in [0, 1), got " + warmupFraction);
         check(schedule != null, "schedule", "must be set (LINEAR, COSINE or CONSTANT)");
+        check(quantizeBase != null, "quantizeBase", "must be set (NONE or INT8)");
+        check(quantizedBackward != null, "quantizedBackward", "must be set (FLOAT or INT8)");
         check(weightDecay >= 0 && Double.isFinite(weightDecay), "weightDecay", "must be non-negative and finite, got " + weightDecay);
         check(maxGradNorm >= 0 && Double.isFinite(maxGradNorm), "maxGradNorm", "must be non-negative (0 disables clipping), got " + maxGradNorm);
         check(threads >= 0, "threads", "must be non-negative (0: ONNX Runtime's default), got " + threads);
@@ -547,12 +561,29 @@ public final class LoraDropTrainer implements Trainer<Label>, WeightedExamples {
         if (initialHead != null) {
             instance.put(INITIAL_HEAD, new StringProvenance(INITIAL_HEAD, initialHead));
         }
+        if (res.encoder().isQuantized()) {
+            instance.putAll(quantizationProvenance(res.encoder()));
+        }
         ModelSettings settings = new ModelSettings(maxLength, textKey, pairKey, ensembleSize, ensembleSeed, 1.0,
                 embedBaseModel, threads, Math.max(batchSize, 32));
         ModelProvenance provenance = LoraDropModel.provenanceWithOptions(new ModelProvenance(
                 LoraDropModel.class.getName(), OffsetDateTime.now(), examples.getProvenance(), trainerProvenance, instance), settings);
         return new LoraDropModel("loradrop-model", provenance, examples.getFeatureIDMap(), outputs, res.encoder(),
                 res.base(), res.tokenizer(), spec, result.params(), settings);
+    }
+
+    /** {@link #QUANTIZATION} and {@link #QUANTIZED_MODULES} of an encoder with int8 layers. */
+    static Map<String, Provenance> quantizationProvenance(EncoderModel encoder) {
+        List<LinearModule> q = encoder.linears().stream().filter(LinearModule::isQuantized).toList();
+        long perChannel = q.stream().filter(m -> m.quantized().perChannel()).count();
+        String weights = perChannel == q.size() ? "per output column" : perChannel == 0 ? "per tensor"
+                : perChannel + " per output column, " + (q.size() - perChannel) + " per tensor";
+        Map<String, Provenance> m = new LinkedHashMap<>();
+        m.put(QUANTIZATION, new StringProvenance(QUANTIZATION, "int8 weights " + weights
+                + ", activations per tensor at run time (dynamic); backward " + encoder.quantizedBackward()));
+        m.put(QUANTIZED_MODULES, new ListProvenance<>(q.stream()
+                .map(l -> new StringProvenance(QUANTIZED_MODULES, l.path())).toList()));
+        return m;
     }
 
     /**
@@ -699,7 +730,8 @@ public final class LoraDropTrainer implements Trainer<Label>, WeightedExamples {
             if (r != null && r.baseStamp().equals(b) && r.tokenizerStamp().equals(t)) {
                 return r;
             }
-            EncoderModel encoder = r != null && r.baseStamp().equals(b) ? r.encoder() : EncoderModel.load(b.path());
+            EncoderModel encoder = r != null && r.baseStamp().equals(b) ? r.encoder()
+                    : EncoderModel.load(b.path()).quantized(quantizeBase).withQuantizedBackward(quantizedBackward);
             BaseModelFile base = r != null && r.baseStamp().equals(b) ? r.base()
                     : new BaseModelFile(b.path().toString(), Sha256.ofFile(b.path()), b.size());
             WordPieceTokenizer tok = WordPieceTokenizer.fromFile(t.path());
@@ -1176,6 +1208,26 @@ public final class LoraDropTrainer implements Trainer<Label>, WeightedExamples {
             } catch (IllegalAccessException e) {
                 throw new IllegalStateException(e);
             }
+            return this;
+        }
+
+        /**
+         * Sets {@code quantizeBase}; see {@link LoraDropTrainer#settings()} for its description and default.
+         * @param v the value.
+         * @return this.
+         */
+        public Builder quantizeBase(BaseQuantization v) {
+            draft.quantizeBase = v;
+            return this;
+        }
+
+        /**
+         * Sets {@code quantizedBackward}; see {@link LoraDropTrainer#settings()} for its description and default.
+         * @param v the value.
+         * @return this.
+         */
+        public Builder quantizedBackward(QuantizedBackward v) {
+            draft.quantizedBackward = v;
             return this;
         }
 
