@@ -7,9 +7,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -27,7 +30,8 @@ import java.util.stream.Stream;
  * A sweep over trainer configurations: every run of a {@link SweepGrid} trained and evaluated on {@link SweepData},
  * each run's report (with its provenance, and its model on request) kept in its own folder
  * {@code OUTPUT/runs/<hash>/}, named by the run's configuration hash. A sweep that was killed resumes: runs whose
- * report exists are read back instead of trained again. The best run is chosen on the dev set ({@link Selection}).
+ * report exists are read back instead of trained again; several processes may share one output folder (with resume),
+ * each run being trained under a lock on its folder. The best run is chosen on the dev set ({@link Selection}).
  * <pre>{@code
  * SweepGrid grid = SweepGrid.load(Path.of("grid.json"));
  * SweepResult r = new Sweep(grid, LoraDropTrainer.builder(onnx, tokenizer).build(),
@@ -45,6 +49,8 @@ public final class Sweep {
     public static final String REPORT = "report.json";
     /** A run's model file inside its folder (when models are kept). */
     public static final String MODEL = "model.tribuo";
+    /** A run folder's lock file, held while the run trains (released by the system if the process dies). */
+    public static final String LOCK = ".lock";
     /** The sweep's description written at its start. */
     public static final String MANIFEST = "sweep.json";
     /** Version of the run hash's input; a change makes every earlier run a different run. */
@@ -141,35 +147,64 @@ public final class Sweep {
         long t0 = System.nanoTime();
         int trained = 0;
         int toTrain = plan.size() - reused;
+        List<Integer> pending = new ArrayList<>();
         for (int i = 0; i < plan.size(); i++) {
-            if (reports.get(i) != null) {
-                continue;
+            if (reports.get(i) == null) {
+                pending.add(i);
             }
-            Planned p = plan.get(i);
-            progress.accept(String.format(Locale.ROOT, "sweep: run %d/%d (%s) starting", i + 1, plan.size(), p.spec().label()));
-            Path dir = outputDir.resolve(RUNS).resolve(p.hash());
-            Files.createDirectories(dir);
-            Map<String, Object> report = new LinkedHashMap<>();
-            report.put("command", "sweep");
-            report.put("run", i + 1);
-            report.put("label", p.spec().label());
-            report.put("config_label", p.spec().configLabel());
-            report.put("config_hash", p.hash());
-            report.put("config", p.spec().settings());
-            report.put("axes", p.spec().axisValues());
-            report.put("seed", p.spec().seed());
-            report.putAll(executor.run(p.trainer(), saveModels ? dir.resolve(MODEL) : null));
-            AtomicFiles.write(dir.resolve(REPORT), "run report", MAPPER.writeValueAsBytes(report));
-            reports.set(i, report);
-            trained++;
-            double elapsed = (System.nanoTime() - t0) / 1e9;
-            double eta = elapsed / trained * (toTrain - trained);
-            progress.accept(String.format(Locale.ROOT, "sweep: %d/%d runs done (%s: dev accuracy %s); ETA %s; best so far: %s",
-                    reused + trained, plan.size(), p.spec().label(), fmt(Selection.DevScore.of(report).accuracy()),
-                    duration(eta), bestSoFar(reports)));
+        }
+        // Each run is trained under a lock on its folder, so several sweep processes can share one output folder:
+        // the first pass skips runs another process holds, the second waits for them and reads their reports.
+        for (boolean wait : new boolean[] {false, true}) {
+            List<Integer> deferred = new ArrayList<>();
+            for (int i : pending) {
+                Planned p = plan.get(i);
+                Path dir = outputDir.resolve(RUNS).resolve(p.hash());
+                Files.createDirectories(dir);
+                try (FileChannel channel = FileChannel.open(dir.resolve(LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                     FileLock lock = wait ? channel.lock() : channel.tryLock()) {
+                    if (lock == null) {
+                        deferred.add(i);
+                        continue;
+                    }
+                    Map<String, Object> done = finished(p.hash());
+                    if (done != null) {
+                        reports.set(i, done);
+                        progress.accept(String.format(Locale.ROOT, "sweep: run %d/%d (%s) was finished by another sweep process",
+                                i + 1, plan.size(), p.spec().label()));
+                        continue;
+                    }
+                    reports.set(i, train(executor, p, i, plan.size(), dir));
+                }
+                trained++;
+                double elapsed = (System.nanoTime() - t0) / 1e9;
+                double eta = elapsed / trained * Math.max(0, toTrain - trained);
+                long finishedNow = reports.stream().filter(java.util.Objects::nonNull).count();
+                progress.accept(String.format(Locale.ROOT, "sweep: %d/%d runs done (%s: dev accuracy %s); ETA %s; best so far: %s",
+                        finishedNow, plan.size(), p.spec().label(), fmt(Selection.DevScore.of(reports.get(i)).accuracy()),
+                        duration(eta), bestSoFar(reports)));
+            }
+            pending = deferred;
         }
         List<Map<String, Object>> all = new ArrayList<>(reports);
         return new SweepResult(grid, all, Selection.select(scores(all)));
+    }
+
+    /** Trains and evaluates one run and writes its report. */
+    private Map<String, Object> train(RunExecutor executor, Planned p, int i, int total, Path dir) throws IOException {
+        progress.accept(String.format(Locale.ROOT, "sweep: run %d/%d (%s) starting", i + 1, total, p.spec().label()));
+        Map<String, Object> report = new LinkedHashMap<>();
+        report.put("command", "sweep");
+        report.put("run", i + 1);
+        report.put("label", p.spec().label());
+        report.put("config_label", p.spec().configLabel());
+        report.put("config_hash", p.hash());
+        report.put("config", p.spec().settings());
+        report.put("axes", p.spec().axisValues());
+        report.put("seed", p.spec().seed());
+        report.putAll(executor.run(p.trainer(), saveModels ? dir.resolve(MODEL) : null));
+        AtomicFiles.write(dir.resolve(REPORT), "run report", MAPPER.writeValueAsBytes(report));
+        return report;
     }
 
     private static List<Selection.DevScore> scores(List<Map<String, Object>> reports) {

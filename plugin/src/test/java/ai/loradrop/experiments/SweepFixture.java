@@ -40,8 +40,21 @@ final class SweepFixture {
     final Path vocab;
 
     SweepFixture(Path dir) throws IOException {
-        Files.createDirectories(dir);
+        this(dir, true);
+    }
+
+    /**
+     * The fixture in a folder.
+     * @param dir the folder.
+     * @param create whether to write the files (false: they are there already, written by another process).
+     */
+    SweepFixture(Path dir, boolean create) throws IOException {
         this.model = dir.resolve("model.onnx");
+        this.vocab = dir.resolve("vocab.txt");
+        if (!create) {
+            return;
+        }
+        Files.createDirectories(dir);
         try (InputStream in = SweepFixture.class.getResourceAsStream("/peft/tiny-legacy14-mean-none/model.onnx")) {
             Files.copy(in, model, StandardCopyOption.REPLACE_EXISTING);
         }
@@ -49,7 +62,6 @@ final class SweepFixture {
         lines.addAll(KEYWORDS);
         lines.addAll(FILLERS);
         lines.add("##s");
-        this.vocab = dir.resolve("vocab.txt");
         Files.write(vocab, lines, StandardCharsets.UTF_8);
     }
 

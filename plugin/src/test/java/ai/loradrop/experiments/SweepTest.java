@@ -133,19 +133,6 @@ class SweepTest {
         }
     }
 
-    /** The table's means and stds except the training time. */
-    static List<Object> tableWithoutTimes(SweepResult r) {
-        List<Object> out = new ArrayList<>();
-        for (ResultsTable.Row row : r.table().rows()) {
-            Map<String, Double> mean = new HashMap<>(row.mean());
-            Map<String, Double> std = new HashMap<>(row.std());
-            mean.remove("train_seconds");
-            std.remove("train_seconds");
-            out.add(List.of(row.configLabel(), row.runs(), mean, std));
-        }
-        return out;
-    }
-
     @Test
     void devSelectionNeverReadsTheTestSet() throws Exception {
         SweepData data = SweepFixture.data();
