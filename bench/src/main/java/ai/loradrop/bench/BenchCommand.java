@@ -94,7 +94,7 @@ public final class BenchCommand implements CliCommand {
         LoraConfig sparse = new LoraConfig(8, 16, false, List.of("query", "value"), null, DropoutMode.SPARSE, 0.1, true);
         ClassifierSpec spec = new ClassifierSpec(sparse, Pooling.MEAN, 26, 0);
         float[] params;
-        try (TrainStep t = new TrainStep(enc, spec, AdamWConfig.defaults(), 1, threads, false)) {
+        try (TrainStep t = new TrainStep(enc, spec, AdamWConfig.defaults(), 1, threads)) {
             params = t.layout().initialize(new SplittableRandom(1));
             // Non-zero B so that merged and unmerged graphs do real LoRA work.
             for (int i = 0; i < params.length; i++) {
@@ -159,7 +159,7 @@ public final class BenchCommand implements CliCommand {
                             mode == DropoutMode.NONE ? 0 : 0.1, true);
                     ClassifierSpec s = new ClassifierSpec(lc, Pooling.MEAN, 26, 0);
                     Batch b = syntheticBatch(32, seq, enc.vocabSize(), 1);
-                    try (TrainStep t = new TrainStep(enc, s, AdamWConfig.defaults(), n, threads, false)) {
+                    try (TrainStep t = new TrainStep(enc, s, AdamWConfig.defaults(), n, threads)) {
                         t.setState(t.layout().initialize(new SplittableRandom(0)), null, null);
                         long[] step = {0};
                         double per = timePerCall(() -> t.step(b, ++step[0], 1e-3f, 0), 2, quick ? 4 : 8);
@@ -249,7 +249,7 @@ public final class BenchCommand implements CliCommand {
         LoraConfig lc = new LoraConfig(8, 16, false, List.of("query", "value"), null, DropoutMode.INPUT, 0.1, true);
         ClassifierSpec s = new ClassifierSpec(lc, Pooling.MEAN, labels.size(), 0);
         Map<String, Object> r = new LinkedHashMap<>();
-        try (TrainStep t = new TrainStep(enc, s, AdamWConfig.defaults(), 1, threads, false)) {
+        try (TrainStep t = new TrainStep(enc, s, AdamWConfig.defaults(), 1, threads)) {
             t.setState(t.layout().initialize(new SplittableRandom(0)), null, null);
             t.step(batches.get(0), 1, 1e-4f, 0);
             double flops = 0;
