@@ -194,7 +194,8 @@ public final class HtmlReport {
             td.label,th.label{text-align:left}tr.best td{font-weight:bold;background:#fff8dc}
             .row{display:flex;flex-wrap:wrap;gap:16px}figure{margin:0 0 12px 0}figcaption{font-size:12px;color:#555;max-width:460px}
             .run{border:1px solid #e4e4e4;border-radius:6px;padding:8px 12px;margin:10px 0}
-            .run h3{font-size:14px;margin:4px 0}details pre{max-height:360px;overflow:auto;background:#f8f8f8;padding:8px;font-size:11px}
+            .run h3{font-size:14px;margin:4px 0}.legend{font-size:12px;color:#333;max-width:460px}
+            .legend span{display:inline-block;margin:2px 12px 2px 0}.legend i{display:inline-block;width:16px;height:0;margin-right:5px;vertical-align:middle}details pre{max-height:360px;overflow:auto;background:#f8f8f8;padding:8px;font-size:11px}
             svg text{font-size:11px;fill:#333}.axis line,.axis path{stroke:#888}.grid line{stroke:#eee}
             """;
 
@@ -229,13 +230,28 @@ public final class HtmlReport {
                 for (var i = 0; i <= n; i++) { out.push(lo + i * step); }
                 return out;
               }
+              /* The legend of a plot: an HTML line after its SVG, one swatch per named series. */
+              function legend(svg, items) {
+                if (!items.length) { return; }
+                var div = document.createElement('div'); div.className = 'legend';
+                items.forEach(function (s) {
+                  var span = document.createElement('span');
+                  var sw = document.createElement('i');
+                  sw.style.borderTop = '2px ' + (s.dash ? 'dashed ' : 'solid ') + s.color;
+                  if (s.fill) { sw.style.border = 'none'; sw.style.background = s.color; sw.style.height = '10px'; }
+                  span.appendChild(sw);
+                  span.appendChild(document.createTextNode(s.name));
+                  div.appendChild(span);
+                });
+                svg.parentNode.insertBefore(div, svg.nextSibling);
+              }
               /* A line chart: series of {name, points [[x, y]], color, dash}. */
               function lineChart(svg, series, o) {
                 var pts = [];
                 series.forEach(function (s) { s.points.forEach(function (p) { if (p[1] != null && isFinite(p[1])) { pts.push(p); } }); });
                 if (pts.length === 0) { empty(svg, o.none || 'no data'); return; }
                 var W = +svg.getAttribute('width'), H = +svg.getAttribute('height');
-                var m = {l: 52, r: 12, t: 14, b: 58};
+                var m = {l: 52, r: 12, t: 14, b: 40};
                 var xs = pts.map(function (p) { return p[0]; }), ys = pts.map(function (p) { return p[1]; });
                 var x0 = o.xMin != null ? o.xMin : Math.min.apply(null, xs), x1 = o.xMax != null ? o.xMax : Math.max.apply(null, xs);
                 var y0 = o.yMin != null ? o.yMin : Math.min.apply(null, ys), y1 = o.yMax != null ? o.yMax : Math.max.apply(null, ys);
@@ -249,33 +265,28 @@ public final class HtmlReport {
                   el('line', {x1: m.l, x2: W - m.r, y1: Y(v), y2: Y(v)}, g);
                   text(ax, m.l - 6, Y(v) + 4, v.toFixed(o.yDigits != null ? o.yDigits : 3), 'end');
                 });
-                var xt = o.xTicks || ticks(x0, x1, 5);
+                var xt = (o.xTicks || ticks(x0, x1, 5)).filter(function (v) { return v >= x0 - 1e-9 && v <= x1 + 1e-9; });
                 xt.forEach(function (v) { text(ax, X(v), H - m.b + 16, (+v).toFixed(o.xDigits != null ? o.xDigits : 2)); });
                 el('line', {x1: m.l, x2: W - m.r, y1: H - m.b, y2: H - m.b}, ax);
                 el('line', {x1: m.l, x2: m.l, y1: m.t, y2: H - m.b}, ax);
                 text(svg, (m.l + W - m.r) / 2, H - m.b + 32, o.xLabel || '');
                 text(svg, 12, (m.t + H - m.b) / 2, o.yLabel || '', 'middle', {transform: 'rotate(-90 12 ' + (m.t + H - m.b) / 2 + ')'});
                 if (o.diagonal) { el('line', {x1: X(0), y1: Y(0), x2: X(1), y2: Y(1), stroke: '#aaa', 'stroke-dasharray': '4 3'}, svg); }
-                var lx = m.l + 4, ly = H - 10;
+                var named = [];
                 series.forEach(function (s) {
                   var p = s.points.filter(function (q) { return q[1] != null && isFinite(q[1]); });
                   if (p.length === 0) { return; }
                   var d = p.map(function (q, i) { return (i ? 'L' : 'M') + X(q[0]).toFixed(1) + ' ' + Y(q[1]).toFixed(1); }).join(' ');
                   el('path', {d: d, fill: 'none', stroke: s.color, 'stroke-width': 1.8, 'stroke-dasharray': s.dash || ''}, svg);
                   p.forEach(function (q) { el('circle', {cx: X(q[0]), cy: Y(q[1]), r: 2.5, fill: s.color}, svg); });
-                  if (s.name) {
-                    var w = 14 + s.name.length * 6.2;
-                    if (lx + w > W) { lx = m.l + 4; ly -= 0; }
-                    el('line', {x1: lx, x2: lx + 12, y1: ly - 4, y2: ly - 4, stroke: s.color, 'stroke-width': 2, 'stroke-dasharray': s.dash || ''}, svg);
-                    text(svg, lx + 15, ly, s.name, 'start');
-                    lx += w;
-                  }
+                  if (s.name) { named.push(s); }
                 });
+                legend(svg, named);
                 svg.setAttribute('data-drawn', 'true');
               }
               /* Reliability diagram: per bin the accuracy of the deterministic model and the ensemble, bars against the diagonal. */
               function reliability(svg, variants) {
-                var W = +svg.getAttribute('width'), H = +svg.getAttribute('height'), m = {l: 40, r: 8, t: 10, b: 48};
+                var W = +svg.getAttribute('width'), H = +svg.getAttribute('height'), m = {l: 40, r: 8, t: 10, b: 34};
                 var have = variants.filter(function (v) { return v.bins && v.bins.length; });
                 if (have.length === 0) { empty(svg, 'no reliability bins'); return; }
                 function X(v) { return m.l + v * (W - m.l - m.r); }
@@ -293,9 +304,8 @@ public final class HtmlReport {
                     el('rect', {x: X(b.lower) + vi * bw, y: Y(b.accuracy), width: Math.max(bw - 1, 1), height: Y(0) - Y(b.accuracy),
                       fill: v.color, 'fill-opacity': 0.75}, svg);
                   });
-                  el('rect', {x: m.l + 6 + vi * 150, y: H - 14, width: 10, height: 10, fill: v.color}, svg);
-                  text(svg, m.l + 20 + vi * 150, H - 5, v.name, 'start');
                 });
+                legend(svg, have.map(function (v) { return {name: v.name, color: v.color, fill: true}; }));
                 svg.setAttribute('data-drawn', 'true');
               }
               function confusion(svg, c) {
@@ -381,7 +391,10 @@ public final class HtmlReport {
                 kEce.push({name: c, color: col, points: meanCurve(byConfig[c], 'ece')});
                 kEce.push({name: '', color: col, dash: '5 3', points: meanCurve(byConfig[c], 'ece_tempered')});
               });
-              var kTicks = [1, 2, 4, 8, 12, 16];
+              var maxK = 1;
+              runs.forEach(function (r) { (r.ensemble_curve || []).forEach(function (p) { maxK = Math.max(maxK, p.k); }); });
+              var kTicks = [];
+              for (var kt = 1; kt <= maxK; kt++) { if (maxK <= 8 || kt === 1 || kt % 4 === 0 || kt === 2) { kTicks.push(kt); } }
               lineChart(document.getElementById('plot-k-accuracy'), kAcc.filter(function (s) { return s.points.length; }), {xLabel: 'ensemble size K', yLabel: 'test accuracy', xDigits: 0, xTicks: kTicks, none: 'no ensemble curves (no run with LoRA dropout)'});
               lineChart(document.getElementById('plot-k-ece'), kEce.filter(function (s) { return s.points.length; }), {xLabel: 'ensemble size K', yLabel: 'test ECE', xDigits: 0, xTicks: kTicks, yMin: 0, none: 'no ensemble curves (no run with LoRA dropout)'});
 
