@@ -28,7 +28,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The distributed evaluation (sums per partition, merged on the executors) equals Tribuo's {@link LabelEvaluator} and
- * the single-JVM {@link CalibrationEvaluator} on the same rows, deterministic and ensemble.
+ * the single-JVM {@link CalibrationEvaluator} on the same predictions, deterministic and ensemble: Tribuo's metrics
+ * exactly, the calibration report up to the order of its sums.
  */
 class SparkEvaluatorTest {
     /** Sums merged in another order than one pass: equal up to floating-point reassociation. */
@@ -77,7 +78,8 @@ class SparkEvaluatorTest {
             for (String[] r : rows) {
                 data.add(ai.loradrop.tribuo.data.TextExamples.of(r[2], new Label(r[1])));
             }
-            List<Prediction<Label>> predictions = m.predict(data);
+            // the predictions the executors make: one call per partition (each smaller than the default batch rows)
+            List<Prediction<Label>> predictions = SparkScorerTest.reference(m, rows, 6, SparkScorer.DEFAULT_BATCH_ROWS);
             LabelEvaluation tribuo = new LabelEvaluator().evaluate(m, predictions, data.getProvenance());
             assertEquals(rows.size(), d.examples());
             assertEquals(tribuo.accuracy(), d.accuracy(), 0.0);
