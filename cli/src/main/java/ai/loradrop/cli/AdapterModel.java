@@ -13,24 +13,26 @@ import java.util.List;
 
 /**
  * The model of {@code evaluate} and {@code predict}: a saved model ({@code --model}) or a PEFT adapter folder
- * ({@code --peft}) on a base encoder ({@code --base-model}, {@code --tokenizer}; the bundled all-MiniLM-L6-v2 by
- * default), with {@code --labels}, {@code --max-length} and {@code --pooling} for the adapter.
+ * ({@code --peft}) on a base encoder ({@code --encoder}, or {@code --base-model} and {@code --tokenizer};
+ * all-MiniLM-L6-v2 by default), with {@code --labels}, {@code --max-length} and {@code --pooling} for the adapter.
  */
 final class AdapterModel {
     private AdapterModel() {}
 
     /** The options of the adapter form. */
-    static final List<String> OPTIONS = List.of("--peft", "--base-model", "--tokenizer", "--labels", "--max-length", "--pooling");
+    static final List<String> OPTIONS = List.of("--peft", "--encoder", "--base-model", "--tokenizer", "--labels", "--max-length", "--pooling");
 
     /** Help lines of the adapter form. */
     static final String HELP = String.join("\n",
             "Instead of --model, a PEFT LoRA adapter folder (written by loradrop export --peft or by PEFT):",
             "  --peft DIR               adapter_model.safetensors + adapter_config.json (+ LoRA-Drop's files)",
-            "  --base-model DIR|ONNX    the encoder the adapter was trained on [the bundled all-MiniLM-L6-v2]",
+            BaseModelFiles.ENCODER_HELP.replace("a named encoder", "the encoder the adapter was trained on:"),
+            "  --base-model DIR|ONNX    or the export it was trained on (a folder or an .onnx file)",
             "  --tokenizer F            tokenizer.json or vocab.txt [found beside the encoder]",
             "  --labels a,b,c           class labels in head-row order [loradrop_labels.json, else 0,1,...]",
             "  --max-length N           tokens per example [128]",
-            "  --pooling P              MEAN | FIRST_TOKEN, for adapters without loradrop_config.json [MEAN]");
+            "  --pooling P              MEAN | FIRST_TOKEN, for adapters without loradrop_config.json",
+            "                           [the named encoder's, else MEAN]");
 
     /**
      * Checks that exactly one of {@code --model} and {@code --peft} is given, and the adapter options only with
@@ -94,7 +96,7 @@ final class AdapterModel {
             throw a.error("--max-length must be at least 2, got " + maxLength);
         }
         AdapterImportOptions options = AdapterImportOptions.defaults()
-                .withPooling(a.enumValue("--pooling", Pooling.class, Pooling.MEAN));
+                .withPooling(a.enumValue("--pooling", Pooling.class, base.defaultPooling()));
         if (a.has(pairOption)) {
             options = options.withPairKey(TextExamples.DEFAULT_PAIR_KEY);
         }

@@ -71,7 +71,7 @@ final class TrainerFlags {
             "  --dropout-samples N      dropout instances averaged per example and step [1]",
             "  --head-dropout P         dropout on the pooled vector [0]",
             "  --max-length N           tokens per example, longer texts truncated [128]",
-            "  --pooling P              MEAN | FIRST_TOKEN [MEAN]",
+            "  --pooling P              MEAN | FIRST_TOKEN [the named encoder's, else MEAN]",
             "  --warmup-fraction X      share of steps in linear warm-up [0.06]",
             "  --schedule S             LINEAR | COSINE | CONSTANT [LINEAR]",
             "  --weight-decay X         AdamW weight decay [0.01]",
@@ -95,7 +95,8 @@ final class TrainerFlags {
      * @throws UsageException when a value is malformed or rejected by the trainer (naming the option).
      */
     static LoraDropTrainer trainer(Args a, BaseModelFiles base, String pairKey) {
-        LoraDropTrainer.Builder b = LoraDropTrainer.builder(base.onnx(), base.tokenizer())
+        LoraDropTrainer.Builder b = (base.encoder() != null ? LoraDropTrainer.builder(base.encoder())
+                : LoraDropTrainer.builder(base.onnx(), base.tokenizer()))
                 .epochs(a.intValue("--epochs", 6))
                 .batchSize(a.intValue("--batch-size", 32))
                 .learningRate(a.doubleValue("--learning-rate", 2e-3))
@@ -109,7 +110,7 @@ final class TrainerFlags {
                 .dropoutSamples(a.intValue("--dropout-samples", 1))
                 .headDropout(a.doubleValue("--head-dropout", 0.0))
                 .maxLength(a.intValue("--max-length", 128))
-                .pooling(a.enumValue("--pooling", Pooling.class, Pooling.MEAN))
+                .pooling(a.enumValue("--pooling", Pooling.class, null))
                 .warmupFraction(a.doubleValue("--warmup-fraction", 0.06))
                 .schedule(a.enumValue("--schedule", LrSchedule.class, LrSchedule.LINEAR))
                 .weightDecay(a.doubleValue("--weight-decay", 0.01))
@@ -154,6 +155,7 @@ final class TrainerFlags {
             }
         }
         return switch (field) {
+            case "encoder" -> "--encoder";
             case "baseModelPath" -> "--base-model";
             case "tokenizerPath" -> "--tokenizer";
             default -> field;

@@ -1,5 +1,6 @@
 package ai.loradrop.tribuo;
 
+import ai.loradrop.io.Sha256;
 import ai.loradrop.interop.ImportedAdapter;
 import ai.loradrop.interop.PeftAdapter;
 import ai.loradrop.onnx.EncoderModel;
@@ -19,7 +20,6 @@ import org.tribuo.provenance.DatasetProvenance;
 import org.tribuo.provenance.ModelProvenance;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -125,11 +125,7 @@ final class AdapterImport {
     }
 
     private static String sha256(Path p) throws IOException {
-        try {
-            return Digests.sha256(p);
-        } catch (UncheckedIOException e) {
-            throw e.getCause();
-        }
+        return Sha256.of(p);
     }
 
     /** The feature map of a text model: the one placeholder feature every text example carries. */

@@ -1,5 +1,6 @@
 package ai.loradrop.tribuo;
 
+import ai.loradrop.io.Sha256;
 import ai.loradrop.calibration.TemperatureScaling;
 import ai.loradrop.interop.AdapterExportOptions;
 import ai.loradrop.interop.MergedOnnxExport;
@@ -45,7 +46,6 @@ import java.io.InvalidObjectException;
 import java.io.ObjectInputStream;
 import java.io.ObjectStreamException;
 import java.io.Serializable;
-import java.io.UncheckedIOException;
 import java.lang.ref.Cleaner;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -765,13 +765,8 @@ public final class LoraDropModel extends Model<Label> implements AutoCloseable {
             throw new IOException("The base model of this LoRA-Drop model is not embedded and its file is missing: " + path
                     + " (expected SHA-256 " + ref.sha256() + ")");
         }
-        String actual;
-        try {
-            actual = Digests.sha256(path);
-        } catch (UncheckedIOException e) {
-            throw e.getCause();
-        }
-        if (!actual.equals(ref.sha256())) {
+        String actual = Sha256.of(path);
+        if (!Sha256.same(actual, ref.sha256())) { // hashes recorded by earlier versions may be upper case
             throw new IllegalStateException("The base model file " + path + " has SHA-256 " + actual
                     + ", but this LoRA-Drop model was trained on a file with SHA-256 " + ref.sha256()
                     + "; the adapters only work with the original encoder");

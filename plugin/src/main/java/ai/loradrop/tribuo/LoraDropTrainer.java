@@ -1,5 +1,8 @@
 package ai.loradrop.tribuo;
 
+import ai.loradrop.encoders.EncoderFiles;
+import ai.loradrop.encoders.NamedEncoder;
+import ai.loradrop.io.Sha256;
 import ai.loradrop.head.Pooling;
 import ai.loradrop.interop.ImportedAdapter;
 import ai.loradrop.interop.PeftAdapter;
@@ -127,10 +130,13 @@ public final class LoraDropTrainer implements Trainer<Label>, WeightedExamples {
      */
     public static final String INITIAL_HEAD = "loradrop-initial-head";
 
-    @Config(mandatory = true, description = "Path to the base encoder: an ONNX export of a BERT-family model with inputs input_ids and attention_mask (token_type_ids optional).")
+    @Config(description = "Name of a pretrained encoder shipped on Maven Central (the names of ai.loradrop.encoders.NamedEncoder, e.g. bge-small-en-v1.5), found on the class path or in the local Maven repository; the alternative to baseModelPath and tokenizerPath.")
+    private String encoder;
+
+    @Config(description = "Path to the base encoder: an ONNX export of a BERT-family model with inputs input_ids and attention_mask (token_type_ids optional). Required unless encoder is set.")
     private Path baseModelPath;
 
-    @Config(mandatory = true, description = "Path to the tokenizer: a Hugging Face tokenizer.json (WordPiece) or a BERT vocab.txt (lower-cased).")
+    @Config(description = "Path to the tokenizer: a Hugging Face tokenizer.json (WordPiece) or a BERT vocab.txt (lower-cased). Required unless encoder is set.")
     private Path tokenizerPath;
 
     @Config(description = "Maximum tokens per example, special tokens included; longer texts are truncated.")
@@ -142,8 +148,8 @@ public final class LoraDropTrainer implements Trainer<Label>, WeightedExamples {
     @Config(description = "Example metadata key holding the second text of a sentence pair; unset for single texts.")
     private String pairKey;
 
-    @Config(description = "Pooling of the encoder's token vectors: MEAN over the attention mask or FIRST_TOKEN ([CLS]).")
-    private Pooling pooling = Pooling.MEAN;
+    @Config(description = "Pooling of the encoder's token vectors: MEAN over the attention mask or FIRST_TOKEN ([CLS]); unset: the named encoder's recommended pooling, else MEAN.")
+    private Pooling pooling;
 
     @Config(description = "Module name suffixes that get LoRA adapters, matched as PEFT does (ignored when targetRegex is set).")
     private List<String> targetModules = List.of("query", "value");
@@ -237,6 +243,10 @@ public final class LoraDropTrainer implements Trainer<Label>, WeightedExamples {
 
     private SplittableRandom rng;
     private int trainInvocationCounter = 0;
+    /** The named encoder's files when {@code encoder} is set, else null (resolved by postConfig). */
+    private EncoderFiles encoderFiles;
+    /** The pooling in use: {@code pooling}, else the named encoder's, else MEAN (set by postConfig). */
+    private Pooling effectivePooling;
     private Resources cachedResources;
 
     /**
@@ -255,6 +265,7 @@ public final class LoraDropTrainer implements Trainer<Label>, WeightedExamples {
     }
 
     private LoraDropTrainer(Builder b) {
+        this.encoder = b.encoder;
         this.baseModelPath = b.baseModelPath;
         this.tokenizerPath = b.tokenizerPath;
         this.maxLength = b.maxLength;
@@ -300,7 +311,17 @@ public final class LoraDropTrainer implements Trainer<Label>, WeightedExamples {
      * @return the builder.
      */
     public static Builder builder(Path baseModelPath, Path tokenizerPath) {
-        return new Builder(baseModelPath, tokenizerPath);
+        return new Builder(null, baseModelPath, tokenizerPath);
+    }
+
+    /**
+     * Starts a builder for a named encoder, found on the class path or in the local Maven repository when the
+     * trainer is built; its pooling is the encoder's unless {@link Builder#pooling} says otherwise.
+     * @param encoder the encoder.
+     * @return the builder.
+     */
+    public static Builder builder(NamedEncoder encoder) {
+        return new Builder(Objects.requireNonNull(encoder, "encoder").encoderName(), null, null);
     }
 
     /**
@@ -309,13 +330,11 @@ public final class LoraDropTrainer implements Trainer<Label>, WeightedExamples {
      */
     @Override
     public synchronized void postConfig() {
-        requireFile(baseModelPath, "baseModelPath");
-        requireFile(tokenizerPath, "tokenizerPath");
+        resolveEncoder();
         check(maxLength >= 2, "maxLength", "must be at least 2 (room for [CLS] and [SEP]), got " + maxLength);
         check(textKey != null && !textKey.isBlank(), "textKey", "must name a metadata key");
         check(pairKey == null || !pairKey.isBlank(), "pairKey", "must name a metadata key, or be left unset for single texts");
         check(pairKey == null || !pairKey.equals(textKey), "pairKey", "must differ from textKey '" + textKey + "'");
-        check(pooling != null, "pooling", "must be set (MEAN or FIRST_TOKEN)");
         check(targetRegex != null || (targetModules != null && !targetModules.isEmpty()), "targetModules",
                 "must name at least one module when targetRegex is unset");
         if (targetModules != null) {
@@ -360,6 +379,48 @@ public final class LoraDropTrainer implements Trainer<Label>, WeightedExamples {
 
     private String name() {
         return configName == null ? "" : configName;
+    }
+
+    /**
+     * Exactly one way to the base encoder: a named {@code encoder}, or {@code baseModelPath} with
+     * {@code tokenizerPath}. Resolves a named encoder (extracting it into the cache on first use) and sets the
+     * pooling in use.
+     */
+    private void resolveEncoder() {
+        encoderFiles = null;
+        if (encoder != null) {
+            check(baseModelPath == null && tokenizerPath == null, "encoder", "names the encoder '" + encoder
+                    + "', so baseModelPath and tokenizerPath must be left unset (they are the way to any other export)");
+            NamedEncoder named;
+            try {
+                named = NamedEncoder.byName(encoder);
+            } catch (IllegalArgumentException e) {
+                throw new PropertyException(name(), "encoder", "encoder: " + e.getMessage());
+            }
+            try {
+                encoderFiles = named.resolve();
+            } catch (IOException e) {
+                throw new PropertyException(e, name(), "encoder", "encoder: " + e.getMessage());
+            }
+            check(maxLength <= named.maxLength(), "maxLength", "is " + maxLength + " but the encoder " + named
+                    + " takes at most " + named.maxLength() + " tokens");
+        } else {
+            check(baseModelPath != null || tokenizerPath != null, "baseModelPath",
+                    "must be set (with tokenizerPath), or the field encoder must name an encoder (" + NamedEncoder.names() + ")");
+            requireFile(baseModelPath, "baseModelPath");
+            requireFile(tokenizerPath, "tokenizerPath");
+        }
+        effectivePooling = pooling != null ? pooling : encoderFiles != null ? encoderFiles.encoder().pooling() : Pooling.MEAN;
+    }
+
+    /** The encoder file in use. */
+    private Path modelFile() {
+        return encoderFiles != null ? encoderFiles.onnx() : baseModelPath;
+    }
+
+    /** The tokenizer file in use. */
+    private Path tokenizerFile() {
+        return encoderFiles != null ? encoderFiles.tokenizer() : tokenizerPath;
     }
 
     private void check(boolean ok, String field, String message) {
@@ -543,7 +604,7 @@ public final class LoraDropTrainer implements Trainer<Label>, WeightedExamples {
         ImportedAdapter a;
         List<String> adapterLabels;
         try {
-            a = PeftAdapter.read(initialAdapterPath, encoder, pooling);
+            a = PeftAdapter.read(initialAdapterPath, encoder, effectivePooling);
             adapterLabels = AdapterLabels.read(initialAdapterPath).orElse(null);
         } catch (IOException e) {
             throw new UncheckedIOException(f + " " + initialAdapterPath + ": " + e.getMessage(), e);
@@ -560,9 +621,9 @@ public final class LoraDropTrainer implements Trainer<Label>, WeightedExamples {
                     + " but this trainer's " + (targetRegex != null ? "targetRegex /" + targetRegex + "/" : "targetModules " + targetModules)
                     + " selects " + minePaths);
         }
-        if (a.hasLoraDropSidecar() && a.spec().pooling() != pooling) {
+        if (a.hasLoraDropSidecar() && a.spec().pooling() != effectivePooling) {
             logger.warning(f + " " + initialAdapterPath + " was trained with " + a.spec().pooling() + " pooling but this trainer uses "
-                    + pooling + "; its head starts from features it was not trained on");
+                    + effectivePooling + "; its head starts from features it was not trained on");
         }
         ParameterLayout layout = new ParameterLayout(mine, rank, encoder.hiddenSize(), outputs.size());
         // The same draw FineTuner makes for a run from scratch, so a fresh head equals the from-scratch head.
@@ -699,7 +760,7 @@ public final class LoraDropTrainer implements Trainer<Label>, WeightedExamples {
 
     private ClassifierSpec spec(int numClasses) {
         LoraConfig lora = new LoraConfig(rank, alpha, rsLora, targetModules, targetRegex, dropoutMode, dropout, sparseScaled);
-        return new ClassifierSpec(lora, pooling, numClasses, headDropout);
+        return new ClassifierSpec(lora, effectivePooling, numClasses, headDropout);
     }
 
     private static Map<String, Provenance> trainingStats(FineTuneResult r, int nTrain, int nValid, int truncated, long runSeed) {
@@ -744,15 +805,15 @@ public final class LoraDropTrainer implements Trainer<Label>, WeightedExamples {
 
     private synchronized Resources resources() {
         try {
-            Stamp b = Stamp.of(baseModelPath);
-            Stamp t = Stamp.of(tokenizerPath);
+            Stamp b = Stamp.of(modelFile());
+            Stamp t = Stamp.of(tokenizerFile());
             Resources r = cachedResources;
             if (r != null && r.baseStamp().equals(b) && r.tokenizerStamp().equals(t)) {
                 return r;
             }
             EncoderModel encoder = r != null && r.baseStamp().equals(b) ? r.encoder() : EncoderModel.load(b.path());
             BaseModelFile base = r != null && r.baseStamp().equals(b) ? r.base()
-                    : new BaseModelFile(b.path().toString(), Digests.sha256(b.path()), b.size());
+                    : new BaseModelFile(b.path().toString(), Sha256.ofFile(b.path()), b.size());
             WordPieceTokenizer tok = WordPieceTokenizer.fromFile(t.path());
             if (encoder.vocabSize() > 0 && tok.vocabSize() > encoder.vocabSize()) {
                 throw new IllegalArgumentException("The tokenizer " + t.path() + " has " + tok.vocabSize()
@@ -795,15 +856,16 @@ public final class LoraDropTrainer implements Trainer<Label>, WeightedExamples {
     private LoraDropTrainerProvenance provenanceOf(Resources r) {
         String adapterSha = null;
         if (initialAdapterPath != null) {
-            adapterSha = Digests.sha256(initialAdapterPath.resolve(PeftAdapter.WEIGHTS_FILE));
+            adapterSha = Sha256.ofFile(initialAdapterPath.resolve(PeftAdapter.WEIGHTS_FILE));
         }
-        return new LoraDropTrainerProvenance(this, r.base(), r.tokenizer().sourceSha256(), r.tokenizerSize(), adapterSha);
+        String artifact = encoderFiles == null ? null : encoderFiles.artifact().coordinates();
+        return new LoraDropTrainerProvenance(this, r.base(), r.tokenizer().sourceSha256(), r.tokenizerSize(), adapterSha, artifact);
     }
 
     @Override
     public String toString() {
-        return "LoraDropTrainer(baseModelPath=" + baseModelPath + ", tokenizerPath=" + tokenizerPath + ", maxLength="
-                + maxLength + ", pooling=" + pooling + ", targets=" + (targetRegex != null ? "/" + targetRegex + "/" : targetModules)
+        return "LoraDropTrainer(" + (encoder != null ? "encoder=" + encoder : "baseModelPath=" + baseModelPath + ", tokenizerPath="
+                + tokenizerPath) + ", maxLength=" + maxLength + ", pooling=" + effectivePooling + ", targets=" + (targetRegex != null ? "/" + targetRegex + "/" : targetModules)
                 + ", rank=" + rank + ", alpha=" + alpha + (rsLora ? " (rsLoRA)" : "") + ", dropout=" + dropoutMode + " p=" + dropout
                 + ", epochs=" + epochs + ", batchSize=" + batchSize + ", learningRate=" + learningRate + ", schedule="
                 + schedule + ", seed=" + seed + ", ensembleSize=" + ensembleSize
@@ -814,12 +876,13 @@ public final class LoraDropTrainer implements Trainer<Label>, WeightedExamples {
      * Builds a {@link LoraDropTrainer}; each setter documents its field, unset fields keep their defaults.
      */
     public static final class Builder {
+        private final String encoder;
         private final Path baseModelPath;
         private final Path tokenizerPath;
         private int maxLength = 128;
         private String textKey = "text";
         private String pairKey;
-        private Pooling pooling = Pooling.MEAN;
+        private Pooling pooling;
         private List<String> targetModules = List.of("query", "value");
         private String targetRegex;
         private int rank = 8;
@@ -850,7 +913,8 @@ public final class LoraDropTrainer implements Trainer<Label>, WeightedExamples {
         private double logIntervalSeconds = 10.0;
         private Path initialAdapterPath;
 
-        private Builder(Path baseModelPath, Path tokenizerPath) {
+        private Builder(String encoder, Path baseModelPath, Path tokenizerPath) {
+            this.encoder = encoder;
             this.baseModelPath = baseModelPath;
             this.tokenizerPath = tokenizerPath;
         }
@@ -886,7 +950,7 @@ public final class LoraDropTrainer implements Trainer<Label>, WeightedExamples {
         }
 
         /**
-         * Pooling (default MEAN).
+         * Pooling (default: the named encoder's recommended pooling, else MEAN).
          * @param v the pooling.
          * @return this.
          */

@@ -1,5 +1,6 @@
 package ai.loradrop.tribuo;
 
+import ai.loradrop.io.Sha256;
 import ai.loradrop.interop.AdapterExportOptions;
 import ai.loradrop.interop.MergedOnnxExport;
 import ai.loradrop.interop.PeftAdapter;
@@ -214,7 +215,7 @@ class AdapterInteropTest {
             }
             assertEquals(new LabelEvaluator().evaluate(model, test).accuracy(), new LabelEvaluator().evaluate(back, test).accuracy(), 0.0);
 
-            String sha = Digests.sha256(adapter.resolve(PeftAdapter.WEIGHTS_FILE));
+            String sha = Sha256.ofFile(adapter.resolve(PeftAdapter.WEIGHTS_FILE));
             AdapterSourceProvenance source = assertInstanceOf(AdapterSourceProvenance.class,
                     back.getProvenance().getDatasetProvenance().getSourceProvenance());
             assertEquals(sha, source.getSha256());
@@ -224,7 +225,7 @@ class AdapterInteropTest {
                     back.getProvenance().getTrainerProvenance());
             assertEquals(sha, imported.getAdapterSha256());
             assertEquals("labels-file", imported.getLabelsSource());
-            assertEquals(Digests.sha256(f.model), imported.getBaseModelSha256());
+            assertEquals(Sha256.ofFile(f.model), imported.getBaseModelSha256());
 
             // Tribuo protobuf round trip keeps the import provenance and the predictions.
             Model<?> again = Model.deserialize(back.serialize());
@@ -285,7 +286,7 @@ class AdapterInteropTest {
             assertArrayEquals(model.getParameters(), m.getParameters(), 1e-6f);
             assertEquals("adapter", instanceString(m, LoraDropTrainer.INITIAL_HEAD));
             LoraDropTrainerProvenance tp = (LoraDropTrainerProvenance) m.getProvenance().getTrainerProvenance();
-            assertEquals(Digests.sha256(adapter.resolve(PeftAdapter.WEIGHTS_FILE)), tp.getInitialAdapterSha256().orElseThrow());
+            assertEquals(Sha256.ofFile(adapter.resolve(PeftAdapter.WEIGHTS_FILE)), tp.getInitialAdapterSha256().orElseThrow());
             assertTrue(tp.getConfiguredParameters().get("initialAdapterPath").toString().contains("adapter"),
                     tp.getConfiguredParameters().toString());
             // The optional instance value survives protobuf serialization.
