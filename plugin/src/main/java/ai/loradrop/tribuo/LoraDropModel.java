@@ -422,6 +422,20 @@ public final class LoraDropModel extends Model<Label> implements AutoCloseable {
         return withSettings(settings.withEmbedBaseModel(embed));
     }
 
+    /**
+     * A copy whose ONNX Runtime sessions use another number of intra-op threads (the serialized form records it).
+     * Predictions are unchanged; only the speed and the cores used differ.
+     * @param threads intra-op threads, 0 to let ONNX Runtime choose.
+     * @return the new model (with its own sessions; close it separately).
+     * @throws IllegalArgumentException when {@code threads < 0}.
+     */
+    public LoraDropModel withThreads(int threads) {
+        if (threads < 0) {
+            throw new IllegalArgumentException("Threads must be non-negative (0: ONNX Runtime's default), got " + threads);
+        }
+        return withSettings(settings.withThreads(threads));
+    }
+
     private LoraDropModel withSettings(ModelSettings s) {
         sessions.checkOpen();
         return new LoraDropModel(name, provenanceWithOptions(provenance, s), featureIDMap, outputIDInfo, encoder,
@@ -460,6 +474,14 @@ public final class LoraDropModel extends Model<Label> implements AutoCloseable {
      */
     public long getEnsembleSeed() {
         return settings.ensembleSeed();
+    }
+
+    /**
+     * The ONNX Runtime intra-op threads of this model's sessions.
+     * @return the thread count, 0 for ONNX Runtime's default.
+     */
+    public int getThreads() {
+        return settings.threads();
     }
 
     /**
