@@ -27,10 +27,11 @@ final class AdapterModel {
             "Instead of --model, a PEFT LoRA adapter folder (written by loradrop export --peft or by PEFT):",
             "  --peft DIR               adapter_model.safetensors + adapter_config.json (+ LoRA-Drop's files)",
             BaseModelFiles.ENCODER_HELP.replace("a named encoder", "the encoder the adapter was trained on:"),
-            "  --base-model DIR|ONNX    or the export it was trained on (a folder or an .onnx file)",
+            "  --base-model DIR|ONNX    or the export it was trained on (a folder or an .onnx file); with --model,",
+            "                           the new place of a model's referenced (not embedded) encoder",
             "  --tokenizer F            tokenizer.json or vocab.txt [found beside the encoder]",
             "  --labels a,b,c           class labels in head-row order [loradrop_labels.json, else 0,1,...]",
-            "  --max-length N           tokens per example [128]",
+            "  --max-length N           tokens per example [as loradrop_config.json records, else the training default]",
             "  --pooling P              MEAN | FIRST_TOKEN, for adapters without loradrop_config.json",
             "                           [the named encoder's, else MEAN]");
 
@@ -46,7 +47,7 @@ final class AdapterModel {
         }
         if (a.has("--model")) {
             for (String o : OPTIONS) {
-                if (a.has(o)) {
+                if (a.has(o) && !o.equals("--base-model")) {
                     throw a.error(o + " goes with --peft; a saved model has its own base model, labels and settings");
                 }
             }
@@ -54,23 +55,17 @@ final class AdapterModel {
     }
 
     /**
-     * The adapter folder of {@code --peft}, checked for the two PEFT files.
+     * The adapter folder of {@code --peft}, checked by the library's own folder check ({@link PeftAdapter#checkFolder}).
      * @param a the options.
      * @return the folder.
-     * @throws UsageException when the folder or a file is missing.
+     * @throws UsageException with the library's message when the folder or a file is missing.
      */
     static Path adapterDir(Args a) {
         Path dir = Path.of(a.require("--peft"));
-        if (!Files.exists(dir)) {
-            throw a.error("Adapter folder given to --peft not found: " + dir);
-        }
-        if (!Files.isDirectory(dir)) {
-            throw a.error("--peft needs the adapter folder, but " + dir + " is a file");
-        }
-        for (String f : List.of(PeftAdapter.CONFIG_FILE, PeftAdapter.WEIGHTS_FILE)) {
-            if (!Files.isRegularFile(dir.resolve(f))) {
-                throw a.error("The folder given to --peft is not a PEFT adapter folder: " + dir.resolve(f) + " is missing");
-            }
+        try {
+            PeftAdapter.checkFolder(dir);
+        } catch (IOException e) {
+            throw a.error("--peft: " + e.getMessage());
         }
         return dir;
     }
@@ -79,7 +74,7 @@ final class AdapterModel {
      * Loads the model of {@code --model} or {@code --peft}.
      * @param a the options.
      * @param pairOption the option that gives a second text: with {@code --peft}, its presence makes the model a
-     *                   sentence-pair model.
+     *                   sentence-pair model when the adapter does not record whether it is one.
      * @return the model; close it after use.
      * @throws UsageException for missing files and malformed options.
      * @throws IOException when the model or adapter cannot be read or does not fit the encoder.
@@ -87,12 +82,13 @@ final class AdapterModel {
     static LoraDropModel load(Args a, String pairOption) throws IOException {
         checkSource(a);
         if (a.has("--model")) {
-            return SavedModel.load(a.existingFile("--model"));
+            return SavedModel.load(a.existingFile("--model"), a.has("--base-model") ? BaseModelFiles.resolveOnnx(a) : null);
         }
         Path dir = adapterDir(a);
         BaseModelFiles base = BaseModelFiles.resolve(a);
-        int maxLength = a.intValue("--max-length", 128);
-        if (maxLength < 2) {
+        // 0: the maximum length the adapter records (LoRA-Drop's sidecar), else the training default.
+        int maxLength = a.intValue("--max-length", 0);
+        if (a.has("--max-length") && maxLength < 2) {
             throw a.error("--max-length must be at least 2, got " + maxLength);
         }
         AdapterImportOptions options = AdapterImportOptions.defaults()
@@ -101,6 +97,42 @@ final class AdapterModel {
             options = options.withPairKey(TextExamples.DEFAULT_PAIR_KEY);
         }
         return LoraDropModel.fromAdapter(base.onnx(), base.tokenizer(), dir, a.list("--labels", null), maxLength, options);
+    }
+
+    /**
+     * The files of an adapter folder: what {@code --peft} reads, and what {@code export --peft} writes.
+     * @param dir the folder.
+     * @return its weights, PEFT config, LoRA-Drop sidecar and labels files.
+     */
+    static List<Path> adapterFiles(Path dir) {
+        return List.of(dir.resolve(PeftAdapter.WEIGHTS_FILE), dir.resolve(PeftAdapter.CONFIG_FILE),
+                dir.resolve(PeftAdapter.SIDECAR_FILE), dir.resolve(ai.loradrop.interop.AdapterLabels.FILE_NAME));
+    }
+
+    /**
+     * Registers the files the model of {@code --model} or {@code --peft} (with {@code --base-model},
+     * {@code --tokenizer}) is read from, for the collision check.
+     * @param a the options.
+     * @param roles the command's files.
+     * @throws IOException when the bundled encoder cannot be extracted.
+     */
+    static void inputs(Args a, FileRoles roles) throws IOException {
+        if (a.has("--model")) {
+            roles.input("--model", a.existingFile("--model"));
+            if (a.has("--base-model")) {
+                roles.input("--base-model", BaseModelFiles.resolveOnnx(a));
+            }
+            return;
+        }
+        for (Path f : adapterFiles(adapterDir(a))) {
+            if (Files.exists(f)) {
+                roles.input("--peft", f);
+            }
+        }
+        if (a.has("--base-model")) {
+            BaseModelFiles base = BaseModelFiles.resolve(a);
+            roles.input("--base-model", base.onnx()).input(a.has("--tokenizer") ? "--tokenizer" : "--base-model", base.tokenizer());
+        }
     }
 
     /** The model's labels in class-id order. */

@@ -1,6 +1,7 @@
 package ai.loradrop.autodiff;
 
 import ai.loradrop.onnx.Graph;
+import ai.loradrop.onnx.QuantizedBackward;
 import ai.loradrop.onnx.QuantizedLinears;
 import ai.loradrop.onnx.Tensors;
 import ai.onnx.proto.OnnxMl.TensorProto;
@@ -13,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * Reverse-mode differentiation of an ONNX graph.
@@ -65,6 +67,16 @@ public final class ReverseMode {
      */
     public static Map<String, String> differentiate(Graph g, Map<String, ValueMeta> meta, Map<String, String> seeds,
                                                     List<String> wrt, QuantizedBackward quantizedBackward) {
+        return differentiate(g, meta, seeds, wrt, quantizedBackward, GradientRules::rule);
+    }
+
+    /**
+     * {@link #differentiate(Graph, Map, Map, List, QuantizedBackward)} with the rules looked up elsewhere (tests).
+     * @throws IllegalStateException when a rule returns a gradient array whose length is not the node's input count.
+     */
+    static Map<String, String> differentiate(Graph g, Map<String, ValueMeta> meta, Map<String, String> seeds,
+                                             List<String> wrt, QuantizedBackward quantizedBackward,
+                                             Function<String, GradientRules.Rule> rules) {
         List<NodeProto> forward = new ArrayList<>(g.nodes());
         // Each int8 Linear is differentiated as one block, keyed by its output Mul: y = x · W.
         Map<String, QuantizedLinears.Match> quantized = new HashMap<>();
@@ -148,7 +160,7 @@ public final class ReverseMode {
             if (!anyInput) {
                 continue;
             }
-            GradientRules.Rule rule = GradientRules.rule(n.getOpType());
+            GradientRules.Rule rule = rules.apply(n.getOpType());
             if (rule == null || !n.getDomain().isEmpty() && !n.getDomain().equals("ai.onnx")) {
                 throw new NoGradientRuleException(n.getOpType(), n.getName(), null);
             }
@@ -160,9 +172,16 @@ public final class ReverseMode {
                 continue;
             }
             String[] dIn = rule.apply(ctx, n, dOut);
+            if (dIn == null || dIn.length != n.getInputCount()) {
+                // A rule that returns too few gradients would silently drop the rest: a wrong gradient, not an error.
+                throw new IllegalStateException("The gradient rule of op '" + n.getOpType() + "' (node '" + n.getName()
+                        + "') returned " + (dIn == null ? "no array" : dIn.length + " input gradients") + " for a node with "
+                        + n.getInputCount() + " inputs " + n.getInputList() + "; a rule must return one entry per input"
+                        + " (null where no gradient is needed)");
+            }
             for (int k = 0; k < n.getInputCount(); k++) {
                 String in = n.getInput(k);
-                if (k < dIn.length && dIn[k] != null && differentiable.contains(in)) {
+                if (dIn[k] != null && differentiable.contains(in)) {
                     contributions.computeIfAbsent(in, x -> new ArrayList<>()).add(dIn[k]);
                 }
             }

@@ -5,6 +5,7 @@ import ai.loradrop.calibration.TemperatureScaling;
 import ai.loradrop.interop.AdapterExportOptions;
 import ai.loradrop.interop.MergedOnnxExport;
 import ai.loradrop.interop.PeftAdapter;
+import ai.loradrop.interop.TokenizerFit;
 import ai.loradrop.lora.LoraSurgery;
 import ai.loradrop.onnx.EncoderModel;
 import ai.loradrop.onnx.OnnxModels;
@@ -94,8 +95,12 @@ public final class LoraDropModel extends Model<Label> implements AutoCloseable {
     private static final Logger logger = Logger.getLogger(LoraDropModel.class.getName());
     private static final Cleaner CLEANER = Cleaner.create();
 
-    /** The protobuf serialization version this class writes and the highest it reads. */
-    public static final int CURRENT_VERSION = 0;
+    /**
+     * The protobuf serialization version this class writes and the highest it reads. Version 1 added the SHA-256
+     * record of the file's parts (checked on load); version 0 files still load. The schema is
+     * {@code ai/loradrop/tribuo/loradrop-model.proto} in this jar.
+     */
+    public static final int CURRENT_VERSION = 1;
 
     /** Instance-provenance key of the ensemble size. */
     public static final String ENSEMBLE_SIZE = "loradrop-ensemble-size";
@@ -153,10 +158,8 @@ public final class LoraDropModel extends Model<Label> implements AutoCloseable {
             throw new IllegalArgumentException("The parameter vector holds " + params.length + " values but this encoder, LoRA"
                     + " configuration and label count need " + expected);
         }
-        if (encoder.vocabSize() > 0 && tokenizer.vocabSize() > encoder.vocabSize()) {
-            throw new IllegalArgumentException("The tokenizer has " + tokenizer.vocabSize() + " ids but the encoder's embedding"
-                    + " table has only " + encoder.vocabSize() + " rows");
-        }
+        TokenizerFit.check(tokenizer, encoder, "of the model", "of the model");
+        encoder.checkMaxLength(settings.maxLength(), "maxLength");
         if (settings.ensembleSize() > 1 && !spec.lora().hasDropout()) {
             throw new IllegalArgumentException("An ensemble (size " + settings.ensembleSize() + ") needs LoRA dropout, but this"
                     + " model was trained with dropout mode " + spec.lora().dropoutMode() + " and p = " + spec.lora().dropout());
@@ -370,7 +373,49 @@ public final class LoraDropModel extends Model<Label> implements AutoCloseable {
         if (k < 1) {
             throw new IllegalArgumentException("Ensemble size must be at least 1, got " + k);
         }
+        checkEnsembleMemory(encoder, spec.lora(), k, "Ensemble size");
         return withSettings(settings.withEnsemble(k, seed));
+    }
+
+    /**
+     * The bytes a test-time ensemble of {@code k} members holds besides the model itself: each member's merged
+     * weights of every LoRA target (SPARSE mode stacks them; INPUT mode holds masks of about that size), once on the
+     * Java heap and once as ONNX Runtime tensors.
+     * @param encoder the encoder.
+     * @param lora the LoRA configuration (its targets).
+     * @param k the ensemble size.
+     * @return the estimate in bytes (0 for k = 1).
+     */
+    public static long ensembleBytes(EncoderModel encoder, ai.loradrop.lora.LoraConfig lora, int k) {
+        if (k <= 1) {
+            return 0;
+        }
+        long perMember = 0;
+        for (ai.loradrop.onnx.LinearModule m : LoraSurgery.select(encoder, lora)) {
+            perMember += (long) m.inFeatures() * m.outFeatures() * Float.BYTES;
+        }
+        return perMember * k;
+    }
+
+    /**
+     * Refuses an ensemble whose members would not fit in the Java heap (half of {@code -Xmx}), before any of them is
+     * built, instead of an {@link OutOfMemoryError} or a native abort later.
+     * @param encoder the encoder.
+     * @param lora the LoRA configuration.
+     * @param k the ensemble size.
+     * @param setting what set {@code k}, for the message.
+     * @throws IllegalArgumentException naming the size, the estimate and the largest size that fits.
+     */
+    public static void checkEnsembleMemory(EncoderModel encoder, ai.loradrop.lora.LoraConfig lora, int k, String setting) {
+        long need = ensembleBytes(encoder, lora, k);
+        long budget = Runtime.getRuntime().maxMemory() / 2;
+        if (need > budget) {
+            long perMember = need / k;
+            throw new IllegalArgumentException(String.format(java.util.Locale.ROOT,
+                    "%s %d needs about %.1f GB for its members (%.1f MB each), more than half the Java heap (%.1f GB);"
+                            + " use at most %d members, or give Java more memory (-Xmx, LORADROP_JAVA_OPTS)",
+                    setting, k, need / 1e9, perMember / 1e6, Runtime.getRuntime().maxMemory() / 1e9, Math.max(1, budget / perMember)));
+        }
     }
 
     /**
@@ -423,17 +468,19 @@ public final class LoraDropModel extends Model<Label> implements AutoCloseable {
     }
 
     /**
-     * A copy whose ONNX Runtime sessions use another number of intra-op threads (the serialized form records it).
-     * Predictions are unchanged; only the speed and the cores used differ.
-     * @param threads intra-op threads, 0 to let ONNX Runtime choose.
-     * @return the new model (with its own sessions; close it separately).
-     * @throws IllegalArgumentException when {@code threads < 0}.
+     * A copy whose ONNX Runtime sessions use {@code n} intra-op threads (0: ONNX Runtime's choice); predictions are
+     * the same.
+     * @param n the thread count, from 0 to the machine's cores.
+     * @return the new model.
+     * @throws IllegalArgumentException when {@code n} is negative or more than the machine's cores.
      */
-    public LoraDropModel withThreads(int threads) {
-        if (threads < 0) {
-            throw new IllegalArgumentException("Threads must be non-negative (0: ONNX Runtime's default), got " + threads);
+    public LoraDropModel withThreads(int n) {
+        int cores = Runtime.getRuntime().availableProcessors();
+        if (n < 0 || n > cores) {
+            throw new IllegalArgumentException("threads must be between 0 (ONNX Runtime's choice) and this machine's "
+                    + cores + " cores, got " + n);
         }
-        return withSettings(settings.withThreads(threads));
+        return withSettings(settings.withThreads(n));
     }
 
     private LoraDropModel withSettings(ModelSettings s) {
@@ -474,14 +521,6 @@ public final class LoraDropModel extends Model<Label> implements AutoCloseable {
      */
     public long getEnsembleSeed() {
         return settings.ensembleSeed();
-    }
-
-    /**
-     * The ONNX Runtime intra-op threads of this model's sessions.
-     * @return the thread count, 0 for ONNX Runtime's default.
-     */
-    public int getThreads() {
-        return settings.threads();
     }
 
     /**
@@ -615,9 +654,10 @@ public final class LoraDropModel extends Model<Label> implements AutoCloseable {
      * @param baseModel the base encoder (.onnx) the adapter was trained on.
      * @param tokenizer the tokenizer (tokenizer.json or vocab.txt).
      * @param adapterDir the adapter folder.
-     * @param labels the class labels in head-row order, or null to read them from {@value AdapterLabels#FILE_NAME}
+     * @param labels the class labels in head-row order, or null to read them from {@value ai.loradrop.interop.AdapterLabels#FILE_NAME}
      *               beside the adapter, else to name the classes {@code "0".."C-1"}.
-     * @param maxLength tokens per example, special tokens included.
+     * @param maxLength tokens per example, special tokens included; 0 for the maximum length the adapter records
+     *                  (an adapter exported by LoRA-Drop), else the trainer's default.
      * @return the model; close it after use.
      * @throws IOException when a file is missing, unreadable or invalid, or the adapter does not fit the encoder.
      * @throws IllegalArgumentException when the labels do not match the adapter's classes.
@@ -633,9 +673,12 @@ public final class LoraDropModel extends Model<Label> implements AutoCloseable {
      * a trained model and can seed further training ({@code LoraDropTrainer}'s {@code initialAdapterPath}).
      * <p>
      * An adapter written by LoRA-Drop brings its pooling, LoRA dropout settings and test-time ensemble (from
-     * {@code loradrop_config.json}) and its labels (from {@value AdapterLabels#FILE_NAME}); one written by PEFT
+     * {@code loradrop_config.json}) and its labels (from {@value ai.loradrop.interop.AdapterLabels#FILE_NAME}); one written by PEFT
      * brings LoRA matrices and head only, and is read with {@link AdapterImportOptions#pooling()}. The temperature is
-     * 1.
+     * 1. An adapter exported by LoRA-Drop also records its maximum length and whether it classifies sentence pairs,
+     * so that the import predicts as the exported model did. Every import checks that the adapter fits the encoder
+     * (its recorded hidden size and layer count, and tensors for every module its target modules select) and
+     * warns when the tokenizer's ids differ from those the adapter was trained with.
      * <p>
      * Provenance: the dataset provenance's source is an {@link AdapterSourceProvenance} (the folder and the SHA-256 of
      * {@code adapter_model.safetensors}; the dataset itself is empty), and the trainer provenance is an
@@ -644,16 +687,21 @@ public final class LoraDropModel extends Model<Label> implements AutoCloseable {
      * @param baseModel the base encoder (.onnx) the adapter was trained on.
      * @param tokenizer the tokenizer (tokenizer.json or vocab.txt).
      * @param adapterDir the adapter folder.
-     * @param labels the class labels in head-row order, or null to read them from {@value AdapterLabels#FILE_NAME}
+     * @param labels the class labels in head-row order, or null to read them from {@value ai.loradrop.interop.AdapterLabels#FILE_NAME}
      *               beside the adapter, else to name the classes {@code "0".."C-1"}.
-     * @param maxLength tokens per example, special tokens included.
-     * @param options text keys, pooling for PEFT-written adapters, serialization and thread settings.
+     * @param maxLength tokens per example, special tokens included; 0 for the maximum length the adapter records
+     *                  (an adapter exported by LoRA-Drop), else the trainer's default. A value other than the
+     *                  recorded one is used as given, with a warning (predictions of longer texts then differ).
+     * @param options text keys, pooling for PEFT-written adapters, serialization and thread settings. An adapter that
+     *                records sentence pairs uses its recorded pair key unless one is given; giving a pair key for an
+     *                adapter that records single texts is an error.
      * @return the model; close it after use.
      * @throws java.nio.file.NoSuchFileException when the encoder, tokenizer or adapter folder does not exist.
      * @throws IOException when a file is unreadable or invalid, or the adapter does not fit the encoder (the message
      *                     names the key and both shapes).
      * @throws IllegalArgumentException when the labels are blank, repeated or not as many as the adapter's classes,
-     *                                  or {@code maxLength < 2}.
+     *                                  {@code maxLength} is 1 or negative, or a pair key is given for an adapter of
+     *                                  single texts.
      */
     public static LoraDropModel fromAdapter(Path baseModel, Path tokenizer, Path adapterDir, List<String> labels, int maxLength,
                                             AdapterImportOptions options) throws IOException {
@@ -662,11 +710,13 @@ public final class LoraDropModel extends Model<Label> implements AutoCloseable {
 
     /**
      * Writes the model as a PEFT LoRA adapter folder: {@code adapter_model.safetensors}, {@code adapter_config.json},
-     * LoRA-Drop's {@code loradrop_config.json} (see {@link PeftAdapter}) and {@value AdapterLabels#FILE_NAME} with
-     * the labels in head-row order. The sidecar records this model's test-time ensemble and, for models trained by
+     * LoRA-Drop's {@code loradrop_config.json} (see {@link PeftAdapter}; it records the maximum length, the pair key
+     * and the tokenizer's special ids too) and {@value ai.loradrop.interop.AdapterLabels#FILE_NAME} with the labels in
+     * head-row order, written as a whole (a failure leaves the previous folder as it was). The sidecar records this
+     * model's test-time ensemble, maximum length, pair key, tokenizer ids and, for models trained by
      * {@link LoraDropTrainer}, its dropout samples (the corresponding fields of {@code options} are replaced). The
      * temperature is not part of an adapter (a warning is logged when it is not 1).
-     * @param dir the folder (created if missing; existing adapter files are replaced).
+     * @param dir the folder (created if missing; an existing one is replaced as a whole, its other files kept).
      * @param options key layout and base model name.
      * @throws IOException when a file cannot be written.
      */
@@ -731,6 +781,8 @@ public final class LoraDropModel extends Model<Label> implements AutoCloseable {
      * @param className the class name.
      * @param message the payload.
      * @return the model.
+     * @throws DamagedModelException when a part of the file (metadata, tokenizer, embedded encoder, parameters or
+     *     settings) does not match the SHA-256 recorded for it when it was saved; the exception names the part.
      * @throws IOException when the payload is corrupt or the base encoder file cannot be read.
      * @throws IllegalArgumentException when the version is unknown.
      * @throws IllegalStateException when a referenced base encoder file's hash differs from the recorded one.
@@ -740,7 +792,35 @@ public final class LoraDropModel extends Model<Label> implements AutoCloseable {
             throw new IllegalArgumentException("Unknown LoraDropModel serialization version " + version
                     + "; this class reads at most version " + CURRENT_VERSION);
         }
-        ModelCodec.Payload p = ModelCodec.decode(message);
+        return fromPayload(ModelCodec.decode(message, version), null);
+    }
+
+    /**
+     * Reads a model file written by {@link #serialize()} (as {@link Model#deserializeFromFile(Path)} does), with the
+     * base encoder read from {@code baseModel} instead of its recorded path when the model references it (a moved
+     * encoder). The file must still have the recorded SHA-256; an embedded encoder ignores {@code baseModel}.
+     * @param file the model file.
+     * @param baseModel the referenced base encoder's new place, or null for its recorded path.
+     * @return the model; close it after use.
+     * @throws IOException when the file is not a LoRA-Drop model, is corrupt, or the encoder cannot be read.
+     * @throws IllegalStateException when the encoder file's hash differs from the recorded one.
+     */
+    public static LoraDropModel deserializeFromFile(Path file, Path baseModel) throws IOException {
+        org.tribuo.protos.core.ModelProto proto;
+        try (java.io.InputStream in = new java.io.BufferedInputStream(Files.newInputStream(file))) {
+            proto = org.tribuo.protos.core.ModelProto.parseFrom(in);
+        }
+        if (!proto.getClassName().equals(LoraDropModel.class.getName())) {
+            throw new IOException(file + " holds a " + proto.getClassName() + ", not a LoRA-Drop model");
+        }
+        if (proto.getVersion() < 0 || proto.getVersion() > CURRENT_VERSION) {
+            throw new IllegalArgumentException("Unknown LoraDropModel serialization version " + proto.getVersion()
+                    + "; this class reads at most version " + CURRENT_VERSION);
+        }
+        return fromPayload(ModelCodec.decode(proto.getSerializedData(), proto.getVersion()), baseModel);
+    }
+
+    private static LoraDropModel fromPayload(ModelCodec.Payload p, Path baseOverride) throws IOException {
         ModelDataCarrier<?> carrier = ModelDataCarrier.deserialize(p.metadata());
         if (!(carrier.outputDomain().getOutput(0) instanceof Label)) {
             throw new IllegalStateException("Invalid LoraDropModel protobuf: the output domain holds "
@@ -752,18 +832,30 @@ public final class LoraDropModel extends Model<Label> implements AutoCloseable {
         if (p.baseModel() != null) {
             encoder = EncoderModel.of(OnnxModels.parse(p.baseModel().toByteArray(), "embedded base model"));
         } else {
-            encoder = loadReferencedBase(p.baseFile());
+            // A referenced float base trained with quantizeBase=INT8 is quantized again (deterministically) at load.
+            encoder = loadReferencedBase(p.baseFile(), baseOverride).quantized(quantizeBaseOf(carrier.provenance()));
         }
         WordPieceTokenizer tokenizer = WordPieceTokenizer.fromJson(p.tokenizerJson(), p.tokenizerSha256());
         return new LoraDropModel(carrier.name(), carrier.provenance(), carrier.featureDomain(), outputs, encoder,
-                p.baseFile(), tokenizer, p.spec(), p.params(), p.settings());
+                baseOverride != null && p.baseModel() == null
+                        ? new BaseModelFile(baseOverride.toAbsolutePath().toString(), p.baseFile().sha256(), p.baseFile().size())
+                        : p.baseFile(), tokenizer, p.spec(), p.params(), p.settings());
     }
 
-    private static EncoderModel loadReferencedBase(BaseModelFile ref) throws IOException {
-        Path path = Path.of(ref.path());
+    /** The trainer's {@code quantizeBase} recorded in a model's provenance ({@code NONE} when absent). */
+    private static ai.loradrop.onnx.BaseQuantization quantizeBaseOf(org.tribuo.provenance.ModelProvenance provenance) {
+        Provenance v = provenance.getTrainerProvenance().getConfiguredParameters().get("quantizeBase");
+        if (v instanceof com.oracle.labs.mlrg.olcut.provenance.PrimitiveProvenance<?> pp) {
+            return ai.loradrop.onnx.BaseQuantization.valueOf(String.valueOf(pp.getValue()));
+        }
+        return ai.loradrop.onnx.BaseQuantization.NONE;
+    }
+
+    private static EncoderModel loadReferencedBase(BaseModelFile ref, Path override) throws IOException {
+        Path path = override != null ? override : Path.of(ref.path());
         if (!Files.isRegularFile(path)) {
             throw new IOException("The base model of this LoRA-Drop model is not embedded and its file is missing: " + path
-                    + " (expected SHA-256 " + ref.sha256() + ")");
+                    + (override != null ? "" : " (recorded path)") + " (expected SHA-256 " + ref.sha256() + ")");
         }
         String actual = Sha256.of(path);
         if (!Sha256.same(actual, ref.sha256())) { // hashes recorded by earlier versions may be upper case

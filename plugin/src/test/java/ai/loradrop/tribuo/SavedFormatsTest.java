@@ -5,6 +5,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.tribuo.Model;
 import org.tribuo.classification.Label;
+import org.tribuo.protos.core.ModelProto;
 
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -27,7 +28,7 @@ class SavedFormatsTest {
     Path dir;
 
     @ParameterizedTest
-    @ValueSource(strings = {"v0"})
+    @ValueSource(strings = {"v0", "v1"})
     void savedModelOfEveryFormatVersionLoadsAndPredictsTheRecordedProbabilities(String version) throws Exception {
         Path file = dir.resolve("model-" + version + ".tribuo");
         try (InputStream in = resource("model-" + version + ".tribuo")) {
@@ -38,6 +39,7 @@ class SavedFormatsTest {
             expected = new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().toList();
         }
         assertEquals(SavedFormatWriter.TEXTS.size(), expected.size());
+        assertEquals(Integer.parseInt(version.substring(1)), ModelProto.parseFrom(Files.readAllBytes(file)).getVersion());
         try (LoraDropModel model = assertInstanceOf(LoraDropModel.class, Model.deserializeFromFile(file))) {
             for (String line : expected) {
                 String[] cols = line.split("\t");
