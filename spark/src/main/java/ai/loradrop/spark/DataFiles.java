@@ -148,6 +148,21 @@ public final class DataFiles {
         }
     }
 
+    /**
+     * Spreads rows over {@code partitions} partitions of consecutive rows, in their order (partition 0 holds the first
+     * rows), so part files written from them keep the input's order.
+     * @param rows the rows.
+     * @param partitions the number of partitions.
+     * @return the rows, repartitioned.
+     */
+    public static Dataset<Row> spread(Dataset<Row> rows, int partitions) {
+        String index = "__loradrop_row_" + UUID.randomUUID().toString().replace("-", "");
+        return rows.withColumn(index, functions.monotonically_increasing_id())
+                .repartitionByRange(partitions, functions.col(index))
+                .sortWithinPartitions(index)
+                .drop(index);
+    }
+
     /** Array, map and struct columns as JSON text (CSV holds only plain values). */
     static Dataset<Row> jsonForNested(Dataset<Row> rows) {
         List<Column> cols = new ArrayList<>();

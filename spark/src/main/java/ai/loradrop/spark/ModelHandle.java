@@ -38,6 +38,8 @@ public final class ModelHandle implements Serializable {
     private final ImmutableOutputInfo<Label> domain;
     private final String pairKey;
     private final LongAccumulator loads;
+    /** Whether {@link #release()} has run in this JVM (the driver's). */
+    private transient boolean released;
 
     private ModelHandle(Broadcast<byte[]> bytes, String description, int ensembleSize, long ensembleSeed, int threads,
                         ImmutableOutputInfo<Label> domain, String pairKey, LongAccumulator loads) {
@@ -191,10 +193,14 @@ public final class ModelHandle implements Serializable {
     /**
      * Releases the broadcast on the executors and closes this JVM's model of the handle (in local mode the driver
      * runs the tasks, so this frees the sessions; executors of a cluster close theirs when they shut down).
+     * Idempotent; the handle cannot score afterwards.
      */
-    public void release() {
+    public synchronized void release() {
         ExecutorModels.close(key());
-        bytes.destroy();
+        if (!released) {
+            released = true;
+            bytes.destroy();
+        }
     }
 
     @Override

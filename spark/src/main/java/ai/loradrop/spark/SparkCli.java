@@ -61,7 +61,8 @@ public final class SparkCli {
             "  --pair-column C    the second-text column, for sentence-pair models",
             "  --batch-rows N     rows per prediction call inside a partition [" + SparkScorer.DEFAULT_BATCH_ROWS + "]",
             "  --top-k K          score: labels in " + SparkScorer.TOP_K + " [" + SparkScorer.DEFAULT_TOP_K + "]",
-            "  --partitions N     repartition the input into N partitions first [as read]",
+            "  --partitions N     spread the input over N partitions, keeping its order [as read, or the",
+            "                     default parallelism when the input has fewer partitions]",
             "  --label-column C   evaluate: the true labels [" + SparkEvaluator.DEFAULT_LABEL_COLUMN + "]",
             "  --bins N           evaluate: calibration bins [" + CalibrationMetrics.DEFAULT_BINS + "]",
             "  --report FILE      evaluate: also write the evaluation as JSON (a new file)");
@@ -213,8 +214,11 @@ public final class SparkCli {
             int partitions = o.intValue("--partitions", 0, 1);
             Job j = new Job();
             j.input = DataFiles.read(spark, inputPath, format);
-            if (partitions > 0) {
-                j.input = j.input.repartition(partitions);
+            // A CSV file is read as one partition (quoted fields may span lines, so it cannot be split): spread the
+            // rows over the cluster's task slots, keeping their order.
+            int slots = spark.sparkContext().defaultParallelism();
+            if (partitions > 0 || j.input.rdd().getNumPartitions() < slots) {
+                j.input = DataFiles.spread(j.input, partitions > 0 ? partitions : slots);
             }
             j.model = ModelHandle.create(spark, modelFile, k, seed, threads);
             j.scorer = new SparkScorer(o.value("--text-column", SparkScorer.DEFAULT_TEXT_COLUMN), o.value("--pair-column", null),

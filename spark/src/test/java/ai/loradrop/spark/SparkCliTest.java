@@ -164,6 +164,15 @@ class SparkCliTest {
             assertEquals(3, json.readTree(row.getString(5)).size());
         }
         assertEquals(rows.size(), ids.size());
+        // the part files, in name order, hold the rows in the input's order
+        List<String> written = new ArrayList<>();
+        try (Stream<Path> parts = Files.list(out)) {
+            for (Path part : parts.filter(p -> p.getFileName().toString().startsWith("part-")).sorted().toList()) {
+                List<String> lines = Files.readAllLines(part);
+                lines.subList(1, lines.size()).forEach(l -> written.add(l.substring(0, l.indexOf(','))));
+            }
+        }
+        assertEquals(rows.stream().map(x -> x[0]).toList(), written);
     }
 
     @Test

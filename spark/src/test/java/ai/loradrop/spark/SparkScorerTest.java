@@ -186,6 +186,11 @@ class SparkScorerTest {
             // local mode: one executor (this JVM), 11 tasks over two jobs, two of them at a time
             assertEquals(1, handle.loads(), "loads counted by the tasks");
             assertEquals(before + 1, ExecutorModels.loads(), "loads counted in the executor JVM");
+            LoraDropModel shared = ExecutorModels.get(handle);
+            assertEquals(1, shared.getThreads(), "the handle's thread count");
+            assertEquals(before + 1, ExecutorModels.loads(), "the tasks' model is the one this JVM holds");
+            handle.release();
+            assertTrue(shared.isClosed(), "released (and at JVM shutdown) the executor's model and its sessions close");
         } finally {
             handle.release();
         }
