@@ -47,6 +47,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class NamedEncodersTrainingTest {
     static final Path CHINESE = Path.of("..", "examples", "data", "iso-codes-zh");
+    /** The float encoders trained here (the int8 "-q" entries of the registry belong to the int8 base's tests). */
+    static final List<NamedEncoder> TRAINED = List.of(NamedEncoder.ALL_MINILM_L6_V2, NamedEncoder.BGE_SMALL_EN_V1_5,
+            NamedEncoder.E5_SMALL_V2, NamedEncoder.BGE_SMALL_ZH_V1_5);
 
     @TempDir
     Path tmp;
@@ -78,7 +81,7 @@ class NamedEncodersTrainingTest {
     void theRegistryMatchesTheArtifactsInTheLocalRepository() throws Exception {
         LocalMavenRepository repo = LocalMavenRepository.locate();
         String pom = Files.readString(Path.of("pom.xml"));
-        for (NamedEncoder e : NamedEncoder.values()) {
+        for (NamedEncoder e : TRAINED) {
             assertTrue(pom.contains("<artifactId>" + e.artifact().artifactId() + "</artifactId>"),
                     "this module's pom.xml must declare " + e.artifact() + " so that mvn verify fetches it");
             EncoderFiles files = e.resolve(repo, tmp.resolve("cache"));
