@@ -543,6 +543,14 @@ public final class LoraDropModel extends Model<Label> implements AutoCloseable {
     }
 
     /**
+     * The ONNX Runtime intra-op threads of this model's sessions.
+     * @return the thread count, 0 for ONNX Runtime's default.
+     */
+    public int getThreads() {
+        return settings.threads();
+    }
+
+    /**
      * The temperature applied to the reported distribution.
      * @return T.
      */
