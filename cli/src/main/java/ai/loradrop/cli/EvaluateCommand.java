@@ -19,8 +19,8 @@ import java.util.Map;
 final class EvaluateCommand {
     private EvaluateCommand() {}
 
-    static final String USAGE = "loradrop evaluate (--model M | --peft DIR [--encoder NAME | --base-model B [--tokenizer T]] [--labels a,b,c])"
-            + " --data F [column options] [--ensemble K] [--ensemble-seed S] [--report r.json] [--diagram PREFIX]";
+    static final String USAGE = "loradrop evaluate (--model M [--base-model B] | --peft DIR [--encoder NAME | --base-model B [--tokenizer T]] [--labels a,b,c])"
+            + " --data F [column options] [--ensemble K] [--ensemble-seed S] [--threads N] [--report r.json] [--diagram PREFIX]";
 
     static final String HELP = String.join("\n",
             "usage: " + USAGE,
@@ -32,6 +32,7 @@ final class EvaluateCommand {
             "  --data F                 labelled data",
             "  --ensemble K             ensemble size to evaluate besides the deterministic model [the model's]",
             "  --ensemble-seed S        seed of the members' masks [the model's]",
+            SavedModel.THREADS_HELP,
             "  --report F               JSON report",
             "  --diagram PREFIX         reliability diagram PREFIX.png and PREFIX.svg",
             "",
@@ -40,7 +41,7 @@ final class EvaluateCommand {
             DataColumns.HELP);
 
     static int run(List<String> args, PrintStream out) throws Exception {
-        List<String> options = new ArrayList<>(List.of("--model", "--data", "--ensemble", "--ensemble-seed", "--report", "--diagram"));
+        List<String> options = new ArrayList<>(List.of("--model", "--data", "--ensemble", "--ensemble-seed", "--threads", "--report", "--diagram"));
         options.addAll(DataColumns.OPTIONS);
         options.addAll(AdapterModel.OPTIONS);
         Args a = Args.parse(args, List.of(), options, USAGE);
@@ -50,8 +51,12 @@ final class EvaluateCommand {
         Path dataFile = a.existingFile("--data");
         Path report = a.optionalOutputFile("--report");
         EvaluationReport.checkDiagramPrefix(a);
+        DataColumns.checkFormat(a, dataFile);
+        FileRoles roles = FileRoles.of(a).input("--data", dataFile);
+        AdapterModel.inputs(a, roles);
+        roles.output("--report", report).diagram("--diagram", a.value("--diagram", null)).check();
         DataColumns columns = DataColumns.of(a);
-        try (LoraDropModel model = AdapterModel.load(a, "--pair-column")) {
+        try (LoraDropModel model = SavedModel.withThreads(a, AdapterModel.load(a, "--pair-column"))) {
             SavedModel.checkPairOption(a, model, "--pair-column");
             int k = SavedModel.ensembleSize(a, model);
             long seed = SavedModel.ensembleSeed(a, model);

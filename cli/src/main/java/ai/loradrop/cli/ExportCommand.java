@@ -78,6 +78,17 @@ final class ExportCommand {
                 }
             }
         }
+        FileRoles roles = FileRoles.of(a).input("--model", modelFile).output("--onnx", onnx);
+        if (peft != null) {
+            // The folder is written whole (created or replaced beside itself), so its parent must take new files.
+            roles.output("--peft", peft);
+            if (Files.isDirectory(peft)) {
+                for (Path f : AdapterModel.adapterFiles(peft)) {
+                    roles.output("--peft", f);
+                }
+            }
+        }
+        roles.check();
         try (LoraDropModel model = SavedModel.load(modelFile)) {
             List<String> labels = AdapterModel.labels(model);
             if (onnx != null) {

@@ -96,6 +96,7 @@ public final class LoraDropCli {
             return 0;
         }
         try {
+            ai.loradrop.onnx.OrtStartup.environment();
             int code = c.runner().run(rest, out);
             out.flush();
             return code;

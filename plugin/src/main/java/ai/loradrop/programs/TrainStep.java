@@ -137,7 +137,8 @@ public final class TrainStep implements AutoCloseable {
         g.addInput("labels", Tensors.INT64, "rows");
         g.addInput("weights", Tensors.FLOAT, "rows");
         CrossEntropy.Values ce = CrossEntropy.append(g, f.logits(), "labels", "weights", spec.numClasses());
-        Map<String, String> grads = ReverseMode.differentiate(g, meta, Map.of(f.logits(), ce.dLogits()), f.paramValues());
+        Map<String, String> grads = ReverseMode.differentiate(g, meta, Map.of(f.logits(), ce.dLogits()), f.paramValues(),
+                encoder.quantizedBackward());
         List<String> parts = new ArrayList<>();
         for (int i = 0; i < layout.entries().size(); i++) {
             ParameterLayout.Entry e = layout.entries().get(i);

@@ -51,6 +51,10 @@ record ModelSettings(int maxLength, String textKey, String pairKey, int ensemble
         return new ModelSettings(maxLength, textKey, pairKey, ensembleSize, ensembleSeed, t, embedBaseModel, threads, batchSize);
     }
 
+    ModelSettings withThreads(int n) {
+        return new ModelSettings(maxLength, textKey, pairKey, ensembleSize, ensembleSeed, temperature, embedBaseModel, n, batchSize);
+    }
+
     ModelSettings withEmbedBaseModel(boolean embed) {
         return new ModelSettings(maxLength, textKey, pairKey, ensembleSize, ensembleSeed, temperature, embed, threads, batchSize);
     }
