@@ -23,7 +23,7 @@ final class SweepCommand {
     private SweepCommand() {}
 
     static final String USAGE = "loradrop sweep --grid FILE --train F --dev F [--test F] --output-dir DIR [--repeats N]"
-            + " [--folds K] [--resume] [--save-models] [column options] [--base-model DIR_OR_ONNX] [--tokenizer F]";
+            + " [--folds K] [--resume] [--save-models] [--report-only] [column options] [--base-model DIR_OR_ONNX] [--tokenizer F]";
 
     static final String HELP = String.join("\n",
             "usage: " + USAGE,
@@ -43,13 +43,14 @@ final class SweepCommand {
             "                           of the dev set",
             "  --resume                 continue a sweep killed in DIR: finished runs (by configuration hash) are kept",
             "  --save-models            keep each run's model as runs/<hash>/" + Sweep.MODEL,
+            "  --report-only            train nothing: write the tables and report of the runs finished in DIR so far",
             "  --base-model DIR|ONNX    encoder [the bundled all-MiniLM-L6-v2]; --tokenizer F as for train",
             "",
             DataColumns.HELP,
             "",
             "Trainer fields (" + String.join(", ", ai.loradrop.experiments.TrainerFields.names()) + ") are set in the grid.");
 
-    static final List<String> FLAGS = List.of("--resume", "--save-models");
+    static final List<String> FLAGS = List.of("--resume", "--save-models", "--report-only");
     static final List<String> OPTIONS = concat(List.of("--grid", "--train", "--dev", "--test", "--output-dir", "--repeats",
             "--folds", "--base-model", "--tokenizer"), DataColumns.OPTIONS);
 
@@ -107,7 +108,11 @@ final class SweepCommand {
         MutableDataset<Label> dev = devFile == null ? null : columns.read(devFile, TextExamples.DEFAULT_TEXT_KEY, pk);
         MutableDataset<Label> test = testFile == null ? null : columns.read(testFile, TextExamples.DEFAULT_TEXT_KEY, pk);
 
-        Sweep sweep = new Sweep(grid, trainer, new SweepData(train, dev, test), outDir, a.flag("--resume"), a.flag("--save-models"));
+        if (a.flag("--report-only") && !Files.isDirectory(outDir.resolve(Sweep.RUNS))) {
+            throw a.error("--report-only reads the runs of an earlier sweep, but " + outDir + " holds none");
+        }
+        Sweep sweep = new Sweep(grid, trainer, new SweepData(train, dev, test), outDir, a.flag("--resume"), a.flag("--save-models"))
+                .reportOnly(a.flag("--report-only"));
         SweepResult result = sweep.run();
         List<Path> files = result.writeAll(outDir);
         out.println(result.table().toMarkdown());

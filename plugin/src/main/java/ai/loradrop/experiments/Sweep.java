@@ -63,6 +63,7 @@ public final class Sweep {
     private final boolean resume;
     private final boolean saveModels;
     private Consumer<String> progress = logger::info;
+    private boolean reportOnly = false;
 
     /**
      * A sweep.
@@ -95,8 +96,22 @@ public final class Sweep {
         return this;
     }
 
-    /** A run with its trainer and hash, prepared before any training. */
-    private record Planned(RunSpec spec, LoraDropTrainer trainer, String hash) {}
+    /**
+     * Makes {@link #run()} train nothing: it reads the runs finished so far (by this or another process) and returns
+     * them, so that the tables of a sweep still running, or stopped for good, can be written.
+     * @param only whether to skip training.
+     * @return this sweep.
+     */
+    public Sweep reportOnly(boolean only) {
+        this.reportOnly = only;
+        return this;
+    }
+
+    /**
+     * A run with its trainer settings and hash, checked before any training. The trainer itself is configured again
+     * when the run trains, so that a large grid does not hold one trainer (and its encoder) per run in memory.
+     */
+    private record Planned(RunSpec spec, Map<String, String> settings, String hash) {}
 
     /**
      * Runs the sweep: checks every configuration first (unknown fields, invalid values, an unusable output folder),
@@ -118,7 +133,19 @@ public final class Sweep {
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("run " + (s.index() + 1) + " (" + s.label() + "): " + e.getMessage(), e);
             }
-            plan.add(new Planned(s, t, hash(t, identity)));
+            plan.add(new Planned(s, settings, hash(t, identity)));
+        }
+        if (reportOnly) {
+            List<Map<String, Object>> done = new ArrayList<>();
+            for (Planned p : plan) {
+                Map<String, Object> r = finished(p.hash());
+                if (r != null) {
+                    done.add(r);
+                }
+            }
+            progress.accept(String.format(Locale.ROOT, "sweep: %d of %d runs finished in %s (report only, nothing trained)",
+                    done.size(), plan.size(), outputDir));
+            return new SweepResult(grid, done, Selection.select(scores(done)));
         }
         checkOutputDir();
         Files.createDirectories(outputDir.resolve(RUNS));
@@ -202,7 +229,7 @@ public final class Sweep {
         report.put("config", p.spec().settings());
         report.put("axes", p.spec().axisValues());
         report.put("seed", p.spec().seed());
-        report.putAll(executor.run(p.trainer(), saveModels ? dir.resolve(MODEL) : null));
+        report.putAll(executor.run(TrainerFields.configure(base, p.settings()), saveModels ? dir.resolve(MODEL) : null));
         AtomicFiles.write(dir.resolve(REPORT), "run report", MAPPER.writeValueAsBytes(report));
         return report;
     }

@@ -183,6 +183,24 @@ class SweepTest {
     }
 
     @Test
+    @SuppressWarnings("unchecked")
+    void kFoldCrossValidationReplacesTheDevSet() throws Exception {
+        SweepGrid grid = SweepGrid.fromJson(SweepFixture.GRID_JSON.replace("\"dropout\": [0.0, 0.2]", "\"dropout\": [0.2]")
+                .replace("\"dropoutMode\": [\"INPUT\", \"SPARSE\"]", "\"dropoutMode\": [\"SPARSE\"]")).withSeeds(List.of(1L)).withFolds(2);
+        SweepData data = SweepFixture.data();
+        SweepResult r = new Sweep(grid, fixture.base(), new SweepData(data.train(), null, null), shared.resolve("cv"), false, false).run();
+        assertEquals(1, r.reports().size());
+        Map<String, Object> cv = (Map<String, Object>) r.reports().get(0).get("cross_validation");
+        List<Double> folds = (List<Double>) cv.get("fold_accuracy");
+        assertEquals(2, folds.size());
+        double devAcc = Selection.DevScore.of(r.reports().get(0)).accuracy();
+        assertEquals((folds.get(0) + folds.get(1)) / 2, devAcc, 1e-12);
+        assertEquals("dropoutMode=SPARSE dropout=0.2", r.selection().bestConfig());
+        assertThrows(IllegalArgumentException.class, () -> new Sweep(grid.withFolds(0), fixture.base(),
+                new SweepData(data.train(), null, null), shared.resolve("no-dev"), false, false));
+    }
+
+    @Test
     void trainerFieldsAreAppliedAndBadValuesNameTheField() {
         LoraDropTrainer base = fixture.base();
         LoraDropTrainer t = TrainerFields.configure(base, Map.of("rank", "3", "targetModules", "query, key", "dropoutMode", "INPUT"));
