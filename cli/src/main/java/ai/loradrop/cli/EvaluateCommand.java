@@ -20,7 +20,8 @@ final class EvaluateCommand {
     private EvaluateCommand() {}
 
     static final String USAGE = "loradrop evaluate (--model M | --peft DIR [--base-model B] [--tokenizer T] [--labels a,b,c])"
-            + " --data F [column options] [--ensemble K] [--ensemble-seed S] [--report r.json] [--diagram PREFIX]";
+            + " --data F [column options] [--ensemble K] [--ensemble-seed S] [--long-text M] [--window-stride N]"
+            + " [--report r.json] [--diagram PREFIX]";
 
     static final String HELP = String.join("\n",
             "usage: " + USAGE,
@@ -34,6 +35,7 @@ final class EvaluateCommand {
             "  --ensemble-seed S        seed of the members' masks [the model's]",
             "  --report F               JSON report",
             "  --diagram PREFIX         reliability diagram PREFIX.png and PREFIX.svg",
+            SavedModel.LONG_TEXT_HELP,
             "",
             AdapterModel.HELP,
             "",
@@ -41,6 +43,7 @@ final class EvaluateCommand {
 
     static int run(List<String> args, PrintStream out) throws Exception {
         List<String> options = new ArrayList<>(List.of("--model", "--data", "--ensemble", "--ensemble-seed", "--report", "--diagram"));
+        options.addAll(SavedModel.LONG_TEXT_OPTIONS);
         options.addAll(DataColumns.OPTIONS);
         options.addAll(AdapterModel.OPTIONS);
         Args a = Args.parse(args, List.of(), options, USAGE);
@@ -51,7 +54,8 @@ final class EvaluateCommand {
         Path report = a.optionalOutputFile("--report");
         EvaluationReport.checkDiagramPrefix(a);
         DataColumns columns = DataColumns.of(a);
-        try (LoraDropModel model = AdapterModel.load(a, "--pair-column")) {
+        try (LoraDropModel loaded = AdapterModel.load(a, "--pair-column");
+             LoraDropModel model = SavedModel.withLongText(a, loaded)) {
             SavedModel.checkPairOption(a, model, "--pair-column");
             int k = SavedModel.ensembleSize(a, model);
             long seed = SavedModel.ensembleSeed(a, model);
@@ -76,6 +80,8 @@ final class EvaluateCommand {
                 settings.put("columns", columns.toJson());
                 settings.put("ensemble_size", k);
                 settings.put("ensemble_seed", seed);
+                settings.put("long_text", model.getLongText().name());
+                settings.put("window_stride", model.getWindowStride());
                 json.put("settings", settings);
                 json.put("provenance", JsonReport.provenance(model.getProvenance()));
                 if (report != null) {

@@ -48,12 +48,14 @@ final class PredictCommand {
             "  --id-column C            id column of --input, copied to the output [id, if present]",
             "  --ensemble K             ensemble size [the model's]",
             "  --ensemble-seed S        seed of the members' masks [the model's]",
+            SavedModel.LONG_TEXT_HELP,
             "",
             AdapterModel.HELP);
 
     static int run(List<String> args, PrintStream out) throws Exception {
         List<String> options = new ArrayList<>(List.of("--model", "--text", "--pair", "--input", "--output", "--ensemble",
                 "--ensemble-seed", "--text-column", "--pair-column", "--id-column"));
+        options.addAll(SavedModel.LONG_TEXT_OPTIONS);
         options.addAll(AdapterModel.OPTIONS);
         Args a = Args.parse(args, List.of(), options, USAGE);
         AdapterModel.checkSource(a);
@@ -87,7 +89,8 @@ final class PredictCommand {
                 throw a.error("Cannot tell the output format of " + output + " from its extension (.csv, .tsv, .jsonl, .ndjson)");
             }
         }
-        try (LoraDropModel loaded = AdapterModel.load(a, single ? "--pair" : "--pair-column")) {
+        try (LoraDropModel original = AdapterModel.load(a, single ? "--pair" : "--pair-column");
+             LoraDropModel loaded = SavedModel.withLongText(a, original)) {
             SavedModel.checkPairOption(a, loaded, single ? "--pair" : "--pair-column");
             int k = SavedModel.ensembleSize(a, loaded);
             long seed = SavedModel.ensembleSeed(a, loaded);

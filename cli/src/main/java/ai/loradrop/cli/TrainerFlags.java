@@ -2,6 +2,7 @@ package ai.loradrop.cli;
 
 import ai.loradrop.head.Pooling;
 import ai.loradrop.lora.DropoutMode;
+import ai.loradrop.text.LongText;
 import ai.loradrop.train.LrSchedule;
 import ai.loradrop.tribuo.LoraDropTrainer;
 import com.oracle.labs.mlrg.olcut.config.PropertyException;
@@ -34,6 +35,8 @@ final class TrainerFlags {
             "--dropout-samples", "dropoutSamples",
             "--head-dropout", "headDropout",
             "--max-length", "maxLength",
+            "--long-text", "longText",
+            "--window-stride", "windowStride",
             "--pooling", "pooling",
             "--warmup-fraction", "warmupFraction",
             "--schedule", "schedule",
@@ -70,7 +73,10 @@ final class TrainerFlags {
             "  --sparse-unscaled        SPARSE masks without the 1/(1-p) scale",
             "  --dropout-samples N      dropout instances averaged per example and step [1]",
             "  --head-dropout P         dropout on the pooled vector [0]",
-            "  --max-length N           tokens per example, longer texts truncated [128]",
+            "  --max-length N           tokens per example, special tokens included [128]",
+            "  --long-text M            longer texts: TRUNCATE | HEAD_TAIL (first quarter and last tokens) |",
+            "                           WINDOWS (overlapping windows, a document = mean of its windows) [TRUNCATE]",
+            "  --window-stride N        WINDOWS: word pieces between window starts [64]",
             "  --pooling P              MEAN | FIRST_TOKEN [MEAN]",
             "  --warmup-fraction X      share of steps in linear warm-up [0.06]",
             "  --schedule S             LINEAR | COSINE | CONSTANT [LINEAR]",
@@ -109,6 +115,8 @@ final class TrainerFlags {
                 .dropoutSamples(a.intValue("--dropout-samples", 1))
                 .headDropout(a.doubleValue("--head-dropout", 0.0))
                 .maxLength(a.intValue("--max-length", 128))
+                .longText(a.enumValue("--long-text", LongText.class, LongText.TRUNCATE))
+                .windowStride(a.intValue("--window-stride", 64))
                 .pooling(a.enumValue("--pooling", Pooling.class, Pooling.MEAN))
                 .warmupFraction(a.doubleValue("--warmup-fraction", 0.06))
                 .schedule(a.enumValue("--schedule", LrSchedule.class, LrSchedule.LINEAR))

@@ -3,7 +3,7 @@ package ai.loradrop.tribuo;
 import ai.loradrop.interop.ImportedAdapter;
 import ai.loradrop.interop.PeftAdapter;
 import ai.loradrop.onnx.EncoderModel;
-import ai.loradrop.text.WordPieceTokenizer;
+import ai.loradrop.text.Tokenizer;
 import ai.loradrop.tribuo.data.TextExamples;
 import com.google.protobuf.Any;
 import com.oracle.labs.mlrg.olcut.provenance.ListProvenance;
@@ -55,7 +55,7 @@ final class AdapterImport {
         Path dir = adapterDir.toAbsolutePath().normalize();
         EncoderModel encoder = EncoderModel.load(base);
         BaseModelFile baseFile = new BaseModelFile(base.toString(), sha256(base), Files.size(base));
-        WordPieceTokenizer tokenizer = WordPieceTokenizer.fromFile(tok);
+        Tokenizer tokenizer = Tokenizer.fromFile(tok);
         if (encoder.vocabSize() > 0 && tokenizer.vocabSize() > encoder.vocabSize()) {
             throw new IllegalArgumentException("The tokenizer " + tok + " has " + tokenizer.vocabSize()
                     + " ids but the encoder " + base + " has only " + encoder.vocabSize() + " embedding rows");

@@ -4,6 +4,7 @@ import ai.loradrop.head.Pooling;
 import ai.loradrop.lora.DropoutMode;
 import ai.loradrop.lora.LoraConfig;
 import ai.loradrop.programs.ClassifierSpec;
+import ai.loradrop.text.LongText;
 import com.google.protobuf.Any;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedInputStream;
@@ -39,6 +40,8 @@ import java.util.List;
  *   int32  max_length = 20;   string text_key = 21;   string pair_key = 22;
  *   int32  ensemble_size = 23;   int64 ensemble_seed = 24;   double temperature = 25;
  *   bool   embed_base_model = 26;   int32 threads = 27;   int32 batch_size = 28;
+ *   string long_text = 29;          // TRUNCATE (default, also when absent), HEAD_TAIL or WINDOWS
+ *   int32  window_stride = 30;
  * }
  * </pre>
  * Unknown fields are skipped, so later versions can add fields compatibly.
@@ -75,6 +78,8 @@ final class ModelCodec {
     private static final int EMBED = 26;
     private static final int THREADS = 27;
     private static final int BATCH_SIZE = 28;
+    private static final int LONG_TEXT = 29;
+    private static final int WINDOW_STRIDE = 30;
 
     /**
      * Everything a model file holds besides the Tribuo metadata.
@@ -136,6 +141,8 @@ final class ModelCodec {
             out.writeBool(EMBED, s.embedBaseModel());
             out.writeInt32(THREADS, s.threads());
             out.writeInt32(BATCH_SIZE, s.batchSize());
+            out.writeString(LONG_TEXT, s.longText().name());
+            out.writeInt32(WINDOW_STRIDE, s.windowStride());
             out.flush();
         } catch (IOException e) {
             throw new UncheckedIOException("Writing to memory failed", e);
@@ -177,6 +184,8 @@ final class ModelCodec {
         boolean embed = true;
         int threads = 0;
         int batchSize = 32;
+        String longText = LongText.TRUNCATE.name();
+        int windowStride = 64;
         int tag;
         while ((tag = in.readTag()) != 0) {
             switch (WireFormat.getTagFieldNumber(tag)) {
@@ -208,6 +217,8 @@ final class ModelCodec {
                 case EMBED -> embed = in.readBool();
                 case THREADS -> threads = in.readInt32();
                 case BATCH_SIZE -> batchSize = in.readInt32();
+                case LONG_TEXT -> longText = in.readString();
+                case WINDOW_STRIDE -> windowStride = in.readInt32();
                 default -> in.skipField(tag);
             }
         }
@@ -237,7 +248,7 @@ final class ModelCodec {
                     dropout, sparseScaled);
             ClassifierSpec spec = new ClassifierSpec(lora, Pooling.valueOf(pooling), numClasses, headDropout);
             ModelSettings settings = new ModelSettings(maxLength, textKey, pairKey, ensembleSize, ensembleSeed,
-                    temperature, embed, threads, batchSize);
+                    temperature, embed, threads, batchSize, LongText.valueOf(longText), windowStride);
             return new Payload(metadata, tokenizerJson, tokenizerSha, baseModel,
                     new BaseModelFile(basePath, baseSha, baseSize), spec, flat, settings);
         } catch (IllegalArgumentException e) {
