@@ -161,7 +161,7 @@ def cmd_run(a):
         "head": "mean pooling over real tokens -> Linear(384, C)", "base_dropout": a.base_dropout,
         "optimizer": {"name": "torch.optim.AdamW", "lr": a.lr, "betas": [0.9, 0.999], "eps": 1e-8,
                       "weight_decay": a.weight_decay, "weight_decay_on": "all trainable params (incl. head bias)"},
-        "schedule": "linear warmup (ceil(6% of steps)) then linear decay to 0, stepped per batch (HF get_linear_schedule_with_warmup)",
+        "schedule": "linear warmup (ceil(6% of steps), step k at (k+1)/warmup) then linear decay to 0, stepped per batch (HF get_linear_schedule_with_warmup)",
         "batch_size": a.batch_size, "epochs": a.epochs, "seed": a.seed, "max_len": a.max_len,
         "padding": "dynamic (longest in batch)", "eval_batch_size": a.eval_batch_size, "threads": a.threads,
         "grad_clip": None, "mc_passes": a.mc_passes}}
@@ -202,8 +202,8 @@ def cmd_run(a):
     warmup = math.ceil(a.warmup_ratio * total_steps)
 
     def lr_lambda(step):
-        if step < warmup:
-            return step / max(1, warmup)
+        if step < warmup:  # as LoRA-Drop's LrSchedule: no step at rate 0 (HF's linear warm-up starts at 0)
+            return (step + 1) / warmup
         return max(0.0, (total_steps - step) / max(1, total_steps - warmup))
 
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_lambda)

@@ -7,30 +7,31 @@ import ai.loradrop.tribuo.LoraDropModel;
 import ai.loradrop.tribuo.data.TextExamples;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
 /**
  * The model of {@code evaluate} and {@code predict}: a saved model ({@code --model}) or a PEFT adapter folder
- * ({@code --peft}) on a base encoder ({@code --base-model}, {@code --tokenizer}; the bundled all-MiniLM-L6-v2 by
- * default), with {@code --labels}, {@code --max-length} and {@code --pooling} for the adapter.
+ * ({@code --peft}) on a base encoder ({@code --encoder}, or {@code --base-model} and {@code --tokenizer};
+ * all-MiniLM-L6-v2 by default), with {@code --labels}, {@code --max-length} and {@code --pooling} for the adapter.
  */
 final class AdapterModel {
     private AdapterModel() {}
 
     /** The options of the adapter form. */
-    static final List<String> OPTIONS = List.of("--peft", "--base-model", "--tokenizer", "--labels", "--max-length", "--pooling");
+    static final List<String> OPTIONS = List.of("--peft", "--encoder", "--base-model", "--tokenizer", "--labels", "--max-length", "--pooling");
 
     /** Help lines of the adapter form. */
     static final String HELP = String.join("\n",
             "Instead of --model, a PEFT LoRA adapter folder (written by loradrop export --peft or by PEFT):",
             "  --peft DIR               adapter_model.safetensors + adapter_config.json (+ LoRA-Drop's files)",
-            "  --base-model DIR|ONNX    the encoder the adapter was trained on [the bundled all-MiniLM-L6-v2]",
+            BaseModelFiles.ENCODER_HELP.replace("a named encoder", "the encoder the adapter was trained on:"),
+            "  --base-model DIR|ONNX    or the export it was trained on (a folder or an .onnx file)",
             "  --tokenizer F            tokenizer.json or vocab.txt [found beside the encoder]",
             "  --labels a,b,c           class labels in head-row order [loradrop_labels.json, else 0,1,...]",
-            "  --max-length N           tokens per example [128]",
-            "  --pooling P              MEAN | FIRST_TOKEN, for adapters without loradrop_config.json [MEAN]");
+            "  --max-length N           tokens per example [as loradrop_config.json records, else the training default]",
+            "  --pooling P              MEAN | FIRST_TOKEN, for adapters without loradrop_config.json",
+            "                           [the named encoder's, else MEAN]");
 
     /**
      * Checks that exactly one of {@code --model} and {@code --peft} is given, and the adapter options only with
@@ -52,23 +53,17 @@ final class AdapterModel {
     }
 
     /**
-     * The adapter folder of {@code --peft}, checked for the two PEFT files.
+     * The adapter folder of {@code --peft}, checked by the library's own folder check ({@link PeftAdapter#checkFolder}).
      * @param a the options.
      * @return the folder.
-     * @throws UsageException when the folder or a file is missing.
+     * @throws UsageException with the library's message when the folder or a file is missing.
      */
     static Path adapterDir(Args a) {
         Path dir = Path.of(a.require("--peft"));
-        if (!Files.exists(dir)) {
-            throw a.error("Adapter folder given to --peft not found: " + dir);
-        }
-        if (!Files.isDirectory(dir)) {
-            throw a.error("--peft needs the adapter folder, but " + dir + " is a file");
-        }
-        for (String f : List.of(PeftAdapter.CONFIG_FILE, PeftAdapter.WEIGHTS_FILE)) {
-            if (!Files.isRegularFile(dir.resolve(f))) {
-                throw a.error("The folder given to --peft is not a PEFT adapter folder: " + dir.resolve(f) + " is missing");
-            }
+        try {
+            PeftAdapter.checkFolder(dir);
+        } catch (IOException e) {
+            throw a.error("--peft: " + e.getMessage());
         }
         return dir;
     }
@@ -77,7 +72,7 @@ final class AdapterModel {
      * Loads the model of {@code --model} or {@code --peft}.
      * @param a the options.
      * @param pairOption the option that gives a second text: with {@code --peft}, its presence makes the model a
-     *                   sentence-pair model.
+     *                   sentence-pair model when the adapter does not record whether it is one.
      * @return the model; close it after use.
      * @throws UsageException for missing files and malformed options.
      * @throws IOException when the model or adapter cannot be read or does not fit the encoder.
@@ -89,12 +84,13 @@ final class AdapterModel {
         }
         Path dir = adapterDir(a);
         BaseModelFiles base = BaseModelFiles.resolve(a);
-        int maxLength = a.intValue("--max-length", 128);
-        if (maxLength < 2) {
+        // 0: the maximum length the adapter records (LoRA-Drop's sidecar), else the training default.
+        int maxLength = a.intValue("--max-length", 0);
+        if (a.has("--max-length") && maxLength < 2) {
             throw a.error("--max-length must be at least 2, got " + maxLength);
         }
         AdapterImportOptions options = AdapterImportOptions.defaults()
-                .withPooling(a.enumValue("--pooling", Pooling.class, Pooling.MEAN));
+                .withPooling(a.enumValue("--pooling", Pooling.class, base.defaultPooling()));
         if (a.has(pairOption)) {
             options = options.withPairKey(TextExamples.DEFAULT_PAIR_KEY);
         }

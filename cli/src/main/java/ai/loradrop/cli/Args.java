@@ -56,7 +56,11 @@ public final class Args {
         return a;
     }
 
-    /** Whether the arguments ask for help ({@code --help} or {@code -h} anywhere). */
+    /**
+     * Whether the arguments ask for help ({@code --help} or {@code -h} anywhere).
+     * @param args the arguments after the command name.
+     * @return true when help is asked for.
+     */
     public static boolean wantsHelp(List<String> args) {
         return args.contains("--help") || args.contains("-h");
     }
@@ -178,7 +182,12 @@ public final class Args {
         }
     }
 
-    /** A comma-separated list, blanks dropped. */
+    /**
+     * A comma-separated list, blanks dropped.
+     * @param name the option.
+     * @param dflt the value when it is not given.
+     * @return its items or {@code dflt}.
+     */
     public List<String> list(String name, List<String> dflt) {
         String v = values.get(name);
         if (v == null) {
@@ -196,6 +205,14 @@ public final class Args {
         return out;
     }
 
+    /**
+     * An enum option, case-insensitive.
+     * @param <E> the enum type.
+     * @param name the option.
+     * @param type the enum class.
+     * @param dflt the value when it is not given.
+     * @return its constant or {@code dflt}.
+     */
     public <E extends Enum<E>> E enumValue(String name, Class<E> type, E dflt) {
         String v = values.get(name);
         if (v == null) {
@@ -209,7 +226,11 @@ public final class Args {
         }
     }
 
-    /** The required option as a path to an existing regular file. */
+    /**
+     * The required option as a path to an existing regular file.
+     * @param name the option.
+     * @return the path.
+     */
     public Path existingFile(String name) {
         Path p = Path.of(require(name));
         if (!Files.exists(p)) {
@@ -221,7 +242,11 @@ public final class Args {
         return p;
     }
 
-    /** The option as a path to an existing regular file, or null when it is not given. */
+    /**
+     * The option as a path to an existing regular file, or null when it is not given.
+     * @param name the option.
+     * @return the path or null.
+     */
     public Path optionalExistingFile(String name) {
         return has(name) ? existingFile(name) : null;
     }
@@ -229,17 +254,28 @@ public final class Args {
     /**
      * The required option as a file to write: its folder must exist and it must not be a folder itself. Checked
      * before any work starts, so a typo does not cost a training run.
+     * @param name the option.
+     * @return the path.
      */
     public Path outputFile(String name) {
         return checkOutput(name, Path.of(require(name)));
     }
 
-    /** The option as a file to write (see {@link #outputFile}), or null when it is not given. */
+    /**
+     * The option as a file to write (see {@link #outputFile}), or null when it is not given.
+     * @param name the option.
+     * @return the path or null.
+     */
     public Path optionalOutputFile(String name) {
         return has(name) ? outputFile(name) : null;
     }
 
-    /** Checks that {@code path} can be written as the target of option {@code name}. */
+    /**
+     * Checks that {@code path} can be written as the target of option {@code name}.
+     * @param name the option, for the message.
+     * @param path the file to write.
+     * @return {@code path}.
+     */
     public Path checkOutput(String name, Path path) {
         Path dir = path.toAbsolutePath().getParent();
         if (dir == null || !Files.isDirectory(dir)) {

@@ -19,7 +19,7 @@ import java.util.Map;
 final class EvaluateCommand {
     private EvaluateCommand() {}
 
-    static final String USAGE = "loradrop evaluate (--model M | --peft DIR [--base-model B] [--tokenizer T] [--labels a,b,c])"
+    static final String USAGE = "loradrop evaluate (--model M | --peft DIR [--encoder NAME | --base-model B [--tokenizer T]] [--labels a,b,c])"
             + " --data F [column options] [--ensemble K] [--ensemble-seed S] [--long-text M] [--window-stride N]"
             + " [--report r.json] [--diagram PREFIX]";
 

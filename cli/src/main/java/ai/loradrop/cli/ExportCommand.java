@@ -1,10 +1,10 @@
 package ai.loradrop.cli;
 
 import ai.loradrop.interop.AdapterExportOptions;
+import ai.loradrop.interop.AdapterLabels;
 import ai.loradrop.interop.HeadKeyStyle;
 import ai.loradrop.interop.MergedOnnxExport;
 import ai.loradrop.interop.PeftAdapter;
-import ai.loradrop.tribuo.AdapterLabels;
 import ai.loradrop.tribuo.LoraDropModel;
 
 import java.io.PrintStream;

@@ -28,7 +28,7 @@ final class PredictCommand {
 
     private PredictCommand() {}
 
-    static final String USAGE = "loradrop predict (--model M | --peft DIR [--base-model B] [--tokenizer T] [--labels a,b,c])"
+    static final String USAGE = "loradrop predict (--model M | --peft DIR [--encoder NAME | --base-model B [--tokenizer T]] [--labels a,b,c])"
             + " (--text \"...\" [--pair \"...\"] | --input F --output F) [--ensemble K] [--ensemble-seed S]";
 
     static final String HELP = String.join("\n",

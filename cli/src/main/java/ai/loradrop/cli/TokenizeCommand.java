@@ -25,7 +25,7 @@ final class TokenizeCommand {
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
-    static final String USAGE = "loradrop tokenize --tokenizer F --input F --output F.jsonl [--max-length N]";
+    static final String USAGE = "loradrop tokenize (--tokenizer F | --encoder NAME) --input F --output F.jsonl [--max-length N]";
 
     static final String HELP = String.join("\n",
             "usage: " + USAGE,
@@ -35,25 +35,32 @@ final class TokenizeCommand {
             "",
             "  --tokenizer F            a Hugging Face tokenizer.json (WordPiece, BPE, Unigram, WordLevel) or a",
             "                           BERT vocab.txt",
+            "  --encoder NAME           the tokenizer of a named encoder (see loradrop train --help)",
             "  --input F                .jsonl/.ndjson: one object a line with \"text\" and optional \"text_pair\";",
             "                           any other file: one text a line",
             "  --output F.jsonl         where the encodings go (written atomically; never the input)",
             "  --max-length N           truncate to N tokens, special tokens included [no truncation]");
 
     static int run(List<String> args, PrintStream out) throws Exception {
-        Args a = Args.parse(args, List.of(), List.of("--tokenizer", "--input", "--output", "--max-length"), USAGE);
-        Path tokenizerFile = a.existingFile("--tokenizer");
+        Args a = Args.parse(args, List.of(), List.of("--tokenizer", "--encoder", "--input", "--output", "--max-length"), USAGE);
+        if (a.has("--tokenizer") == a.has("--encoder")) {
+            throw a.error("Give either --tokenizer F or --encoder NAME");
+        }
+        Path tokenizerFile = a.has("--tokenizer") ? a.existingFile("--tokenizer") : null;
         Path input = a.existingFile("--input");
         Path output = a.outputFile("--output");
         if (Files.exists(output) && Files.isSameFile(input, output)) {
             throw a.error("--output " + output + " is the --input file; choose another output");
         }
-        if (Files.exists(output) && Files.isSameFile(tokenizerFile, output)) {
+        if (tokenizerFile != null && Files.exists(output) && Files.isSameFile(tokenizerFile, output)) {
             throw a.error("--output " + output + " is the --tokenizer file; choose another output");
         }
         int maxLength = a.intValue("--max-length", Integer.MAX_VALUE);
         if (maxLength < 1) {
             throw a.error("--max-length must be at least 1, got " + maxLength);
+        }
+        if (tokenizerFile == null) {
+            tokenizerFile = BaseModelFiles.resolve(a).tokenizer();
         }
         Tokenizer tokenizer;
         try {

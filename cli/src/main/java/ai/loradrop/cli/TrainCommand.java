@@ -20,8 +20,8 @@ import java.util.Map;
 final class TrainCommand {
     private TrainCommand() {}
 
-    static final String USAGE = "loradrop train --train F [--dev F] [--test F] [column options] [--base-model DIR_OR_ONNX]"
-            + " [--tokenizer F] [--peft DIR] [hyperparameters] [--ensemble K] [--ensemble-seed S] [--temperature-scaling]"
+    static final String USAGE = "loradrop train --train F [--dev F] [--test F] [column options] [--encoder NAME | --base-model DIR_OR_ONNX"
+            + " [--tokenizer F]] [--peft DIR] [hyperparameters] [--ensemble K] [--ensemble-seed S] [--temperature-scaling]"
             + " --output model.tribuo [--report r.json] [--diagram PREFIX]";
 
     static final String HELP = String.join("\n",
@@ -34,8 +34,9 @@ final class TrainCommand {
             "  --dev F                  validation data: picks the epoch with the lowest loss, drives --patience,",
             "                           and fits the temperature with --temperature-scaling",
             "  --test F                 test data: evaluation printed and written to --report and --diagram",
-            "  --base-model DIR|ONNX    encoder: a folder with model.onnx (or onnx/model.onnx) and tokenizer.json,",
-            "                           or an .onnx file [the bundled all-MiniLM-L6-v2]",
+            BaseModelFiles.ENCODER_HELP,
+            "  --base-model DIR|ONNX    or any export: a folder with model.onnx (or onnx/model.onnx) and",
+            "                           tokenizer.json, or an .onnx file",
             "  --tokenizer F            tokenizer.json or vocab.txt [found beside the encoder]",
             "  --peft DIR               start from this PEFT LoRA adapter (loradrop export --peft, or PEFT): its LoRA",
             "                           matrices, and its head when the class count matches (rows matched by label",
@@ -54,7 +55,7 @@ final class TrainCommand {
             "  --temperature-scaling    fit a temperature on --dev (for the deterministic model and the ensemble)");
 
     static final List<String> FLAGS = concat(new ArrayList<>(TrainerFlags.FLAGS.keySet()), List.of("--temperature-scaling"));
-    static final List<String> OPTIONS = concat(concat(new ArrayList<>(List.of("--train", "--dev", "--test", "--base-model",
+    static final List<String> OPTIONS = concat(concat(new ArrayList<>(List.of("--train", "--dev", "--test", "--encoder", "--base-model",
             "--tokenizer", "--ensemble", "--ensemble-seed", "--output", "--report", "--diagram")), DataColumns.OPTIONS),
             new ArrayList<>(TrainerFlags.OPTIONS.keySet()));
 
@@ -97,6 +98,7 @@ final class TrainCommand {
         settings.put("train", trainFile.toString());
         settings.put("dev", devFile == null ? null : devFile.toString());
         settings.put("test", testFile == null ? null : testFile.toString());
+        settings.put("encoder", base.encoder() == null ? null : base.encoder().encoderName());
         settings.put("base_model", base.onnx().toString());
         settings.put("tokenizer", base.tokenizer().toString());
         settings.put("columns", columns.toJson());

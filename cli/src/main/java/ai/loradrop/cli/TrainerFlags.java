@@ -77,7 +77,7 @@ final class TrainerFlags {
             "  --long-text M            longer texts: TRUNCATE | HEAD_TAIL (first quarter and last tokens) |",
             "                           WINDOWS (overlapping windows, a document = mean of its windows) [TRUNCATE]",
             "  --window-stride N        WINDOWS: word pieces between window starts [64]",
-            "  --pooling P              MEAN | FIRST_TOKEN [MEAN]",
+            "  --pooling P              MEAN | FIRST_TOKEN [the named encoder's, else MEAN]",
             "  --warmup-fraction X      share of steps in linear warm-up [0.06]",
             "  --schedule S             LINEAR | COSINE | CONSTANT [LINEAR]",
             "  --weight-decay X         AdamW weight decay [0.01]",
@@ -101,7 +101,8 @@ final class TrainerFlags {
      * @throws UsageException when a value is malformed or rejected by the trainer (naming the option).
      */
     static LoraDropTrainer trainer(Args a, BaseModelFiles base, String pairKey) {
-        LoraDropTrainer.Builder b = LoraDropTrainer.builder(base.onnx(), base.tokenizer())
+        LoraDropTrainer.Builder b = (base.encoder() != null ? LoraDropTrainer.builder(base.encoder())
+                : LoraDropTrainer.builder(base.onnx(), base.tokenizer()))
                 .epochs(a.intValue("--epochs", 6))
                 .batchSize(a.intValue("--batch-size", 32))
                 .learningRate(a.doubleValue("--learning-rate", 2e-3))
@@ -117,7 +118,7 @@ final class TrainerFlags {
                 .maxLength(a.intValue("--max-length", 128))
                 .longText(a.enumValue("--long-text", LongText.class, LongText.TRUNCATE))
                 .windowStride(a.intValue("--window-stride", 64))
-                .pooling(a.enumValue("--pooling", Pooling.class, Pooling.MEAN))
+                .pooling(a.enumValue("--pooling", Pooling.class, null))
                 .warmupFraction(a.doubleValue("--warmup-fraction", 0.06))
                 .schedule(a.enumValue("--schedule", LrSchedule.class, LrSchedule.LINEAR))
                 .weightDecay(a.doubleValue("--weight-decay", 0.01))
@@ -142,8 +143,7 @@ final class TrainerFlags {
         } catch (PropertyException e) {
             if ("initialAdapterPath".equals(e.getProperty())) {
                 // The folder was checked above, so this is an adapter that does not fit the settings: a failure.
-                throw new IllegalArgumentException("The adapter given to --peft does not fit the training settings: "
-                        + e.getMsg().replace("set rank to ", "pass --rank "), e);
+                throw new IllegalArgumentException("The adapter given to --peft does not fit the training settings: " + e.getMsg(), e);
             }
             throw a.error("Invalid " + flagOf(e.getProperty()) + ": " + e.getMsg());
         }
@@ -162,6 +162,7 @@ final class TrainerFlags {
             }
         }
         return switch (field) {
+            case "encoder" -> "--encoder";
             case "baseModelPath" -> "--base-model";
             case "tokenizerPath" -> "--tokenizer";
             default -> field;

@@ -1,9 +1,9 @@
 package ai.loradrop.cli;
 
+import ai.loradrop.interop.AdapterLabels;
 import ai.loradrop.interop.MergedOnnxExport;
 import ai.loradrop.interop.PeftAdapter;
 import ai.loradrop.text.Encoding;
-import ai.loradrop.tribuo.AdapterLabels;
 import ai.loradrop.tribuo.LoraDropModel;
 import ai.loradrop.tribuo.LoraDropTrainer;
 import ai.loradrop.tribuo.LoraDropTrainerProvenance;
@@ -177,6 +177,39 @@ class ExportCliTest {
         assertEquals(CliRun.of("predict", "--model", model.toString(), "--text", "the dog runs fast").out(), one.out());
     }
 
+    /**
+     * Issue 12, defect 6, on the command line: {@code predict --peft} without {@code --max-length} reads the adapter
+     * at the maximum length it was exported with (16 here), so texts longer than that get the saved model's
+     * predictions; the old fixed default of 128 gave others.
+     */
+    @Test
+    void predictWithThePeftFolderKeepsTheModelsMaxLengthOnLongTexts() throws IOException {
+        assertEquals(0, exported.code(), exported.toString());
+        java.util.Random rnd = new java.util.Random(9);
+        List<String> lines = new ArrayList<>(List.of("id,text"));
+        for (int i = 0; i < 12; i++) {
+            StringBuilder t = new StringBuilder(TinyModelCliTest.text(i % 3, rnd));
+            for (int k = 0; k < 4; k++) {
+                t.append(' ').append(TinyModelCliTest.text(rnd.nextInt(3), rnd));
+            }
+            lines.add("long-" + i + "," + t);
+        }
+        Path input = Files.write(dir.resolve("long.csv"), lines, StandardCharsets.UTF_8);
+        Path fromModel = dir.resolve("long-from-model.csv");
+        Path fromAdapter = dir.resolve("long-from-adapter.csv");
+        Path atOther = dir.resolve("long-at-64.csv");
+        CliRun a = CliRun.of("predict", "--model", model.toString(), "--input", input.toString(), "--output", fromModel.toString());
+        CliRun b = CliRun.of("predict", "--peft", adapter.toString(), "--base-model", encoderDir.toString(),
+                "--input", input.toString(), "--output", fromAdapter.toString());
+        CliRun c = CliRun.of("predict", "--peft", adapter.toString(), "--base-model", encoderDir.toString(), "--max-length", "64",
+                "--input", input.toString(), "--output", atOther.toString());
+        assertEquals(0, a.code(), a.toString());
+        assertEquals(0, b.code(), b.toString());
+        assertEquals(0, c.code(), c.toString());
+        assertEquals(Files.readAllLines(fromModel), Files.readAllLines(fromAdapter), "the saved model's predictions, to the printed digit");
+        assertFalse(Files.readAllLines(fromModel).equals(Files.readAllLines(atOther)), "the texts are longer than 16 tokens");
+    }
+
     @Test
     void evaluateWithThePeftFolderGivesTheModelsMetrics() throws IOException {
         assertEquals(0, exported.code(), exported.toString());
@@ -263,7 +296,7 @@ class ExportCliTest {
 
         Path empty = Files.createDirectories(dir.resolve("empty-adapter"));
         assertUsageError(CliRun.of("predict", "--peft", dir.resolve("missing").toString(), "--text", "dog"),
-                "Adapter folder given to --peft not found", "loradrop predict");
+                "adapter folder not found", "loradrop predict");
         assertUsageError(CliRun.of("predict", "--peft", empty.toString(), "--text", "dog"),
                 "adapter_config.json is missing", "loradrop predict");
         assertUsageError(CliRun.of("predict", "--model", m, "--peft", adapter.toString(), "--text", "dog"),
@@ -288,7 +321,7 @@ class ExportCliTest {
                 "--peft", adapter.toString(), "--output", out.toString()), "--peft", "rank 4", "rank is 8");
         assertFailure(CliRun.of(args("train", "--train", train.toString(), "--base-model", enc, "--epochs", "1",
                 "--target-modules", "query", "--peft", adapter.toString(), "--output", out.toString())),
-                "initialAdapterPath", "selects [");
+                "initialAdapterPath", "does not fit the training's target modules [query]");
         assertFalse(Files.exists(out));
     }
 }

@@ -44,6 +44,29 @@ class MiniLmExportTest {
     @TempDir
     Path tmp;
 
+    /**
+     * Issue 12, defect 13: the merged export of the real MiniLM (an opset-11 TorchScript export whose LayerNorms
+     * LoRA-Drop fuses) passes {@code onnx.checker.check_model(model, full_check=True)}. The parameters are random
+     * (validity does not depend on training).
+     */
+    @Test
+    void mergedMiniLmExportPassesTheFullOnnxChecker() throws Exception {
+        BundledMiniLM.Paths files = BundledMiniLM.extract(tmp.resolve("minilm-checker"));
+        ai.loradrop.onnx.EncoderModel encoder = ai.loradrop.onnx.EncoderModel.load(files.onnx());
+        ai.loradrop.programs.ClassifierSpec spec = new ai.loradrop.programs.ClassifierSpec(
+                ai.loradrop.lora.LoraConfig.defaults(), ai.loradrop.head.Pooling.MEAN, 3, 0.0);
+        int n = new ai.loradrop.programs.ParameterLayout(ai.loradrop.lora.LoraSurgery.select(encoder, spec.lora()),
+                spec.lora().rank(), encoder.hiddenSize(), 3).size();
+        float[] params = new float[n];
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(7);
+        for (int i = 0; i < n; i++) {
+            params[i] = (float) (rnd.nextDouble(-0.02, 0.02));
+        }
+        Path onnx = tmp.resolve("minilm-random.onnx");
+        MergedOnnxExport.write(onnx, encoder, spec, params, MergedOnnxExport.Options.defaults());
+        ai.loradrop.interop.OnnxChecker.assertValid(onnx);
+    }
+
     @Test
     void mergedOnnxAndPeftAdapterReproduceTheModel() throws Exception {
         BundledMiniLM.Paths files = BundledMiniLM.extract(tmp.resolve("minilm"));

@@ -1,6 +1,9 @@
 package ai.loradrop.autodiff;
 
 import ai.loradrop.onnx.Graph;
+import ai.loradrop.onnx.QuantizedLinears;
+import ai.loradrop.onnx.Tensors;
+import ai.onnx.proto.OnnxMl.TensorProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
 
 import java.util.ArrayList;
@@ -10,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * Reverse-mode differentiation of an ONNX graph.
@@ -47,11 +51,42 @@ public final class ReverseMode {
      */
     public static Map<String, String> differentiate(Graph g, Map<String, ValueMeta> meta, Map<String, String> seeds,
                                                     List<String> wrt) {
+        return differentiate(g, meta, seeds, wrt, QuantizedBackward.FLOAT);
+    }
+
+    /**
+     * Appends the gradient computation to a graph; frozen int8 Linear layers (see
+     * {@link ai.loradrop.onnx.QuantizedLinear}) pass the gradient to their float input as {@code dL/dy · Wᵀ}.
+     * @param g the graph (forward nodes already present).
+     * @param meta probed metadata of every value.
+     * @param seeds for each seeded value, the name of its gradient value (for example d loss / d logits).
+     * @param wrt the trainable inputs.
+     * @param quantizedBackward how the gradient passes through int8 Linear layers.
+     * @return the gradient value of each trainable input, or null for an input that does not reach a seed.
+     */
+    public static Map<String, String> differentiate(Graph g, Map<String, ValueMeta> meta, Map<String, String> seeds,
+                                                    List<String> wrt, QuantizedBackward quantizedBackward) {
+        return differentiate(g, meta, seeds, wrt, quantizedBackward, GradientRules::rule);
+    }
+
+    /**
+     * {@link #differentiate(Graph, Map, Map, List, QuantizedBackward)} with the rules looked up elsewhere (tests).
+     * @throws IllegalStateException when a rule returns a gradient array whose length is not the node's input count.
+     */
+    static Map<String, String> differentiate(Graph g, Map<String, ValueMeta> meta, Map<String, String> seeds,
+                                             List<String> wrt, QuantizedBackward quantizedBackward,
+                                             Function<String, GradientRules.Rule> rules) {
         List<NodeProto> forward = new ArrayList<>(g.nodes());
+        // Each int8 Linear is differentiated as one block, keyed by its output Mul: y = x · W.
+        Map<String, QuantizedLinears.Match> quantized = new HashMap<>();
+        for (QuantizedLinears.Match q : QuantizedLinears.find(forward, g.initializers())) {
+            quantized.put(q.q().outputMulNode(), q);
+        }
         // Values that depend on a trainable input through floating-point data.
         Set<String> dependsOnParams = new HashSet<>(wrt);
         for (NodeProto n : forward) {
-            boolean any = false;
+            QuantizedLinears.Match block = quantized.get(n.getName());
+            boolean any = block != null && dependsOnParams.contains(block.input());
             for (String in : n.getInputList()) {
                 if (dependsOnParams.contains(in)) {
                     any = true;
@@ -105,6 +140,15 @@ public final class ReverseMode {
             if (!active) {
                 continue;
             }
+            QuantizedLinears.Match block = quantized.get(n.getName());
+            if (block != null) {
+                if (differentiable.contains(block.input())) {
+                    String dy = total(g, contributions.get(n.getOutput(0)));
+                    contributions.computeIfAbsent(block.input(), x -> new ArrayList<>())
+                            .add(quantizedLinearInputGradient(g, block, dy, quantizedBackward));
+                }
+                continue;
+            }
             boolean anyInput = false;
             for (String in : n.getInputList()) {
                 if (differentiable.contains(in)) {
@@ -115,7 +159,7 @@ public final class ReverseMode {
             if (!anyInput) {
                 continue;
             }
-            GradientRules.Rule rule = GradientRules.rule(n.getOpType());
+            GradientRules.Rule rule = rules.apply(n.getOpType());
             if (rule == null || !n.getDomain().isEmpty() && !n.getDomain().equals("ai.onnx")) {
                 throw new NoGradientRuleException(n.getOpType(), n.getName(), null);
             }
@@ -127,9 +171,16 @@ public final class ReverseMode {
                 continue;
             }
             String[] dIn = rule.apply(ctx, n, dOut);
+            if (dIn == null || dIn.length != n.getInputCount()) {
+                // A rule that returns too few gradients would silently drop the rest: a wrong gradient, not an error.
+                throw new IllegalStateException("The gradient rule of op '" + n.getOpType() + "' (node '" + n.getName()
+                        + "') returned " + (dIn == null ? "no array" : dIn.length + " input gradients") + " for a node with "
+                        + n.getInputCount() + " inputs " + n.getInputList() + "; a rule must return one entry per input"
+                        + " (null where no gradient is needed)");
+            }
             for (int k = 0; k < n.getInputCount(); k++) {
                 String in = n.getInput(k);
-                if (k < dIn.length && dIn[k] != null && differentiable.contains(in)) {
+                if (dIn[k] != null && differentiable.contains(in)) {
                     contributions.computeIfAbsent(in, x -> new ArrayList<>()).add(dIn[k]);
                 }
             }
@@ -139,6 +190,69 @@ public final class ReverseMode {
             out.put(w, total(g, contributions.get(w)));
         }
         return out;
+    }
+
+    /**
+     * {@code dL/dx = dL/dy · Wᵀ} of a frozen int8 Linear, {@code W = s_w ⊙ (W_q − z_w)} ({@code [in, out]}).
+     * @param g the graph.
+     * @param m the layer.
+     * @param dy the gradient of its output (before the bias), {@code [..., out]}.
+     * @param precision the backward form.
+     * @return the gradient of its float input, {@code [..., in]}.
+     */
+    static String quantizedLinearInputGradient(Graph g, QuantizedLinears.Match m, String dy, QuantizedBackward precision) {
+        Map<String, TensorProto> inits = g.initializers();
+        int in = m.inFeatures();
+        int out = m.outFeatures();
+        if (precision == QuantizedBackward.FLOAT) {
+            String name = m.weight() + "_dequantized_T";
+            if (!inits.containsKey(name)) {
+                float[] w = QuantizedLinears.dequantize(m, inits);
+                float[] t = new float[w.length];
+                for (int i = 0; i < in; i++) {
+                    for (int o = 0; o < out; o++) {
+                        t[o * in + i] = w[i * out + o];
+                    }
+                }
+                g.addInitializer(Tensors.floats(name, new long[]{out, in}, t));
+            }
+            return g.op("MatMul", dy, name);
+        }
+        // dy · (s_w ⊙ (W_q − z_w))ᵀ = (dy ⊙ s_w) · W_qᵀ − (dy ⊙ s_w) · z_w 1ᵀ
+        TensorProto wq = inits.get(m.weight());
+        String tName = m.weight() + "_T";
+        if (!inits.containsKey(tName)) {
+            int[] v = QuantizedLinears.toInts(wq);
+            int[] t = new int[v.length];
+            for (int i = 0; i < in; i++) {
+                for (int o = 0; o < out; o++) {
+                    t[o * in + i] = v[i * out + o];
+                }
+            }
+            TensorProto tt = QuantizedLinears.int8s(tName, new long[]{out, in}, t);
+            if (wq.getDataType() == QuantizedLinears.UINT8) {
+                tt = tt.toBuilder().setDataType(QuantizedLinears.UINT8).build();
+            }
+            g.addInitializer(tt);
+        }
+        String scaled = g.op("Mul", dy, m.q().weightScale());
+        String[] q = g.opN("DynamicQuantizeLinear", "", List.of(scaled), 3);
+        String acc = g.op("MatMulInteger", q[0], tName, q[2]);
+        String dx = g.op("Mul", g.cast(acc, Tensors.FLOAT), q[1]);
+        int[] z = m.q().weightZeroPoint() == null ? new int[]{0} : QuantizedLinears.toInts(inits.get(m.q().weightZeroPoint()));
+        boolean zero = true;
+        for (int v : z) {
+            zero &= v == 0;
+        }
+        if (!zero) {
+            float[] zf = new float[out];
+            for (int o = 0; o < out; o++) {
+                zf[o] = z[z.length == 1 ? 0 : o];
+            }
+            String zcol = g.floats(new long[]{out, 1}, zf);
+            dx = g.op("Sub", dx, g.op("MatMul", scaled, zcol));
+        }
+        return dx;
     }
 
     private static String total(Graph g, List<String> parts) {

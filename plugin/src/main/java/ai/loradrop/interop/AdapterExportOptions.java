@@ -1,5 +1,6 @@
 package ai.loradrop.interop;
 
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -15,9 +16,15 @@ import java.util.Objects;
  * @param dropoutSamples LoRA dropout instances per example used in training (recorded in the sidecar).
  * @param ensembleMembers test-time ensemble size (0: none; recorded in the sidecar).
  * @param ensembleSeed the ensemble's mask seed (recorded in the sidecar).
+ * @param labels the class labels in head-row order, written to {@value AdapterLabels#FILE_NAME}; empty for none.
+ * @param input how the model reads its texts (maximum length, text and pair keys; recorded in the sidecar), or null
+ *              when unknown.
+ * @param tokenizer the ids of the tokenizer the adapter was trained with (recorded in the sidecar, so that an import
+ *                  with another tokenizer is noticed), or null when unknown.
  */
 public record AdapterExportOptions(String baseModel, String stripPrefix, String keyPrefix, HeadKeyStyle headKeys,
-                                   int dropoutSamples, int ensembleMembers, long ensembleSeed) {
+                                   int dropoutSamples, int ensembleMembers, long ensembleSeed, List<String> labels,
+                                   AdapterInput input, TokenizerIds tokenizer) {
     /**
      * Validates.
      * @param baseModel the base model's name or path for {@code base_model_name_or_path} (null: unknown).
@@ -27,9 +34,13 @@ public record AdapterExportOptions(String baseModel, String stripPrefix, String 
      * @param dropoutSamples LoRA dropout instances per example used in training (recorded in the sidecar).
      * @param ensembleMembers test-time ensemble size (0: none; recorded in the sidecar).
      * @param ensembleSeed the ensemble's mask seed (recorded in the sidecar).
+     * @param labels the class labels in head-row order, written to {@value AdapterLabels#FILE_NAME}; empty for none.
+     * @param input how the model reads its texts (recorded in the sidecar), or null when unknown.
+     * @param tokenizer the ids of the tokenizer the adapter was trained with (recorded in the sidecar), or null.
      */
     public AdapterExportOptions {
         keyPrefix = keyPrefix == null ? "" : keyPrefix;
+        labels = labels == null ? List.of() : List.copyOf(labels);
         Objects.requireNonNull(headKeys, "headKeys");
         if (!keyPrefix.isEmpty() && !keyPrefix.endsWith(".")) {
             throw new IllegalArgumentException("keyPrefix must end with '.', got '" + keyPrefix + "'");
@@ -40,6 +51,9 @@ public record AdapterExportOptions(String baseModel, String stripPrefix, String 
         if (ensembleMembers < 0) {
             throw new IllegalArgumentException("ensembleMembers must be non-negative, got " + ensembleMembers);
         }
+        if (!labels.isEmpty()) {
+            AdapterLabels.check(labels, "The adapter labels");
+        }
     }
 
     /**
@@ -47,7 +61,7 @@ public record AdapterExportOptions(String baseModel, String stripPrefix, String 
      * @return the options.
      */
     public static AdapterExportOptions defaults() {
-        return new AdapterExportOptions(null, null, "", HeadKeyStyle.PEFT, 1, 0, 0L);
+        return new AdapterExportOptions(null, null, "", HeadKeyStyle.PEFT, 1, 0, 0L, List.of(), null, null);
     }
 
     /**
@@ -56,7 +70,7 @@ public record AdapterExportOptions(String baseModel, String stripPrefix, String 
      * @return the copy.
      */
     public AdapterExportOptions withBaseModel(String name) {
-        return new AdapterExportOptions(name, stripPrefix, keyPrefix, headKeys, dropoutSamples, ensembleMembers, ensembleSeed);
+        return new AdapterExportOptions(name, stripPrefix, keyPrefix, headKeys, dropoutSamples, ensembleMembers, ensembleSeed, labels, input, tokenizer);
     }
 
     /**
@@ -65,7 +79,7 @@ public record AdapterExportOptions(String baseModel, String stripPrefix, String 
      * @return the copy.
      */
     public AdapterExportOptions withStripPrefix(String prefix) {
-        return new AdapterExportOptions(baseModel, prefix, keyPrefix, headKeys, dropoutSamples, ensembleMembers, ensembleSeed);
+        return new AdapterExportOptions(baseModel, prefix, keyPrefix, headKeys, dropoutSamples, ensembleMembers, ensembleSeed, labels, input, tokenizer);
     }
 
     /**
@@ -74,7 +88,7 @@ public record AdapterExportOptions(String baseModel, String stripPrefix, String 
      * @return the copy.
      */
     public AdapterExportOptions withKeyPrefix(String prefix) {
-        return new AdapterExportOptions(baseModel, stripPrefix, prefix, headKeys, dropoutSamples, ensembleMembers, ensembleSeed);
+        return new AdapterExportOptions(baseModel, stripPrefix, prefix, headKeys, dropoutSamples, ensembleMembers, ensembleSeed, labels, input, tokenizer);
     }
 
     /**
@@ -83,7 +97,7 @@ public record AdapterExportOptions(String baseModel, String stripPrefix, String 
      * @return the copy.
      */
     public AdapterExportOptions withHeadKeys(HeadKeyStyle style) {
-        return new AdapterExportOptions(baseModel, stripPrefix, keyPrefix, style, dropoutSamples, ensembleMembers, ensembleSeed);
+        return new AdapterExportOptions(baseModel, stripPrefix, keyPrefix, style, dropoutSamples, ensembleMembers, ensembleSeed, labels, input, tokenizer);
     }
 
     /**
@@ -92,7 +106,7 @@ public record AdapterExportOptions(String baseModel, String stripPrefix, String 
      * @return the copy.
      */
     public AdapterExportOptions withDropoutSamples(int samples) {
-        return new AdapterExportOptions(baseModel, stripPrefix, keyPrefix, headKeys, samples, ensembleMembers, ensembleSeed);
+        return new AdapterExportOptions(baseModel, stripPrefix, keyPrefix, headKeys, samples, ensembleMembers, ensembleSeed, labels, input, tokenizer);
     }
 
     /**
@@ -102,6 +116,36 @@ public record AdapterExportOptions(String baseModel, String stripPrefix, String 
      * @return the copy.
      */
     public AdapterExportOptions withEnsemble(int members, long seed) {
-        return new AdapterExportOptions(baseModel, stripPrefix, keyPrefix, headKeys, dropoutSamples, members, seed);
+        return new AdapterExportOptions(baseModel, stripPrefix, keyPrefix, headKeys, dropoutSamples, members, seed, labels, input, tokenizer);
+    }
+
+    /**
+     * A copy with class labels (written to {@value AdapterLabels#FILE_NAME}).
+     * @param names the labels in head-row order; empty for none.
+     * @return the copy.
+     */
+    public AdapterExportOptions withLabels(List<String> names) {
+        return new AdapterExportOptions(baseModel, stripPrefix, keyPrefix, headKeys, dropoutSamples, ensembleMembers, ensembleSeed,
+                names, input, tokenizer);
+    }
+
+    /**
+     * A copy recording how the model reads its texts.
+     * @param in the input settings, or null when unknown.
+     * @return the copy.
+     */
+    public AdapterExportOptions withInput(AdapterInput in) {
+        return new AdapterExportOptions(baseModel, stripPrefix, keyPrefix, headKeys, dropoutSamples, ensembleMembers, ensembleSeed,
+                labels, in, tokenizer);
+    }
+
+    /**
+     * A copy recording the tokenizer's ids.
+     * @param ids the ids, or null when unknown.
+     * @return the copy.
+     */
+    public AdapterExportOptions withTokenizer(TokenizerIds ids) {
+        return new AdapterExportOptions(baseModel, stripPrefix, keyPrefix, headKeys, dropoutSamples, ensembleMembers, ensembleSeed,
+                labels, input, ids);
     }
 }

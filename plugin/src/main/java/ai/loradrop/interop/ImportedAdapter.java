@@ -20,10 +20,15 @@ import java.util.Objects;
  * @param ensembleSeed the ensemble's mask seed.
  * @param hasLoraDropSidecar whether the folder held {@code loradrop_config.json} (written by LoRA-Drop), as opposed
  *                           to an adapter written by PEFT itself.
+ * @param labels the class labels in head-row order from {@value AdapterLabels#FILE_NAME}, or null when the folder
+ *               has none.
+ * @param input how the exported model read its texts (maximum length, sentence pairs), or null when the folder does
+ *              not record it (PEFT, or a LoRA-Drop sidecar of format 1).
+ * @param tokenizer the ids of the tokenizer the adapter was trained with, or null when not recorded.
  */
 public record ImportedAdapter(ClassifierSpec spec, float[] params, ParameterLayout layout, List<LinearModule> targets,
                               String baseModel, int dropoutSamples, int ensembleMembers, long ensembleSeed,
-                              boolean hasLoraDropSidecar) {
+                              boolean hasLoraDropSidecar, List<String> labels, AdapterInput input, TokenizerIds tokenizer) {
     /**
      * Validates and copies.
      * @param spec the classifier (LoRA settings, pooling, classes, head dropout).
@@ -35,12 +40,19 @@ public record ImportedAdapter(ClassifierSpec spec, float[] params, ParameterLayo
      * @param ensembleMembers test-time ensemble size (0: none or unknown).
      * @param ensembleSeed the ensemble's mask seed.
      * @param hasLoraDropSidecar whether the folder held {@code loradrop_config.json} (written by LoRA-Drop), as opposed to an adapter written by PEFT itself.
+     * @param labels the class labels in head-row order, or null.
+     * @param input how the exported model read its texts, or null when not recorded.
+     * @param tokenizer the ids of the tokenizer the adapter was trained with, or null when not recorded.
      */
     public ImportedAdapter {
         Objects.requireNonNull(spec, "spec");
         Objects.requireNonNull(layout, "layout");
         params = params.clone();
         targets = List.copyOf(targets);
+        labels = labels == null ? null : List.copyOf(labels);
+        if (labels != null && labels.size() != spec.numClasses()) {
+            throw new IllegalArgumentException(labels.size() + " labels " + labels + " for " + spec.numClasses() + " classes");
+        }
         if (params.length != layout.size()) {
             throw new IllegalArgumentException("params hold " + params.length + " values, the layout " + layout.size());
         }

@@ -26,7 +26,9 @@ import java.util.logging.Logger;
  * A standalone ONNX classifier for serving without LoRA-Drop: the encoder with LoRA merged into its weights
  * ({@code W' = W + s·(BA)ᵀ}) and the pooling and classifier head appended. Inputs {@code input_ids},
  * {@code attention_mask} (and {@code token_type_ids} when the encoder takes them), int64 {@code [batch, seq]};
- * outputs {@code logits} and {@code probabilities}, float {@code [batch, classes]}.
+ * outputs {@code logits} and {@code probabilities}, float {@code [batch, classes]}. The model is valid standard ONNX
+ * under the encoder's own opset import ({@code onnx.checker.check_model(model, full_check=True)} accepts it; see
+ * {@code OnnxConformance}), so it serves in runtimes other than ONNX Runtime too.
  * <p>
  * Model metadata ({@code metadata_props}): {@value #TRIBUO_PROVENANCE} holds the Tribuo provenance string the caller
  * passes (Tribuo's own ONNX exports store {@code ONNXExportable.SERIALIZER.marshalAndSerialize(provenance)} under
@@ -143,7 +145,7 @@ public final class MergedOnnxExport {
                 throw new IllegalArgumentException("Parameter value " + i + " is " + params[i] + "; refusing to export a diverged model");
             }
         }
-        ModelProto m = Predict.buildModel(encoder, spec, params, true);
+        ModelProto m = OnnxConformance.conform(Predict.buildModel(encoder, spec, params, true), spec.numClasses());
         Map<String, String> meta = new TreeMap<>();
         for (StringStringEntryProto e : m.getMetadataPropsList()) {
             meta.put(e.getKey(), e.getValue());

@@ -1,7 +1,5 @@
 package ai.loradrop.interop;
 
-import ai.loradrop.io.AtomicFiles;
-
 import ai.loradrop.head.Pooling;
 import ai.loradrop.lora.DropoutMode;
 import ai.loradrop.lora.LoraConfig;
@@ -49,8 +47,10 @@ import java.util.regex.Pattern;
  * {@code adapter_config.json} with PEFT's long-standing keys only ({@code peft_type}, {@code task_type},
  * {@code r}, {@code lora_alpha}, {@code lora_dropout}, {@code target_modules}, {@code modules_to_save},
  * {@code bias}, {@code fan_in_fan_out}, {@code use_rslora}, {@code inference_mode},
- * {@code base_model_name_or_path}), and {@code loradrop_config.json} with what PEFT has no keys for (dropout mode
- * and probability, sparse scaling, dropout samples, ensemble, pooling, head dropout). Module paths lose the ONNX
+ * {@code base_model_name_or_path}), {@code loradrop_config.json} with what PEFT has no keys for (dropout mode
+ * and probability, sparse scaling, dropout samples, ensemble, pooling, head dropout, maximum length and sentence-pair
+ * key, the encoder's hidden size and layer count, the tokenizer's special ids) and {@value AdapterLabels#FILE_NAME}
+ * with the labels. The folder is written as a whole (see {@code AdapterFolder}). Module paths lose the ONNX
  * export's wrapper prefix (e.g. {@code m.} or {@code bert.}) so that keys read
  * {@code base_model.model.encoder.layer.0.attention.self.query.lora_A.weight}.
  * <p>
@@ -71,11 +71,15 @@ public final class PeftAdapter {
     public static final String SIDECAR_FILE = "loradrop_config.json";
     /** Format name in the sidecar. */
     static final String SIDECAR_FORMAT = "loradrop-adapter";
-    /** Format version of the sidecar. */
-    static final int SIDECAR_VERSION = 1;
+    /**
+     * Format version of the sidecar written. Version 2 adds {@code input} (maximum length, text and pair keys),
+     * {@code encoder} (hidden size, layers) and {@code tokenizer} (special ids); version 1 is still read.
+     */
+    static final int SIDECAR_VERSION = 2;
 
     /** Standard roots of a transformer's layer stack; what precedes them in a module path is a wrapper prefix. */
     private static final List<String> LAYER_ROOTS = List.of("encoder.layer.", "transformer.layer.", "encoder.layers.");
+    private static final Pattern LAYER_INDEX = Pattern.compile("(?:^|\\.)(?:encoder\\.layer|transformer\\.layer|encoder\\.layers)\\.(\\d+)(?:\\.|$)");
     private static final Pattern LORA_KEY = Pattern.compile("^(?:base_model\\.model\\.)?(.+)\\.lora_([AB])(?:\\.([^.]+))?\\.weight$");
     private static final Pattern HEAD_KEY = Pattern.compile(
             "^(?:base_model\\.model\\.)?(classifier|score)(?:\\.(modules_to_save|original_module)(?:\\.([^.]+))?)?\\.(weight|bias)$");
@@ -87,8 +91,9 @@ public final class PeftAdapter {
     private PeftAdapter() {}
 
     /**
-     * Writes an adapter folder (created if missing; existing adapter files are replaced). Each file is written
-     * atomically, and the files this call created are removed again when a later one fails.
+     * Writes an adapter folder as a whole: the files go to a temporary sibling folder that replaces the folder once
+     * all of them are complete, so a failure or a kill leaves either the previous folder or the new one, never a
+     * mixture (other entries of an existing folder are carried over).
      * @param dir the folder.
      * @param encoder the encoder the adapter was trained on.
      * @param spec the classifier.
@@ -138,51 +143,22 @@ public final class PeftAdapter {
             throw new IllegalArgumentException("Module paths collide after stripping '" + strip + "': " + keyModules);
         }
         byte[] config = pythonStyle(adapterConfig(spec, keyModules, options));
-        byte[] sidecar = pythonStyle(sidecar(spec, paths, strip, options));
+        byte[] sidecar = pythonStyle(sidecar(spec, paths, strip, options, encoder));
 
-        Path abs = dir.toAbsolutePath().normalize();
-        boolean createdDir = !Files.exists(abs);
-        try {
-            Files.createDirectories(abs);
-        } catch (IOException e) {
-            throw new IOException("Cannot create the adapter folder " + dir + ": " + e, e);
+        byte[] labels = options.labels().isEmpty() ? null : AdapterLabels.bytes(options.labels());
+        if (labels != null && options.labels().size() != spec.numClasses()) {
+            throw new IllegalArgumentException("Got " + options.labels().size() + " labels " + options.labels() + " for a head of "
+                    + spec.numClasses() + " classes");
         }
-        List<Path> created = new ArrayList<>();
-        try {
-            writeTracked(abs.resolve(WEIGHTS_FILE), created,
-                    f -> SafeTensorsWriter.write(f, tensors, Map.of("format", "pt")));
-            writeTracked(abs.resolve(CONFIG_FILE), created, f -> AtomicFiles.write(f, "PEFT adapter config", o -> o.write(config)));
-            writeTracked(abs.resolve(SIDECAR_FILE), created, f -> AtomicFiles.write(f, "LoRA-Drop adapter settings", o -> o.write(sidecar)));
-        } catch (IOException | RuntimeException e) {
-            for (Path p : created) {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException x) {
-                    e.addSuppressed(x);
-                }
-            }
-            if (createdDir) {
-                try {
-                    Files.deleteIfExists(abs);
-                } catch (IOException x) {
-                    e.addSuppressed(x);
-                }
-            }
-            throw e;
+        Map<String, AdapterFolder.FileContent> files = new LinkedHashMap<>();
+        files.put(WEIGHTS_FILE, f -> SafeTensorsWriter.write(f, tensors, Map.of("format", "pt")));
+        files.put(CONFIG_FILE, AdapterFolder.bytes("PEFT adapter config", config));
+        files.put(SIDECAR_FILE, AdapterFolder.bytes("LoRA-Drop adapter settings", sidecar));
+        if (labels != null) {
+            files.put(AdapterLabels.FILE_NAME, AdapterFolder.bytes("the adapter labels", labels));
         }
+        AdapterFolder.write(dir, files);
         logger.fine(() -> "Wrote PEFT adapter to " + dir + ": " + tensors.size() + " tensors, stripped prefix '" + strip + "'");
-    }
-
-    private interface FileWrite {
-        void write(Path file) throws IOException;
-    }
-
-    private static void writeTracked(Path file, List<Path> created, FileWrite w) throws IOException {
-        boolean existed = Files.exists(file);
-        w.write(file);
-        if (!existed) {
-            created.add(file);
-        }
     }
 
     private static FloatTensor slice(float[] params, ParameterLayout.Entry e) {
@@ -265,7 +241,8 @@ public final class PeftAdapter {
         return c;
     }
 
-    private static ObjectNode sidecar(ClassifierSpec spec, List<String> paths, String strip, AdapterExportOptions o) {
+    private static ObjectNode sidecar(ClassifierSpec spec, List<String> paths, String strip, AdapterExportOptions o,
+                                      EncoderModel encoder) {
         LoraConfig l = spec.lora();
         ObjectNode c = JSON.createObjectNode();
         c.put("format", SIDECAR_FORMAT);
@@ -295,6 +272,32 @@ public final class PeftAdapter {
         c.put("key_prefix", o.keyPrefix());
         c.put("head_keys", o.headKeys().name());
         c.put("loradrop_version", Versions.loradrop());
+        ObjectNode enc = c.putObject("encoder");
+        enc.put("hidden_size", encoder.hiddenSize());
+        enc.put("layers", layerCount(encoder));
+        enc.put("vocab_size", encoder.vocabSize());
+        if (o.input() == null) {
+            c.putNull("input");
+        } else {
+            ObjectNode in = c.putObject("input");
+            in.put("max_length", o.input().maxLength());
+            in.put("text_key", o.input().textKey());
+            if (o.input().pairKey() == null) {
+                in.putNull("pair_key");
+            } else {
+                in.put("pair_key", o.input().pairKey());
+            }
+        }
+        if (o.tokenizer() == null) {
+            c.putNull("tokenizer");
+        } else {
+            ObjectNode t = c.putObject("tokenizer");
+            t.put("vocab_size", o.tokenizer().vocabSize());
+            t.put("cls_id", o.tokenizer().clsId());
+            t.put("sep_id", o.tokenizer().sepId());
+            t.put("pad_id", o.tokenizer().padId());
+            t.put("unk_id", o.tokenizer().unkId());
+        }
         return c;
     }
 
@@ -339,6 +342,51 @@ public final class PeftAdapter {
     // ------------------------------------------------------------------------------------------------ import
 
     /**
+     * The checks of an adapter folder that need no encoder: the folder exists and holds the PEFT weights (in
+     * safetensors) and configuration. Every reader of adapter folders (import, training, the command line) uses
+     * this check and its messages.
+     * @param dir the folder.
+     * @throws NoSuchFileException when the folder does not exist.
+     * @throws IOException naming the missing file (or a pickled {@code adapter_model.bin}).
+     */
+    public static void checkFolder(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            throw new NoSuchFileException(dir.toString(), null, "adapter folder not found");
+        }
+        if (!Files.isDirectory(dir)) {
+            throw new IOException("An adapter is a folder, but " + dir + " is a file");
+        }
+        Path configFile = dir.resolve(CONFIG_FILE);
+        Path weightsFile = dir.resolve(WEIGHTS_FILE);
+        if (!Files.isRegularFile(configFile)) {
+            throw new IOException("Not a PEFT adapter folder: " + configFile + " is missing");
+        }
+        if (!Files.isRegularFile(weightsFile)) {
+            if (Files.isRegularFile(dir.resolve("adapter_model.bin"))) {
+                throw new IOException("The adapter in " + dir + " is stored as adapter_model.bin (Python pickle), which Java "
+                        + "cannot read safely; save it with safetensors (PEFT's default, save_pretrained(..., safe_serialization=True))");
+            }
+            throw new IOException("Not a PEFT adapter folder: " + weightsFile + " is missing");
+        }
+    }
+
+    /**
+     * The LoRA rank of an adapter folder ({@code r} of its {@code adapter_config.json}, checked as {@link #read}
+     * checks it), for the checks that come before an encoder is loaded.
+     * @param dir the folder.
+     * @return the rank.
+     * @throws IOException when the folder is not an adapter folder (see {@link #checkFolder}) or its configuration
+     *                     is invalid or unsupported.
+     */
+    public static int rank(Path dir) throws IOException {
+        checkFolder(dir);
+        Path configFile = dir.resolve(CONFIG_FILE);
+        JsonNode config = readJson(configFile);
+        checkConfig(configFile, config);
+        return intField(config, "r", configFile);
+    }
+
+    /**
      * Reads an adapter folder written by LoRA-Drop (with {@code loradrop_config.json}, which gives the pooling).
      * @param dir the folder.
      * @param encoder the encoder to put the adapter on.
@@ -360,21 +408,9 @@ public final class PeftAdapter {
      *                     (the message names the key, the expected and the found shape).
      */
     public static ImportedAdapter read(Path dir, EncoderModel encoder, Pooling pooling) throws IOException {
-        if (!Files.isDirectory(dir)) {
-            throw new NoSuchFileException(dir.toString(), null, "adapter folder not found");
-        }
+        checkFolder(dir);
         Path configFile = dir.resolve(CONFIG_FILE);
         Path weightsFile = dir.resolve(WEIGHTS_FILE);
-        if (!Files.isRegularFile(configFile)) {
-            throw new IOException("Not a PEFT adapter folder: " + configFile + " is missing");
-        }
-        if (!Files.isRegularFile(weightsFile)) {
-            if (Files.isRegularFile(dir.resolve("adapter_model.bin"))) {
-                throw new IOException("The adapter in " + dir + " is stored as adapter_model.bin (Python pickle), which Java "
-                        + "cannot read safely; save it with safetensors (PEFT's default, save_pretrained(..., safe_serialization=True))");
-            }
-            throw new IOException("Not a PEFT adapter folder: " + weightsFile + " is missing");
-        }
         JsonNode config = readJson(configFile);
         Path sidecarFile = dir.resolve(SIDECAR_FILE);
         JsonNode sidecar = Files.isRegularFile(sidecarFile) ? readJson(sidecarFile) : null;
@@ -386,6 +422,9 @@ public final class PeftAdapter {
                     + "pooling is unknown; pass the pooling to PeftAdapter.read");
         }
 
+        if (sidecar != null) {
+            checkEncoderGeometry(dir, sidecar, encoder);
+        }
         SafeTensors st = SafeTensors.open(weightsFile);
         ParsedKeys keys = parseKeys(st);
         // Match each adapter module to a Linear layer of the encoder by path suffix.
@@ -446,12 +485,140 @@ public final class PeftAdapter {
         layout.set(params, ParameterLayout.CLASSIFIER_WEIGHT, st.toFloatArray(keys.headWeight));
         layout.set(params, ParameterLayout.CLASSIFIER_BIAS, st.toFloatArray(keys.headBias));
         JsonNode base = config.get("base_model_name_or_path");
+        List<String> labels = AdapterLabels.read(dir).orElse(null);
+        if (labels != null && labels.size() != classes) {
+            throw new IOException(dir.resolve(AdapterLabels.FILE_NAME) + " names " + labels.size() + " labels " + labels
+                    + " but the adapter's classifier head has " + classes + " classes");
+        }
+        AdapterInput input = sidecar != null ? input(sidecar.get("input"), sidecarFile) : null;
+        TokenizerIds tokenizer = sidecar != null ? tokenizerIds(sidecar.get("tokenizer")) : null;
         int samples = sidecar != null ? sidecar.path("dropout_samples").asInt(1) : 1;
         int members = sidecar != null ? sidecar.path("ensemble").path("members").asInt(0) : 0;
         long seed = sidecar != null ? sidecar.path("ensemble").path("seed").asLong(0) : 0;
         logger.fine(() -> "Read adapter " + dir + ": " + targets.size() + " modules, rank " + rank + ", " + classes + " classes");
         return new ImportedAdapter(spec, params, layout, targets, base == null || base.isNull() ? null : base.asText(),
-                samples, members, seed, sidecar != null);
+                samples, members, seed, sidecar != null, labels, input, tokenizer);
+    }
+
+    private static AdapterInput input(JsonNode in, Path f) throws IOException {
+        if (in == null || in.isNull()) {
+            return null;
+        }
+        JsonNode pair = in.get("pair_key");
+        try {
+            return new AdapterInput(in.path("max_length").asInt(-1), in.path("text_key").asText(""),
+                    pair == null || pair.isNull() ? null : pair.asText());
+        } catch (IllegalArgumentException | NullPointerException e) {
+            throw new IOException(f + ": invalid 'input' " + in + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static TokenizerIds tokenizerIds(JsonNode t) {
+        if (t == null || !t.isObject()) {
+            return null;
+        }
+        return new TokenizerIds(t.path("vocab_size").asInt(-1), t.path("cls_id").asInt(-1), t.path("sep_id").asInt(-1),
+                t.path("pad_id").asInt(-1), t.path("unk_id").asInt(-1));
+    }
+
+    /**
+     * The hidden size and layer count the sidecar records (format 2 on) against the encoder's: an adapter of
+     * another encoder is refused before its tensors are matched.
+     */
+    private static void checkEncoderGeometry(Path dir, JsonNode sidecar, EncoderModel encoder) throws IOException {
+        JsonNode e = sidecar.get("encoder");
+        if (e == null || !e.isObject()) {
+            return;
+        }
+        int hidden = e.path("hidden_size").asInt(-1);
+        int layers = e.path("layers").asInt(-1);
+        int myLayers = layerCount(encoder);
+        if ((hidden > 0 && hidden != encoder.hiddenSize()) || (layers > 0 && myLayers > 0 && layers != myLayers)) {
+            throw new IOException("The adapter in " + dir + " was built for an encoder with " + layers + " layers of hidden size "
+                    + hidden + " (" + SIDECAR_FILE + "), but this encoder has " + myLayers + " layers of hidden size "
+                    + encoder.hiddenSize() + "; use the base model the adapter was trained on");
+        }
+    }
+
+    /** The layer index of a module path ({@code encoder.layer.N.}), or -1. */
+    static int layerIndex(String path) {
+        Matcher m = LAYER_INDEX.matcher(path);
+        return m.find() ? Integer.parseInt(m.group(1)) : -1;
+    }
+
+    /**
+     * The number of transformer layers of an encoder: distinct layer indices among its Linear layers' module paths.
+     * @param encoder the encoder.
+     * @return the count, or 0 when the paths name no layers.
+     */
+    public static int layerCount(EncoderModel encoder) {
+        Set<Integer> layers = new TreeSet<>();
+        for (LinearModule m : encoder.linears()) {
+            int i = layerIndex(m.path());
+            if (i >= 0) {
+                layers.add(i);
+            }
+        }
+        return layers.size();
+    }
+
+    /**
+     * The one check that an adapter fits a target selection on an encoder, used by every import (prediction,
+     * evaluation, continued training): the modules the adapter has tensors for must be exactly the modules the
+     * selection picks. Modules without tensors mean an adapter built for another encoder (more layers here than it
+     * was trained on, say), which would otherwise run with part of the encoder unadapted.
+     * @param dir the adapter folder, for the message.
+     * @param selected the modules the selection picks on this encoder.
+     * @param adapted the modules the adapter has tensors for.
+     * @param selection what selects, for the message (e.g. "its target_modules [query, value]").
+     * @param encoder the encoder.
+     * @throws IllegalArgumentException naming the missing or extra modules and the layers on both sides.
+     */
+    public static void requireTargets(Path dir, List<LinearModule> selected, List<LinearModule> adapted, String selection,
+                                      EncoderModel encoder) {
+        Set<LinearModule> want = new LinkedHashSet<>(selected);
+        Set<LinearModule> have = new LinkedHashSet<>(adapted);
+        if (want.equals(have)) {
+            return;
+        }
+        List<String> missing = new ArrayList<>();
+        want.stream().filter(m -> !have.contains(m)).forEach(m -> missing.add(m.path()));
+        List<String> extra = new ArrayList<>();
+        have.stream().filter(m -> !want.contains(m)).forEach(m -> extra.add(m.path()));
+        StringBuilder b = new StringBuilder("The adapter in " + dir + " does not fit " + selection + " on this encoder, which selects "
+                + want.size() + " modules; the adapter has tensors for " + have.size());
+        if (!missing.isEmpty()) {
+            b.append("; it has none for ").append(abbreviate(missing));
+        }
+        if (!extra.isEmpty()) {
+            b.append("; it adapts ").append(abbreviate(extra)).append(", which the selection does not pick");
+        }
+        String theirs = layerRange(adapted);
+        String mine = layerRange(encoder.linears());
+        if (!theirs.equals(mine)) {
+            b.append(" (its tensors cover layers ").append(theirs).append("; this encoder has layers ").append(mine)
+                    .append(": it was built for another encoder)");
+        }
+        throw new IllegalArgumentException(b.toString());
+    }
+
+    private static String abbreviate(List<String> paths) {
+        return paths.size() <= 4 ? paths.toString()
+                : paths.subList(0, 3) + " and " + (paths.size() - 3) + " more";
+    }
+
+    private static String layerRange(List<LinearModule> modules) {
+        TreeSet<Integer> l = new TreeSet<>();
+        modules.forEach(m -> {
+            int i = layerIndex(m.path());
+            if (i >= 0) {
+                l.add(i);
+            }
+        });
+        if (l.isEmpty()) {
+            return "(none named)";
+        }
+        return l.first() + "-" + l.last() + (l.size() == l.last() - l.first() + 1 ? "" : " (" + l.size() + " of them)");
     }
 
     private static JsonNode readJson(Path f) throws IOException {
@@ -499,8 +666,8 @@ public final class PeftAdapter {
             throw new IOException(f + ": not a LoRA-Drop adapter sidecar (format '" + s.path("format").asText() + "')");
         }
         int v = s.path("format_version").asInt(-1);
-        if (v != SIDECAR_VERSION) {
-            throw new IOException(f + ": unsupported format_version " + v + " (this LoRA-Drop reads " + SIDECAR_VERSION + ")");
+        if (v < 1 || v > SIDECAR_VERSION) {
+            throw new IOException(f + ": unsupported format_version " + v + " (this LoRA-Drop reads 1 to " + SIDECAR_VERSION + ")");
         }
         for (String k : List.of("pooling", "lora")) {
             if (!s.has(k)) {
@@ -642,8 +809,11 @@ public final class PeftAdapter {
     }
 
     /**
-     * The LoRA configuration: settings from the sidecar (or the PEFT config), targets as recorded when they select
-     * exactly the adapter's modules on this encoder, else the exact list of matched module paths.
+     * The LoRA configuration: settings from the sidecar (or the PEFT config), and the targets as recorded. When the
+     * recorded targets apply to this encoder's module names they must select exactly the adapter's modules
+     * ({@link #requireTargets}; PEFT's {@code layers_to_transform} narrows the selection to its layers); when they
+     * do not apply (a regex written against other module names, {@code "all-linear"}), the adapter's tensors must
+     * still cover every layer of the encoder, and the exact list of matched module paths is targeted.
      */
     private static LoraConfig loraConfig(JsonNode config, JsonNode sidecar, Path configFile, int rank,
                                          List<LinearModule> targets, EncoderModel encoder) throws IOException {
@@ -671,19 +841,49 @@ public final class PeftAdapter {
                 regex = t.asText();  // PEFT: a string is a full-match regex (or "all-linear")
             }
         }
-        Set<LinearModule> wanted = new HashSet<>(targets);
-        try {
-            if (!targetModules.isEmpty() || regex != null) {
-                LoraConfig recorded = new LoraConfig(rank, alpha, rs, targetModules, regex, mode, p, sparseScaled);
-                if (new HashSet<>(LoraSurgery.select(encoder, recorded)).equals(wanted)) {
-                    return recorded;
-                }
+        Set<Integer> layers = layersToTransform(config.get("layers_to_transform"), configFile);
+        Path dir = configFile.getParent();
+        String file = sidecar != null ? SIDECAR_FILE : CONFIG_FILE;
+        String selection = "the target modules " + (regex != null ? "/" + regex + "/" : targetModules.toString()) + " of its " + file
+                + (layers == null ? "" : " on layers " + layers);
+        LoraConfig recorded = null;
+        List<LinearModule> selected = List.of();
+        if (!targetModules.isEmpty() || regex != null) {
+            try {
+                recorded = new LoraConfig(rank, alpha, rs, targetModules, regex, mode, p, sparseScaled);
+                selected = LoraSurgery.select(encoder, recorded).stream()
+                        .filter(m -> layers == null || layers.contains(layerIndex(m.path()))).toList();
+            } catch (IllegalArgumentException e) {
+                // Recorded targets that do not fit this encoder's naming (or are invalid): checked by layers below.
+                recorded = null;
+                selected = List.of();
             }
-        } catch (IllegalArgumentException e) {
-            // Recorded targets do not fit this encoder's naming (or are invalid): fall back to the exact list below.
         }
-        logger.fine(() -> configFile + ": recorded target modules do not select exactly the adapter's modules on this "
-                + "encoder; targeting the matched module paths");
+        if (!selected.isEmpty()) {
+            try {
+                requireTargets(dir, selected, targets, selection, encoder);
+            } catch (IllegalArgumentException e) {
+                throw new IOException(e.getMessage(), e);
+            }
+            if (layers == null) {
+                return recorded;
+            }
+        } else {
+            Set<Integer> mine = new TreeSet<>();
+            encoder.linears().forEach(m -> mine.add(layerIndex(m.path())));
+            mine.remove(-1);
+            Set<Integer> theirs = new TreeSet<>();
+            targets.forEach(m -> theirs.add(layerIndex(m.path())));
+            theirs.remove(-1);
+            Set<Integer> expected = layers != null ? layers : mine;
+            if (!theirs.isEmpty() && !theirs.equals(expected)) {
+                throw new IOException("The adapter in " + dir + " adapts layers " + theirs + " but this encoder has layers " + mine
+                        + (layers != null ? " and " + CONFIG_FILE + " names layers_to_transform " + layers : "")
+                        + ": it was built for another encoder");
+            }
+            logger.fine(() -> configFile + ": recorded target modules do not apply to this encoder's module names; "
+                    + "targeting the matched module paths");
+        }
         StringBuilder exact = new StringBuilder();
         for (LinearModule m : targets) {
             exact.append(exact.length() == 0 ? "" : "|").append(Pattern.quote(m.path()));
@@ -693,5 +893,26 @@ public final class PeftAdapter {
         } catch (IllegalArgumentException e) {
             throw new IOException("Invalid LoRA settings in " + configFile + ": " + e.getMessage(), e);
         }
+    }
+
+    /** PEFT's {@code layers_to_transform} (an int or a list), or null when absent. */
+    private static Set<Integer> layersToTransform(JsonNode n, Path f) throws IOException {
+        if (n == null || n.isNull()) {
+            return null;
+        }
+        Set<Integer> out = new TreeSet<>();
+        if (n.isIntegralNumber()) {
+            out.add(n.asInt());
+        } else if (n.isArray()) {
+            for (JsonNode x : n) {
+                if (!x.isIntegralNumber()) {
+                    throw new IOException(f + ": layers_to_transform holds a non-integer " + x);
+                }
+                out.add(x.asInt());
+            }
+        } else {
+            throw new IOException(f + ": layers_to_transform is neither an integer nor a list: " + n);
+        }
+        return out;
     }
 }

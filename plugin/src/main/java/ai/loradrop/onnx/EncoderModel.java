@@ -164,6 +164,39 @@ public final class EncoderModel {
         return linears;
     }
 
+    /**
+     * Whether any Linear layer holds int8 weights.
+     * @return true for a (partly) quantized encoder.
+     */
+    public boolean isQuantized() {
+        return linears.stream().anyMatch(LinearModule::isQuantized);
+    }
+
+    /**
+     * The same encoder with every float {@code MatMul} Linear quantized to int8 per output column (symmetric, zero
+     * point 0), activations quantized per tensor at run time: ONNX Runtime's dynamic quantization, done at load.
+     * Layers already quantized, and {@code Gemm} layers, are kept as they are.
+     * @return the quantized encoder (this one when nothing is left to quantize).
+     */
+    public EncoderModel quantized() {
+        List<LinearModule> todo = new ArrayList<>();
+        for (LinearModule m : linears) {
+            if (!m.isQuantized() && !m.weightTransposed() && isMatMul(m.nodeName())) {
+                todo.add(m);
+            }
+        }
+        return todo.isEmpty() ? this : new EncoderModel(QuantizedLinears.quantizeLinears(model, todo));
+    }
+
+    private boolean isMatMul(String nodeName) {
+        for (NodeProto n : model.getGraph().getNodeList()) {
+            if (n.getName().equals(nodeName)) {
+                return n.getOpType().equals("MatMul");
+            }
+        }
+        return false;
+    }
+
     private static TensorProto initializer(ModelProto m, String name) {
         for (TensorProto t : m.getGraph().getInitializerList()) {
             if (t.getName().equals(name)) {
@@ -185,11 +218,31 @@ public final class EncoderModel {
                 consumers.computeIfAbsent(in, k -> new ArrayList<>()).add(n);
             }
         }
+        Map<String, QuantizedLinears.Match> quantized = new java.util.HashMap<>();
+        for (QuantizedLinears.Match q : QuantizedLinears.find(nodes, inits)) {
+            quantized.put(q.matMul().getName(), q);
+        }
         List<LinearModule> out = new ArrayList<>();
         java.util.Set<String> paths = new java.util.HashSet<>();
         for (NodeProto n : nodes) {
             LinearModule lm = null;
-            if (n.getOpType().equals("MatMul")) {
+            QuantizedLinears.Match q = n.getOpType().equals("MatMulInteger") ? quantized.get(n.getName()) : null;
+            if (q != null) {
+                String output = q.output();
+                String bias = null;
+                List<NodeProto> cons = consumers.getOrDefault(output, List.of());
+                if (cons.size() == 1 && cons.get(0).getOpType().equals("Add")) {
+                    NodeProto add = cons.get(0);
+                    String other = add.getInput(0).equals(output) ? add.getInput(1) : add.getInput(0);
+                    TensorProto b = inits.get(other);
+                    if (b != null && b.getDimsCount() == 1 && b.getDims(0) == q.outFeatures()) {
+                        bias = other;
+                        output = add.getOutput(0);
+                    }
+                }
+                lm = new LinearModule(modulePath(n), n.getName(), q.input(), output, q.weight(), false,
+                        q.inFeatures(), q.outFeatures(), bias, q.q());
+            } else if (n.getOpType().equals("MatMul")) {
                 TensorProto w = inits.get(n.getInput(1));
                 if (w != null && w.getDimsCount() == 2 && w.getDataType() == Tensors.FLOAT) {
                     String output = n.getOutput(0);
@@ -222,7 +275,7 @@ public final class EncoderModel {
                 if (lm.path().isEmpty() || !paths.add(lm.path())) {
                     // Unnamed or repeated: fall back to the node name so that every Linear stays addressable.
                     lm = new LinearModule(lm.nodeName(), lm.nodeName(), lm.input(), lm.output(), lm.weight(),
-                            lm.weightTransposed(), lm.inFeatures(), lm.outFeatures(), lm.bias());
+                            lm.weightTransposed(), lm.inFeatures(), lm.outFeatures(), lm.bias(), lm.quantized());
                     paths.add(lm.path());
                 }
                 out.add(lm);

@@ -25,7 +25,7 @@ import java.util.Set;
  * <p>
  * New nodes are emitted in the form the model's default-domain opset requires (for example
  * {@code ReduceSum} axes as an attribute before opset 13 and as an input from 13 on), so that the existing nodes of
- * an imported model keep their meaning. Not thread-safe; build once, then serialize with {@link #toModel()}.
+ * an imported model keep their meaning. Not thread-safe; build once, then serialize with {@link #toModel(String)}.
  */
 public final class Graph {
     private final ModelProto template;

@@ -12,7 +12,35 @@ package ai.loradrop.onnx;
  * @param inFeatures the input width.
  * @param outFeatures the output width.
  * @param bias the bias initializer name, or null.
+ * @param quantized how the weight is quantized, or null for a float weight; when present {@code nodeName} is the
+ *                  {@code MatMulInteger} node, {@code weight} the int8 initializer {@code W_q} ({@code [in, out]}) and
+ *                  {@code input} the float activation before its {@code DynamicQuantizeLinear}.
  */
 public record LinearModule(String path, String nodeName, String input, String output, String weight,
-                           boolean weightTransposed, int inFeatures, int outFeatures, String bias) {
+                           boolean weightTransposed, int inFeatures, int outFeatures, String bias,
+                           QuantizedLinear quantized) {
+    /**
+     * A float Linear layer.
+     * @param path the module path.
+     * @param nodeName the name of the MatMul or Gemm node.
+     * @param input the value name of {@code x}.
+     * @param output the value name of the layer's final output.
+     * @param weight the initializer name of {@code W}.
+     * @param weightTransposed true when the initializer is stored {@code [out, in]}.
+     * @param inFeatures the input width.
+     * @param outFeatures the output width.
+     * @param bias the bias initializer name, or null.
+     */
+    public LinearModule(String path, String nodeName, String input, String output, String weight,
+                        boolean weightTransposed, int inFeatures, int outFeatures, String bias) {
+        this(path, nodeName, input, output, weight, weightTransposed, inFeatures, outFeatures, bias, null);
+    }
+
+    /**
+     * Whether the frozen weight is stored as int8.
+     * @return true for a quantized layer.
+     */
+    public boolean isQuantized() {
+        return quantized != null;
+    }
 }

@@ -46,6 +46,7 @@ public final class HfTokenizer extends Tokenizer {
     private final transient String modelType;
     private final transient String[] tokens;
     private final transient int padId;
+    private final transient int unkId;
     private final transient SpecialTokens specialTokens;
     private final transient HuggingFaceTokenizer native_;
 
@@ -72,6 +73,7 @@ public final class HfTokenizer extends Tokenizer {
                 }
             });
             this.padId = padId(root.get("padding"), ids);
+            this.unkId = unkId(model, ids);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("tokenizer " + source + ": " + e.getMessage(), e);
         }
@@ -111,7 +113,7 @@ public final class HfTokenizer extends Tokenizer {
         } catch (IOException e) {
             throw new IllegalArgumentException("invalid JSON in tokenizer " + path + ": " + e.getMessage(), e);
         }
-        return new HfTokenizer(bytes, WordPieceTokenizer.sha256(bytes), root, path.toString());
+        return new HfTokenizer(bytes, ai.loradrop.io.Sha256.of(bytes), root, path.toString());
     }
 
     /**
@@ -168,6 +170,11 @@ public final class HfTokenizer extends Tokenizer {
     @Override
     public int padId() {
         return padId;
+    }
+
+    @Override
+    public int unkId() {
+        return unkId;
     }
 
     @Override
@@ -236,6 +243,18 @@ public final class HfTokenizer extends Tokenizer {
                 ids.put(content, next++);
             }
         }
+    }
+
+    private static int unkId(JsonNode model, Map<String, Integer> ids) {
+        JsonNode unkId = model.get("unk_id");
+        if (unkId != null && unkId.isIntegralNumber()) {
+            return unkId.intValue();
+        }
+        JsonNode unk = model.get("unk_token");
+        if (unk != null && unk.isTextual()) {
+            return ids.getOrDefault(unk.asText(), -1);
+        }
+        return -1;
     }
 
     private static int padId(JsonNode padding, Map<String, Integer> ids) {

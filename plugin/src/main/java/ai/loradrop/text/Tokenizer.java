@@ -58,7 +58,7 @@ public abstract class Tokenizer implements Serializable {
         if (name.endsWith(".txt") || !looksLikeJson(bytes)) {
             return WordPieceTokenizer.fromFile(path);
         }
-        return fromJson(bytes, WordPieceTokenizer.sha256(bytes), path.toString());
+        return fromJson(bytes, ai.loradrop.io.Sha256.of(bytes), path.toString());
     }
 
     /**
@@ -121,6 +121,12 @@ public abstract class Tokenizer implements Serializable {
      * @return The pad id.
      */
     public abstract int padId();
+
+    /**
+     * The id of the unknown token.
+     * @return The id, or -1 when the model has none (byte-level BPE needs none).
+     */
+    public abstract int unkId();
 
     /**
      * The token string of an id (vocabulary entry or added token).

@@ -4,6 +4,7 @@
  */
 package ai.loradrop.text;
 
+import ai.loradrop.io.Sha256;
 import java.io.IOException;
 import java.io.InvalidObjectException;
 import java.io.ObjectInputStream;
@@ -12,8 +13,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -274,6 +273,7 @@ public final class WordPieceTokenizer extends Tokenizer {
      * The id of the unknown token ([UNK]).
      * @return The unknown token id.
      */
+    @Override
     public int unkId() {
         return parts.model.unkId();
     }
@@ -403,17 +403,8 @@ public final class WordPieceTokenizer extends Tokenizer {
         }
     }
 
-    static String sha256(byte[] bytes) {
-        try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(bytes);
-            StringBuilder sb = new StringBuilder(64);
-            for (byte b : digest) {
-                sb.append(Character.forDigit((b >> 4) & 0xF, 16)).append(Character.forDigit(b & 0xF, 16));
-            }
-            return sb.toString();
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is not available", e);
-        }
+    private static String sha256(byte[] bytes) {
+        return Sha256.of(bytes);
     }
 
     /**

@@ -23,7 +23,7 @@ import java.util.zip.CheckedOutputStream;
  * Written atomically: to a temporary file in the same folder, then moved over the old checkpoint. A CRC-32 of the
  * content precedes the trailer, so a truncated or damaged file is refused rather than resumed from.
  *
- * @param fingerprint identifies the run settings; resuming with other settings is refused.
+ * @param fingerprint identifies the run ({@link RunFingerprint}); resuming another run is refused.
  * @param step optimisation steps done.
  * @param epoch the 0-based epoch in progress.
  * @param batchInEpoch batches of that epoch done.

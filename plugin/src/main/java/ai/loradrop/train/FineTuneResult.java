@@ -9,7 +9,7 @@ import java.util.List;
  * @param params the flat parameters of the chosen epoch.
  * @param history per-epoch losses.
  * @param chosenEpoch the epoch whose parameters were kept (the best validation loss, or the last epoch).
- * @param steps optimisation steps run.
+ * @param steps steps run (batches of the plan, including any skipped because their example weights sum to 0).
  * @param trainSeconds wall time of the training loop.
  * @param examplesPerSecond training throughput (examples × dropout instances are counted once per example).
  */
@@ -20,7 +20,7 @@ public record FineTuneResult(float[] params, List<EpochStats> history, int chose
      * @param params the flat parameters of the chosen epoch.
      * @param history per-epoch losses.
      * @param chosenEpoch the epoch whose parameters were kept (the best validation loss, or the last epoch).
-     * @param steps optimisation steps run.
+     * @param steps steps run (batches of the plan, including any skipped because their example weights sum to 0).
      * @param trainSeconds wall time of the training loop.
      * @param examplesPerSecond training throughput (examples × dropout instances are counted once per example).
      */

@@ -24,6 +24,11 @@ import java.util.logging.Logger;
  * the seed and the epoch number) and the dropout masks (keyed by seed and step inside the graph). So the same seed and
  * thread count give bit-identical parameters, and a run resumed from a checkpoint continues exactly as the
  * uninterrupted run would.
+ * <p>
+ * The loss of a batch is the weight-averaged loss of its rows. A batch whose example weights sum to 0 has no loss
+ * (0/0) and no gradient: it is skipped (no optimiser update, nothing added to the epoch's mean loss, a warning logged),
+ * while its step number is still used, so step numbers, the schedule and checkpoints follow the planned batches.
+ * Training or validation sets whose weights are all 0 are refused before the first step.
  */
 public final class FineTuner {
     private static final Logger logger = Logger.getLogger(FineTuner.class.getName());
@@ -89,10 +94,17 @@ public final class FineTuner {
         if (train.isEmpty()) {
             throw new IllegalArgumentException("No training examples");
         }
+        if (totalWeight(train) == 0) {
+            throw new IllegalArgumentException("The weights of all " + train.size() + " training examples are 0: nothing to learn from");
+        }
+        if (!validation.isEmpty() && totalWeight(validation) == 0) {
+            throw new IllegalArgumentException("The weights of all " + validation.size()
+                    + " validation examples are 0: their loss is undefined");
+        }
         int bs = config.batchSize();
         long stepsPerEpoch = (train.size() + bs - 1) / bs;
         long totalSteps = stepsPerEpoch * config.epochs();
-        long warmup = (long) Math.ceil(config.warmupFraction() * totalSteps);
+        long warmup = warmupSteps(config.warmupFraction(), totalSteps);
         SplittableRandom root = new SplittableRandom(config.seed());
         float[] init = initialParams;
         try (TrainStep step = new TrainStep(encoder, spec, config.optimizer(), config.dropoutSamples(), config.threads(), false)) {
@@ -100,7 +112,8 @@ public final class FineTuner {
                 init = step.layout().initialize(root.split());
             }
             step.setState(init, null, null);
-            String fingerprint = fingerprint(step, train);
+            String fingerprint = checkpointDir == null ? ""
+                    : RunFingerprint.of(encoder, spec, config, step.layout().size(), train, validation).encode();
             long done = 0;
             int startEpoch = 0;
             int startBatch = 0;
@@ -113,10 +126,7 @@ public final class FineTuner {
             List<EpochStats> history = new ArrayList<>();
             if (resume && checkpointDir != null && Files.isRegularFile(checkpointDir.resolve(Checkpoint.FILE_NAME))) {
                 Checkpoint c = Checkpoint.read(checkpointDir);
-                if (!c.fingerprint().equals(fingerprint)) {
-                    throw new IllegalArgumentException("The checkpoint in " + checkpointDir + " belongs to a run with other settings ("
-                            + c.fingerprint() + " vs " + fingerprint + ")");
-                }
+                checkSameRun(c.fingerprint(), fingerprint);
                 step.setState(c.params(), c.m(), c.v());
                 done = c.step();
                 startEpoch = c.epoch();
@@ -143,20 +153,29 @@ public final class FineTuner {
                     Batch b = Batcher.toBatch(train, batches.get(bi), padId, true);
                     done++;
                     float lr = (float) config.schedule().rate(config.learningRate(), done, totalSteps, warmup);
-                    TrainStep.Result r = step.step(b, done, lr, config.seed());
-                    if (!Float.isFinite(r.loss())) {
-                        throw new TrainingDivergedException(done, r.loss(), checkpointDir == null
-                                ? "No checkpoints were configured."
-                                : Files.isRegularFile(checkpointDir.resolve(Checkpoint.FILE_NAME))
-                                ? "The last good checkpoint is in " + checkpointDir + "."
-                                : "No checkpoint had been written yet in " + checkpointDir + ".");
-                    }
                     double w = 0;
                     for (float x : b.weights()) {
                         w += x;
                     }
-                    lossSum += r.loss() * w;
-                    weightSum += w;
+                    float loss;
+                    if (w > 0) {
+                        TrainStep.Result r = step.step(b, done, lr, config.seed());
+                        loss = r.loss();
+                        if (!Float.isFinite(loss)) {
+                            throw new TrainingDivergedException(done, loss, checkpointDir == null
+                                    ? "No checkpoints were configured."
+                                    : Files.isRegularFile(checkpointDir.resolve(Checkpoint.FILE_NAME))
+                                    ? "The last good checkpoint is in " + checkpointDir + "."
+                                    : "No checkpoint had been written yet in " + checkpointDir + ".");
+                        }
+                        lossSum += loss * w;
+                        weightSum += w;
+                    } else {
+                        // The weighted mean loss of a batch whose weights sum to 0 is 0/0: the batch is skipped.
+                        loss = Float.NaN;
+                        logger.warning(String.format("Step %d (epoch %d, batch %d of %d) skipped: the example weights of its %d rows sum to 0,"
+                                + " so it has no loss and no gradient", done, epoch + 1, bi + 1, batches.size(), b.rows()));
+                    }
                     stepsThisRun++;
                     examplesThisRun += b.rows();
                     long now = System.nanoTime();
@@ -164,8 +183,9 @@ public final class FineTuner {
                         double secs = (now - t0) / 1e9;
                         double eps = examplesThisRun / secs;
                         double eta = (totalSteps - done) * (secs / stepsThisRun);
-                        logger.info(String.format("epoch %d/%d step %d/%d loss %.4f (epoch mean %.4f) lr %.3g %.1f ex/s ETA %s",
-                                epoch + 1, config.epochs(), done, totalSteps, r.loss(), lossSum / Math.max(weightSum, 1e-12), lr, eps, duration(eta)));
+                        logger.info(String.format("epoch %d/%d step %d/%d loss %s (epoch mean %.4f) lr %.3g %.1f ex/s ETA %s",
+                                epoch + 1, config.epochs(), done, totalSteps, Float.isNaN(loss) ? "skipped" : String.format("%.4f", loss),
+                                lossSum / Math.max(weightSum, 1e-12), lr, eps, duration(eta)));
                         lastLog = now;
                     }
                     if (checkpointDir != null && done % checkpointEvery == 0 && bi + 1 < batches.size()) {
@@ -214,6 +234,31 @@ public final class FineTuner {
         }
     }
 
+    private static double totalWeight(List<EncodedExample> examples) {
+        double w = 0;
+        for (EncodedExample e : examples) {
+            w += e.weight();
+        }
+        return w;
+    }
+
+    /**
+     * The warm-up length of a run: {@code ceil(fraction · totalSteps)} steps. A run too short for its warm-up (less
+     * than one step's worth, {@code fraction · totalSteps < 1}) has no warm-up in effect, because its first step
+     * already runs at the peak rate ({@link LrSchedule}); that is logged as a warning rather than refused, since a
+     * short run (a smoke test, a tiny data set) is legitimate.
+     */
+    static long warmupSteps(double fraction, long totalSteps) {
+        double wanted = fraction * totalSteps;
+        if (fraction > 0 && wanted < 1) {
+            logger.warning(String.format("The run is too short for its warm-up: %.3g%% of %d steps is %.3g steps, less than"
+                    + " one, so there is no warm-up and the first step runs at the peak learning rate"
+                    + " (more epochs, a smaller batch or a warm-up fraction of 0 silence this)",
+                    100 * fraction, totalSteps, wanted));
+        }
+        return (long) Math.ceil(wanted);
+    }
+
     private double[] validate(float[] params, List<EncodedExample> validation, int padId) throws OrtException {
         try (Predict p = new Predict(encoder, spec, params, true, config.threads())) {
             float[][] probs = BatchPredictor.probabilities(p, validation, Math.max(config.batchSize(), 32), padId);
@@ -239,28 +284,19 @@ public final class FineTuner {
         }
     }
 
-    /**
-     * Identifies what determines a run's trajectory: the classifier, the optimisation settings (not logging or thread
-     * count) and the training data itself, so a checkpoint is never resumed onto another run.
-     */
-    private String fingerprint(TrainStep step, List<EncodedExample> train) {
-        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
-        java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(16);
-        for (EncodedExample e : train) {
-            for (int id : e.inputIds()) {
-                buf.clear();
-                buf.putInt(id);
-                crc.update(buf.array(), 0, 4);
-            }
-            buf.clear();
-            buf.putInt(e.label()).putFloat(e.weight()).putInt(e.length());
-            crc.update(buf.array(), 0, 12);
+    /** Refuses a checkpoint of another run, naming the fields that differ. */
+    private void checkSameRun(String recorded, String current) {
+        RunFingerprint theirs = RunFingerprint.parse(recorded);
+        if (theirs == null) {
+            throw new IllegalArgumentException("The checkpoint in " + checkpointDir + " was written by an earlier LoRA-Drop"
+                    + " version, whose run fingerprint does not record the base encoder and the validation data, so it cannot"
+                    + " be checked against this run and is not resumed; delete it or use another checkpoint folder");
         }
-        TrainingConfig c = config;
-        return "v2:" + spec + "|epochs=" + c.epochs() + ",batch=" + c.batchSize() + ",lr=" + c.learningRate()
-                + ",warmup=" + c.warmupFraction() + ",schedule=" + c.schedule() + "," + c.optimizer()
-                + ",samples=" + c.dropoutSamples() + ",seed=" + c.seed() + ",patience=" + c.patience()
-                + "|n=" + train.size() + ",data=" + Long.toHexString(crc.getValue()) + "|P=" + step.layout().size();
+        List<String> differences = RunFingerprint.parse(current).differences(theirs);
+        if (!differences.isEmpty()) {
+            throw new IllegalArgumentException("The checkpoint in " + checkpointDir + " belongs to another run; it differs in "
+                    + String.join(", ", differences));
+        }
     }
 
     static String duration(double seconds) {

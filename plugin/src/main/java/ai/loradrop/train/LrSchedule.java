@@ -1,7 +1,13 @@
 package ai.loradrop.train;
 
 /**
- * Learning-rate schedules after a linear warm-up (Hugging Face's {@code get_*_schedule_with_warmup}).
+ * Learning-rate schedules after a linear warm-up.
+ * <p>
+ * The warm-up differs from Hugging Face's {@code get_*_schedule_with_warmup} in one respect: Hugging Face evaluates
+ * the warm-up at the 0-based step count, so its first step runs at rate 0 (wasted work, and for a run of one step an
+ * untrained model). Here warm-up step {@code k} (0-based, {@code k < w}) runs at {@code peak·(k+1)/w}, so the first
+ * step runs at {@code peak/w} and the last warm-up step at the peak; the decay after it is Hugging Face's. No step
+ * runs at rate 0.
  */
 public enum LrSchedule {
     /** Linear decay to 0 at the last step. */
@@ -20,9 +26,9 @@ public enum LrSchedule {
      * @return the learning rate.
      */
     public double rate(double base, long step, long totalSteps, long warmupSteps) {
-        long s = step - 1; // Hugging Face's LambdaLR evaluates the schedule at the 0-based step count.
+        long s = step - 1; // the 0-based step count, at which Hugging Face's LambdaLR evaluates the schedule
         if (s < warmupSteps) {
-            return base * (double) s / Math.max(1, warmupSteps);
+            return base * (double) (s + 1) / warmupSteps;
         }
         double progress = (double) (s - warmupSteps) / Math.max(1, totalSteps - warmupSteps);
         return switch (this) {

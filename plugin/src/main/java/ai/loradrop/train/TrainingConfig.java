@@ -11,7 +11,9 @@ import java.util.Objects;
  * @param epochs number of passes over the training data.
  * @param batchSize examples per step.
  * @param learningRate the peak learning rate.
- * @param warmupFraction fraction of all steps spent in linear warm-up, in [0, 1).
+ * @param warmupFraction fraction of all steps spent in linear warm-up, in [0, 1): {@code ceil(fraction · steps)} steps,
+ *                       none of them at rate 0 ({@link LrSchedule}); a run of fewer than {@code 1/fraction} steps
+ *                       has no warm-up in effect, and a warning says so.
  * @param schedule decay after warm-up.
  * @param optimizer AdamW settings (weight decay, clipping).
  * @param dropoutSamples LoRA dropout instances per example per step whose losses are averaged.

@@ -1,7 +1,11 @@
 package ai.loradrop.tribuo;
 
+import ai.loradrop.interop.AdapterInput;
+import ai.loradrop.interop.AdapterLabels;
+import ai.loradrop.io.Sha256;
 import ai.loradrop.interop.ImportedAdapter;
 import ai.loradrop.interop.PeftAdapter;
+import ai.loradrop.interop.TokenizerFit;
 import ai.loradrop.onnx.EncoderModel;
 import ai.loradrop.text.Tokenizer;
 import ai.loradrop.tribuo.data.TextExamples;
@@ -19,7 +23,6 @@ import org.tribuo.provenance.DatasetProvenance;
 import org.tribuo.provenance.ModelProvenance;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -47,8 +50,9 @@ final class AdapterImport {
         if (!Files.isDirectory(adapterDir)) {
             throw new NoSuchFileException(adapterDir.toString(), null, "adapter folder not found");
         }
-        if (maxLength < 2) {
-            throw new IllegalArgumentException("maxLength must be at least 2 (room for [CLS] and [SEP]), got " + maxLength);
+        if (maxLength != 0 && maxLength < 2) {
+            throw new IllegalArgumentException("maxLength must be at least 2 (room for [CLS] and [SEP]), or 0 for the adapter's"
+                    + " own, got " + maxLength);
         }
         Path base = baseModel.toAbsolutePath().normalize();
         Path tok = tokenizerFile.toAbsolutePath().normalize();
@@ -56,14 +60,12 @@ final class AdapterImport {
         EncoderModel encoder = EncoderModel.load(base);
         BaseModelFile baseFile = new BaseModelFile(base.toString(), sha256(base), Files.size(base));
         Tokenizer tokenizer = Tokenizer.fromFile(tok);
-        if (encoder.vocabSize() > 0 && tokenizer.vocabSize() > encoder.vocabSize()) {
-            throw new IllegalArgumentException("The tokenizer " + tok + " has " + tokenizer.vocabSize()
-                    + " ids but the encoder " + base + " has only " + encoder.vocabSize() + " embedding rows");
-        }
+        TokenizerFit.check(tokenizer, encoder, tok.toString(), base.toString());
         Path weights = dir.resolve(PeftAdapter.WEIGHTS_FILE);
         // Hash before reading, so the recorded hash is of the bytes (at the latest) as they were read.
         String adapterSha = Files.isRegularFile(weights) ? sha256(weights) : null;
         ImportedAdapter adapter = PeftAdapter.read(dir, encoder, options.pooling());
+        TokenizerFit.compare(tokenizer, adapter.tokenizer(), dir.toString());
         int classes = adapter.spec().numClasses();
 
         List<String> names;
@@ -75,31 +77,46 @@ final class AdapterImport {
                 throw new IllegalArgumentException("Got " + names.size() + " labels " + names + " but the adapter's classifier head in "
                         + dir + " has " + classes + " classes");
             }
+        } else if (adapter.labels() != null) {
+            names = adapter.labels();
+            source = "labels-file";
         } else {
-            var fromFile = AdapterLabels.read(dir);
-            if (fromFile.isPresent()) {
-                names = fromFile.get();
-                source = "labels-file";
-                if (names.size() != classes) {
-                    throw new IOException(dir.resolve(AdapterLabels.FILE_NAME) + " names " + names.size() + " labels " + names
-                            + " but the adapter's classifier head has " + classes + " classes");
-                }
-            } else {
-                names = new ArrayList<>();
-                for (int i = 0; i < classes; i++) {
-                    names.add(Integer.toString(i));
-                }
-                source = "class-index";
-                logger.info("The adapter " + dir + " records no label names (no " + AdapterLabels.FILE_NAME
-                        + "); its " + classes + " classes are named by their index 0.." + (classes - 1));
+            names = new ArrayList<>();
+            for (int i = 0; i < classes; i++) {
+                names.add(Integer.toString(i));
             }
+            source = "class-index";
+            logger.info("The adapter " + dir + " records no label names (no " + AdapterLabels.FILE_NAME
+                    + "); its " + classes + " classes are named by their index 0.." + (classes - 1));
         }
         if (!adapter.hasLoraDropSidecar()) {
             logger.info("The adapter " + dir + " was not written by LoRA-Drop; reading it with " + adapter.spec().pooling()
                     + " pooling and no LoRA dropout at prediction time");
         }
+        AdapterInput recorded = adapter.input();
+        int length = maxLength;
+        if (recorded != null && maxLength == 0) {
+            length = recorded.maxLength();
+        } else if (recorded != null && maxLength != recorded.maxLength()) {
+            logger.warning("The adapter " + dir + " was exported with a maximum length of " + recorded.maxLength() + " tokens; "
+                    + "predicting with " + maxLength + " as asked, which changes the predictions of texts longer than the shorter one");
+        } else if (maxLength == 0) {
+            length = defaultMaxLength();
+        }
+        String pairKey = options.pairKey();
+        if (recorded != null && recorded.pairs() && pairKey == null) {
+            pairKey = recorded.pairKey();
+        } else if (recorded != null && !recorded.pairs() && pairKey != null) {
+            throw new IllegalArgumentException("The adapter " + dir + " classifies single texts (" + PeftAdapter.SIDECAR_FILE
+                    + " records no pair key), but a pair key '" + pairKey + "' was given");
+        }
+        if (pairKey != null && pairKey.equals(options.textKey())) {
+            throw new IllegalArgumentException("The adapter's pair key '" + pairKey + "' equals the text key; set another text key");
+        }
+        int maxLen = length;
+        String pair = pairKey;
         int k = adapter.ensembleMembers() > 1 && adapter.spec().lora().hasDropout() ? adapter.ensembleMembers() : 1;
-        ModelSettings settings = new ModelSettings(maxLength, options.textKey(), options.pairKey(), k,
+        ModelSettings settings = new ModelSettings(maxLen, options.textKey(), pair, k,
                 k > 1 ? adapter.ensembleSeed() : 1L, 1.0, options.embedBaseModel(), options.threads(), options.batchSize());
 
         AdapterSourceProvenance sourceProvenance = new AdapterSourceProvenance(dir.toString(), adapterSha,
@@ -108,13 +125,26 @@ final class AdapterImport {
         MutableDataset<Label> none = new MutableDataset<>(sourceProvenance, new LabelFactory());
         DatasetProvenance datasetProvenance = new DatasetProvenance(sourceProvenance, new ListProvenance<>(), none);
         AdapterImportProvenance importProvenance = new AdapterImportProvenance(new AdapterImportProvenance.Settings(
-                dir.toString(), base.toString(), tok.toString(), maxLength, options.textKey(), options.pairKey(),
+                dir.toString(), base.toString(), tok.toString(), maxLen, options.textKey(), pair,
                 adapter.spec().pooling().name(), names, source), adapterSha, baseFile, tokenizer.sourceSha256(), Files.size(tok));
         ModelProvenance provenance = LoraDropModel.provenanceWithOptions(new ModelProvenance(LoraDropModel.class.getName(),
                 OffsetDateTime.now(), datasetProvenance, importProvenance, new LinkedHashMap<>()), settings);
         logger.fine(() -> "Imported adapter " + dir + " onto " + base + ": " + classes + " classes " + names);
         return new LoraDropModel("loradrop-adapter-model", provenance, placeholderFeatureMap(), labelInfo(names), encoder,
                 baseFile, tokenizer, adapter.spec(), adapter.params(), settings);
+    }
+
+    /** The trainer's default maximum length (its {@code maxLength} configuration field), for adapters that record none. */
+    static int defaultMaxLength() {
+        try {
+            java.lang.reflect.Constructor<LoraDropTrainer> c = LoraDropTrainer.class.getDeclaredConstructor();
+            c.setAccessible(true);
+            java.lang.reflect.Field f = LoraDropTrainer.class.getDeclaredField("maxLength");
+            f.setAccessible(true);
+            return f.getInt(c.newInstance());
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("Cannot read LoraDropTrainer's default maxLength", e);
+        }
     }
 
     private static void requireFile(Path p, String what) throws NoSuchFileException {
@@ -125,11 +155,7 @@ final class AdapterImport {
     }
 
     private static String sha256(Path p) throws IOException {
-        try {
-            return Digests.sha256(p);
-        } catch (UncheckedIOException e) {
-            throw e.getCause();
-        }
+        return Sha256.of(p);
     }
 
     /** The feature map of a text model: the one placeholder feature every text example carries. */

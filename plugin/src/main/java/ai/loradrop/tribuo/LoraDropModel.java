@@ -1,9 +1,11 @@
 package ai.loradrop.tribuo;
 
+import ai.loradrop.io.Sha256;
 import ai.loradrop.calibration.TemperatureScaling;
 import ai.loradrop.interop.AdapterExportOptions;
 import ai.loradrop.interop.MergedOnnxExport;
 import ai.loradrop.interop.PeftAdapter;
+import ai.loradrop.interop.TokenizerFit;
 import ai.loradrop.lora.LoraSurgery;
 import ai.loradrop.onnx.EncoderModel;
 import ai.loradrop.onnx.OnnxModels;
@@ -46,7 +48,6 @@ import java.io.InvalidObjectException;
 import java.io.ObjectInputStream;
 import java.io.ObjectStreamException;
 import java.io.Serializable;
-import java.io.UncheckedIOException;
 import java.lang.ref.Cleaner;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -95,8 +96,12 @@ public final class LoraDropModel extends Model<Label> implements AutoCloseable {
     private static final Logger logger = Logger.getLogger(LoraDropModel.class.getName());
     private static final Cleaner CLEANER = Cleaner.create();
 
-    /** The protobuf serialization version this class writes and the highest it reads. */
-    public static final int CURRENT_VERSION = 0;
+    /**
+     * The protobuf serialization version this class writes and the highest it reads. Version 1 added the SHA-256
+     * record of the file's parts (checked on load); version 0 files still load. The schema is
+     * {@code ai/loradrop/tribuo/loradrop-model.proto} in this jar.
+     */
+    public static final int CURRENT_VERSION = 1;
 
     /** Instance-provenance key of the ensemble size. */
     public static final String ENSEMBLE_SIZE = "loradrop-ensemble-size";
@@ -154,10 +159,7 @@ public final class LoraDropModel extends Model<Label> implements AutoCloseable {
             throw new IllegalArgumentException("The parameter vector holds " + params.length + " values but this encoder, LoRA"
                     + " configuration and label count need " + expected);
         }
-        if (encoder.vocabSize() > 0 && tokenizer.vocabSize() > encoder.vocabSize()) {
-            throw new IllegalArgumentException("The tokenizer has " + tokenizer.vocabSize() + " ids but the encoder's embedding"
-                    + " table has only " + encoder.vocabSize() + " rows");
-        }
+        TokenizerFit.check(tokenizer, encoder, "of the model", "of the model");
         if (settings.ensembleSize() > 1 && !spec.lora().hasDropout()) {
             throw new IllegalArgumentException("An ensemble (size " + settings.ensembleSize() + ") needs LoRA dropout, but this"
                     + " model was trained with dropout mode " + spec.lora().dropoutMode() + " and p = " + spec.lora().dropout());
@@ -677,9 +679,10 @@ public final class LoraDropModel extends Model<Label> implements AutoCloseable {
      * @param baseModel the base encoder (.onnx) the adapter was trained on.
      * @param tokenizer the tokenizer (tokenizer.json or vocab.txt).
      * @param adapterDir the adapter folder.
-     * @param labels the class labels in head-row order, or null to read them from {@value AdapterLabels#FILE_NAME}
+     * @param labels the class labels in head-row order, or null to read them from {@value ai.loradrop.interop.AdapterLabels#FILE_NAME}
      *               beside the adapter, else to name the classes {@code "0".."C-1"}.
-     * @param maxLength tokens per example, special tokens included.
+     * @param maxLength tokens per example, special tokens included; 0 for the maximum length the adapter records
+     *                  (an adapter exported by LoRA-Drop), else the trainer's default.
      * @return the model; close it after use.
      * @throws IOException when a file is missing, unreadable or invalid, or the adapter does not fit the encoder.
      * @throws IllegalArgumentException when the labels do not match the adapter's classes.
@@ -695,9 +698,12 @@ public final class LoraDropModel extends Model<Label> implements AutoCloseable {
      * a trained model and can seed further training ({@code LoraDropTrainer}'s {@code initialAdapterPath}).
      * <p>
      * An adapter written by LoRA-Drop brings its pooling, LoRA dropout settings and test-time ensemble (from
-     * {@code loradrop_config.json}) and its labels (from {@value AdapterLabels#FILE_NAME}); one written by PEFT
+     * {@code loradrop_config.json}) and its labels (from {@value ai.loradrop.interop.AdapterLabels#FILE_NAME}); one written by PEFT
      * brings LoRA matrices and head only, and is read with {@link AdapterImportOptions#pooling()}. The temperature is
-     * 1.
+     * 1. An adapter exported by LoRA-Drop also records its maximum length and whether it classifies sentence pairs,
+     * so that the import predicts as the exported model did. Every import checks that the adapter fits the encoder
+     * (its recorded hidden size and layer count, and tensors for every module its target modules select) and
+     * warns when the tokenizer's ids differ from those the adapter was trained with.
      * <p>
      * Provenance: the dataset provenance's source is an {@link AdapterSourceProvenance} (the folder and the SHA-256 of
      * {@code adapter_model.safetensors}; the dataset itself is empty), and the trainer provenance is an
@@ -706,16 +712,21 @@ public final class LoraDropModel extends Model<Label> implements AutoCloseable {
      * @param baseModel the base encoder (.onnx) the adapter was trained on.
      * @param tokenizer the tokenizer (tokenizer.json or vocab.txt).
      * @param adapterDir the adapter folder.
-     * @param labels the class labels in head-row order, or null to read them from {@value AdapterLabels#FILE_NAME}
+     * @param labels the class labels in head-row order, or null to read them from {@value ai.loradrop.interop.AdapterLabels#FILE_NAME}
      *               beside the adapter, else to name the classes {@code "0".."C-1"}.
-     * @param maxLength tokens per example, special tokens included.
-     * @param options text keys, pooling for PEFT-written adapters, serialization and thread settings.
+     * @param maxLength tokens per example, special tokens included; 0 for the maximum length the adapter records
+     *                  (an adapter exported by LoRA-Drop), else the trainer's default. A value other than the
+     *                  recorded one is used as given, with a warning (predictions of longer texts then differ).
+     * @param options text keys, pooling for PEFT-written adapters, serialization and thread settings. An adapter that
+     *                records sentence pairs uses its recorded pair key unless one is given; giving a pair key for an
+     *                adapter that records single texts is an error.
      * @return the model; close it after use.
      * @throws java.nio.file.NoSuchFileException when the encoder, tokenizer or adapter folder does not exist.
      * @throws IOException when a file is unreadable or invalid, or the adapter does not fit the encoder (the message
      *                     names the key and both shapes).
      * @throws IllegalArgumentException when the labels are blank, repeated or not as many as the adapter's classes,
-     *                                  or {@code maxLength < 2}.
+     *                                  {@code maxLength} is 1 or negative, or a pair key is given for an adapter of
+     *                                  single texts.
      */
     public static LoraDropModel fromAdapter(Path baseModel, Path tokenizer, Path adapterDir, List<String> labels, int maxLength,
                                             AdapterImportOptions options) throws IOException {
@@ -724,8 +735,9 @@ public final class LoraDropModel extends Model<Label> implements AutoCloseable {
 
     /**
      * Writes the model as a PEFT LoRA adapter folder: {@code adapter_model.safetensors}, {@code adapter_config.json},
-     * LoRA-Drop's {@code loradrop_config.json} (see {@link PeftAdapter}) and {@value AdapterLabels#FILE_NAME} with
-     * the labels in head-row order. The sidecar records this model's test-time ensemble and, for models trained by
+     * LoRA-Drop's {@code loradrop_config.json} (see {@link PeftAdapter}; it records the maximum length, the pair key
+     * and the tokenizer's special ids too) and {@value ai.loradrop.interop.AdapterLabels#FILE_NAME} with the labels in
+     * head-row order, written as a whole (a failure leaves the previous folder as it was). The sidecar records this model's test-time ensemble and, for models trained by
      * {@link LoraDropTrainer}, its dropout samples (the corresponding fields of {@code options} are replaced). The
      * temperature is not part of an adapter (a warning is logged when it is not 1).
      * @param dir the folder (created if missing; existing adapter files are replaced).
@@ -793,6 +805,8 @@ public final class LoraDropModel extends Model<Label> implements AutoCloseable {
      * @param className the class name.
      * @param message the payload.
      * @return the model.
+     * @throws DamagedModelException when a part of the file (metadata, tokenizer, embedded encoder, parameters or
+     *     settings) does not match the SHA-256 recorded for it when it was saved; the exception names the part.
      * @throws IOException when the payload is corrupt or the base encoder file cannot be read.
      * @throws IllegalArgumentException when the version is unknown.
      * @throws IllegalStateException when a referenced base encoder file's hash differs from the recorded one.
@@ -802,7 +816,7 @@ public final class LoraDropModel extends Model<Label> implements AutoCloseable {
             throw new IllegalArgumentException("Unknown LoraDropModel serialization version " + version
                     + "; this class reads at most version " + CURRENT_VERSION);
         }
-        ModelCodec.Payload p = ModelCodec.decode(message);
+        ModelCodec.Payload p = ModelCodec.decode(message, version);
         ModelDataCarrier<?> carrier = ModelDataCarrier.deserialize(p.metadata());
         if (!(carrier.outputDomain().getOutput(0) instanceof Label)) {
             throw new IllegalStateException("Invalid LoraDropModel protobuf: the output domain holds "
@@ -827,13 +841,8 @@ public final class LoraDropModel extends Model<Label> implements AutoCloseable {
             throw new IOException("The base model of this LoRA-Drop model is not embedded and its file is missing: " + path
                     + " (expected SHA-256 " + ref.sha256() + ")");
         }
-        String actual;
-        try {
-            actual = Digests.sha256(path);
-        } catch (UncheckedIOException e) {
-            throw e.getCause();
-        }
-        if (!actual.equals(ref.sha256())) {
+        String actual = Sha256.of(path);
+        if (!Sha256.same(actual, ref.sha256())) { // hashes recorded by earlier versions may be upper case
             throw new IllegalStateException("The base model file " + path + " has SHA-256 " + actual
                     + ", but this LoRA-Drop model was trained on a file with SHA-256 " + ref.sha256()
                     + "; the adapters only work with the original encoder");

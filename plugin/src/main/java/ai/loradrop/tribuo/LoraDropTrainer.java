@@ -1,8 +1,13 @@
 package ai.loradrop.tribuo;
 
+import ai.loradrop.encoders.EncoderFiles;
+import ai.loradrop.encoders.NamedEncoder;
+import ai.loradrop.io.Sha256;
 import ai.loradrop.head.Pooling;
+import ai.loradrop.interop.AdapterStart;
 import ai.loradrop.interop.ImportedAdapter;
 import ai.loradrop.interop.PeftAdapter;
+import ai.loradrop.interop.TokenizerFit;
 import ai.loradrop.lora.LoraSurgery;
 import ai.loradrop.onnx.LinearModule;
 import ai.loradrop.programs.ParameterLayout;
@@ -129,10 +134,13 @@ public final class LoraDropTrainer implements Trainer<Label>, WeightedExamples {
      */
     public static final String INITIAL_HEAD = "loradrop-initial-head";
 
-    @Config(mandatory = true, description = "Path to the base encoder: an ONNX export of a BERT-family model with inputs input_ids and attention_mask (token_type_ids optional).")
+    @Config(description = "Name of a pretrained encoder shipped on Maven Central (the names of ai.loradrop.encoders.NamedEncoder, e.g. bge-small-en-v1.5), found on the class path or in the local Maven repository; the alternative to baseModelPath and tokenizerPath.")
+    private String encoder;
+
+    @Config(description = "Path to the base encoder: an ONNX export of a BERT-family model with inputs input_ids and attention_mask (token_type_ids optional). Required unless encoder is set.")
     private Path baseModelPath;
 
-    @Config(mandatory = true, description = "Path to the tokenizer: a Hugging Face tokenizer.json (WordPiece, BPE, Unigram or WordLevel) or a BERT vocab.txt (lower-cased).")
+    @Config(description = "Path to the tokenizer: a Hugging Face tokenizer.json (WordPiece, BPE, Unigram or WordLevel) or a BERT vocab.txt (lower-cased). Required unless encoder is set.")
     private Path tokenizerPath;
 
     @Config(description = "Maximum tokens per example, special tokens included; longer texts are truncated.")
@@ -150,8 +158,8 @@ public final class LoraDropTrainer implements Trainer<Label>, WeightedExamples {
     @Config(description = "Example metadata key holding the second text of a sentence pair; unset for single texts.")
     private String pairKey;
 
-    @Config(description = "Pooling of the encoder's token vectors: MEAN over the attention mask or FIRST_TOKEN ([CLS]).")
-    private Pooling pooling = Pooling.MEAN;
+    @Config(description = "Pooling of the encoder's token vectors: MEAN over the attention mask or FIRST_TOKEN ([CLS]); unset: the named encoder's recommended pooling, else MEAN.")
+    private Pooling pooling;
 
     @Config(description = "Module name suffixes that get LoRA adapters, matched as PEFT does (ignored when targetRegex is set).")
     private List<String> targetModules = List.of("query", "value");
@@ -245,6 +253,10 @@ public final class LoraDropTrainer implements Trainer<Label>, WeightedExamples {
 
     private SplittableRandom rng;
     private int trainInvocationCounter = 0;
+    /** The named encoder's files when {@code encoder} is set, else null (resolved by postConfig). */
+    private EncoderFiles encoderFiles;
+    /** The pooling in use: {@code pooling}, else the named encoder's, else MEAN (set by postConfig). */
+    private Pooling effectivePooling;
     private Resources cachedResources;
 
     /**
@@ -263,6 +275,7 @@ public final class LoraDropTrainer implements Trainer<Label>, WeightedExamples {
     }
 
     private LoraDropTrainer(Builder b) {
+        this.encoder = b.encoder;
         this.baseModelPath = b.baseModelPath;
         this.tokenizerPath = b.tokenizerPath;
         this.maxLength = b.maxLength;
@@ -310,7 +323,17 @@ public final class LoraDropTrainer implements Trainer<Label>, WeightedExamples {
      * @return the builder.
      */
     public static Builder builder(Path baseModelPath, Path tokenizerPath) {
-        return new Builder(baseModelPath, tokenizerPath);
+        return new Builder(null, baseModelPath, tokenizerPath);
+    }
+
+    /**
+     * Starts a builder for a named encoder, found on the class path or in the local Maven repository when the
+     * trainer is built; its pooling is the encoder's unless {@link Builder#pooling} says otherwise.
+     * @param encoder the encoder.
+     * @return the builder.
+     */
+    public static Builder builder(NamedEncoder encoder) {
+        return new Builder(Objects.requireNonNull(encoder, "encoder").encoderName(), null, null);
     }
 
     /**
@@ -319,8 +342,7 @@ public final class LoraDropTrainer implements Trainer<Label>, WeightedExamples {
      */
     @Override
     public synchronized void postConfig() {
-        requireFile(baseModelPath, "baseModelPath");
-        requireFile(tokenizerPath, "tokenizerPath");
+        resolveEncoder();
         check(maxLength >= 2, "maxLength", "must be at least 2 (room for [CLS] and [SEP]), got " + maxLength);
         check(longText != null, "longText", "must be set (TRUNCATE, HEAD_TAIL or WINDOWS)");
         check(longText != LongText.WINDOWS || (windowStride >= 1 && windowStride <= maxLength), "windowStride",
@@ -330,7 +352,6 @@ public final class LoraDropTrainer implements Trainer<Label>, WeightedExamples {
         check(textKey != null && !textKey.isBlank(), "textKey", "must name a metadata key");
         check(pairKey == null || !pairKey.isBlank(), "pairKey", "must name a metadata key, or be left unset for single texts");
         check(pairKey == null || !pairKey.equals(textKey), "pairKey", "must differ from textKey '" + textKey + "'");
-        check(pooling != null, "pooling", "must be set (MEAN or FIRST_TOKEN)");
         check(targetRegex != null || (targetModules != null && !targetModules.isEmpty()), "targetModules",
                 "must name at least one module when targetRegex is unset");
         if (targetModules != null) {
@@ -377,6 +398,48 @@ public final class LoraDropTrainer implements Trainer<Label>, WeightedExamples {
         return configName == null ? "" : configName;
     }
 
+    /**
+     * Exactly one way to the base encoder: a named {@code encoder}, or {@code baseModelPath} with
+     * {@code tokenizerPath}. Resolves a named encoder (extracting it into the cache on first use) and sets the
+     * pooling in use.
+     */
+    private void resolveEncoder() {
+        encoderFiles = null;
+        if (encoder != null) {
+            check(baseModelPath == null && tokenizerPath == null, "encoder", "names the encoder '" + encoder
+                    + "', so baseModelPath and tokenizerPath must be left unset (they are the way to any other export)");
+            NamedEncoder named;
+            try {
+                named = NamedEncoder.byName(encoder);
+            } catch (IllegalArgumentException e) {
+                throw new PropertyException(name(), "encoder", "encoder: " + e.getMessage());
+            }
+            try {
+                encoderFiles = named.resolve();
+            } catch (IOException e) {
+                throw new PropertyException(e, name(), "encoder", "encoder: " + e.getMessage());
+            }
+            check(maxLength <= named.maxLength(), "maxLength", "is " + maxLength + " but the encoder " + named
+                    + " takes at most " + named.maxLength() + " tokens");
+        } else {
+            check(baseModelPath != null || tokenizerPath != null, "baseModelPath",
+                    "must be set (with tokenizerPath), or the field encoder must name an encoder (" + NamedEncoder.names() + ")");
+            requireFile(baseModelPath, "baseModelPath");
+            requireFile(tokenizerPath, "tokenizerPath");
+        }
+        effectivePooling = pooling != null ? pooling : encoderFiles != null ? encoderFiles.encoder().pooling() : Pooling.MEAN;
+    }
+
+    /** The encoder file in use. */
+    private Path modelFile() {
+        return encoderFiles != null ? encoderFiles.onnx() : baseModelPath;
+    }
+
+    /** The tokenizer file in use. */
+    private Path tokenizerFile() {
+        return encoderFiles != null ? encoderFiles.tokenizer() : tokenizerPath;
+    }
+
     private void check(boolean ok, String field, String message) {
         if (!ok) {
             throw new PropertyException(name(), field, field + " " + message);
@@ -389,21 +452,14 @@ public final class LoraDropTrainer implements Trainer<Label>, WeightedExamples {
      */
     private void checkInitialAdapter() {
         String f = "initialAdapterPath";
-        check(Files.isDirectory(initialAdapterPath), f, "folder not found: " + initialAdapterPath.toAbsolutePath());
-        for (String file : List.of(PeftAdapter.CONFIG_FILE, PeftAdapter.WEIGHTS_FILE)) {
-            check(Files.isRegularFile(initialAdapterPath.resolve(file)), f, "is not a PEFT adapter folder: "
-                    + initialAdapterPath.resolve(file).toAbsolutePath() + " is missing");
-        }
-        JsonNode config;
+        int r;
         try {
-            config = new ObjectMapper().readTree(initialAdapterPath.resolve(PeftAdapter.CONFIG_FILE).toFile());
+            r = PeftAdapter.rank(initialAdapterPath);
         } catch (IOException e) {
-            throw new PropertyException(e, name(), f, f + " " + PeftAdapter.CONFIG_FILE + " cannot be read: " + e.getMessage());
+            throw new PropertyException(e, name(), f, f + " " + initialAdapterPath.toAbsolutePath() + ": " + e.getMessage());
         }
-        JsonNode r = config == null ? null : config.get("r");
-        check(r != null && r.isIntegralNumber(), f, "holds an " + PeftAdapter.CONFIG_FILE + " without an integer rank 'r'");
-        check(r.asInt() == rank, f, "holds an adapter of rank " + r.asInt() + " (r in " + PeftAdapter.CONFIG_FILE
-                + ") but this trainer's rank is " + rank + "; set rank to " + r.asInt());
+        check(r == rank, f, "holds an adapter of rank " + r + " (r in " + PeftAdapter.CONFIG_FILE + ") but rank is " + rank
+                + "; the ranks must be equal");
     }
 
     private void requireFile(Path path, String field) {
@@ -516,9 +572,9 @@ public final class LoraDropTrainer implements Trainer<Label>, WeightedExamples {
         FineTuner tuner = new FineTuner(res.encoder(), spec, config);
         String initialHead = null;
         if (initialAdapterPath != null) {
-            InitialAdapter start = initialAdapter(res.encoder(), spec, outputs, runSeed);
+            AdapterStart start = initialAdapter(res.encoder(), spec, outputs, runSeed);
             tuner.withInitialParameters(start.params());
-            initialHead = start.head();
+            initialHead = start.head().key();
         }
         if (checkpointDir != null) {
             tuner.withCheckpoints(checkpointDir.resolve("invocation-" + invocation), checkpointEvery, resume);
@@ -547,106 +603,27 @@ public final class LoraDropTrainer implements Trainer<Label>, WeightedExamples {
                 res.base(), res.tokenizer(), spec, result.params(), settings);
     }
 
-    /** The starting parameters read from {@code initialAdapterPath}, and where their head came from. */
-    private record InitialAdapter(float[] params, String head) {}
-
     /**
-     * The starting point from {@code initialAdapterPath}: its LoRA matrices (B rescaled when its LoRA scale differs
-     * from this trainer's, so the start computes what the adapter computes), and its head when the class count
-     * matches (rows reordered by label name when the adapter records its labels), else the head PEFT's
-     * initialisation gives from the run seed.
+     * The starting point from {@code initialAdapterPath} ({@link AdapterStart}): its LoRA matrices, and its head when
+     * the class count matches, else the head PEFT's initialisation gives from the run seed.
      * @throws IllegalArgumentException naming initialAdapterPath when the adapter's rank or targets differ.
      */
-    private InitialAdapter initialAdapter(EncoderModel encoder, ClassifierSpec spec, ImmutableOutputInfo<Label> outputs,
-                                          long runSeed) {
+    private AdapterStart initialAdapter(EncoderModel encoder, ClassifierSpec spec, ImmutableOutputInfo<Label> outputs,
+                                        long runSeed) {
         String f = "initialAdapterPath";
         ImportedAdapter a;
-        List<String> adapterLabels;
         try {
-            a = PeftAdapter.read(initialAdapterPath, encoder, pooling);
-            adapterLabels = AdapterLabels.read(initialAdapterPath).orElse(null);
+            a = PeftAdapter.read(initialAdapterPath, encoder, effectivePooling);
         } catch (IOException e) {
             throw new UncheckedIOException(f + " " + initialAdapterPath + ": " + e.getMessage(), e);
         }
-        if (a.spec().lora().rank() != rank) {
-            throw new IllegalArgumentException(f + " " + initialAdapterPath + " holds an adapter of rank " + a.spec().lora().rank()
-                    + " but this trainer's rank is " + rank);
-        }
-        List<LinearModule> mine = LoraSurgery.select(encoder, spec.lora());
-        List<String> minePaths = mine.stream().map(LinearModule::path).toList();
-        List<String> theirPaths = a.targets().stream().map(LinearModule::path).toList();
-        if (!new HashSet<>(minePaths).equals(new HashSet<>(theirPaths))) {
-            throw new IllegalArgumentException(f + " " + initialAdapterPath + " adapts the modules " + theirPaths
-                    + " but this trainer's " + (targetRegex != null ? "targetRegex /" + targetRegex + "/" : "targetModules " + targetModules)
-                    + " selects " + minePaths);
-        }
-        if (a.hasLoraDropSidecar() && a.spec().pooling() != pooling) {
-            logger.warning(f + " " + initialAdapterPath + " was trained with " + a.spec().pooling() + " pooling but this trainer uses "
-                    + pooling + "; its head starts from features it was not trained on");
-        }
-        ParameterLayout layout = new ParameterLayout(mine, rank, encoder.hiddenSize(), outputs.size());
+        ParameterLayout layout = new ParameterLayout(LoraSurgery.select(encoder, spec.lora()), rank, encoder.hiddenSize(), outputs.size());
         // The same draw FineTuner makes for a run from scratch, so a fresh head equals the from-scratch head.
-        float[] init = layout.initialize(new SplittableRandom(runSeed).split());
-        float[] theirs = a.params();
-        ParameterLayout theirLayout = a.layout();
-        double ratio = a.spec().lora().scaling() / spec.lora().scaling();
-        if (ratio != 1.0) {
-            logger.info(String.format("%s: the adapter's LoRA scale %.4g differs from this trainer's %.4g; its B matrices are "
-                    + "rescaled by %.4g so training starts from the adapter's function", f, a.spec().lora().scaling(),
-                    spec.lora().scaling(), ratio));
-        }
-        for (int i = 0; i < mine.size(); i++) {
-            int j = theirPaths.indexOf(minePaths.get(i));
-            copy(theirs, theirLayout.loraA(j), init, layout.loraA(i), 1.0);
-            copy(theirs, theirLayout.loraB(j), init, layout.loraB(i), ratio);
-        }
-        int c = outputs.size();
-        int theirClasses = a.spec().numClasses();
-        String head;
-        int[] rowOf = null;  // training class id -> adapter head row
-        if (theirClasses != c) {
-            head = "fresh";
-            logger.info(f + ": the adapter's head has " + theirClasses + " classes but the training data has " + c
-                    + "; starting from a fresh head");
-        } else if (adapterLabels == null) {
-            head = "adapter";
-            rowOf = new int[c];
-            for (int i = 0; i < c; i++) {
-                rowOf[i] = i;
-            }
-            logger.info(f + ": the adapter records no label names, so its head rows are taken as the training label ids "
-                    + labelNames(outputs));
-        } else if (new HashSet<>(adapterLabels).equals(new HashSet<>(labelNames(outputs)))) {
-            rowOf = new int[c];
-            boolean same = true;
-            for (int i = 0; i < c; i++) {
-                rowOf[i] = adapterLabels.indexOf(outputs.getOutput(i).getLabel());
-                same &= rowOf[i] == i;
-            }
-            head = same ? "adapter" : "adapter-reordered";
-        } else {
-            head = "fresh";
-            logger.info(f + ": the adapter's labels " + adapterLabels + " differ from the training labels " + labelNames(outputs)
-                    + "; starting from a fresh head");
-        }
-        if (rowOf != null) {
-            int hidden = encoder.hiddenSize();
-            ParameterLayout.Entry w = layout.entry(ParameterLayout.CLASSIFIER_WEIGHT);
-            ParameterLayout.Entry b = layout.entry(ParameterLayout.CLASSIFIER_BIAS);
-            ParameterLayout.Entry tw = theirLayout.entry(ParameterLayout.CLASSIFIER_WEIGHT);
-            ParameterLayout.Entry tb = theirLayout.entry(ParameterLayout.CLASSIFIER_BIAS);
-            for (int i = 0; i < c; i++) {
-                System.arraycopy(theirs, tw.offset() + rowOf[i] * hidden, init, w.offset() + i * hidden, hidden);
-                init[b.offset() + i] = theirs[tb.offset() + rowOf[i]];
-            }
-        }
-        logger.info("Starting from the adapter in " + initialAdapterPath + " (" + mine.size() + " LoRA targets, head: " + head + ")");
-        return new InitialAdapter(init, head);
-    }
-
-    private static void copy(float[] from, ParameterLayout.Entry src, float[] to, ParameterLayout.Entry dst, double scale) {
-        for (int k = 0; k < dst.size(); k++) {
-            to[dst.offset() + k] = (float) (from[src.offset() + k] * scale);
+        float[] fresh = layout.initialize(new SplittableRandom(runSeed).split());
+        try {
+            return AdapterStart.of(a, initialAdapterPath, encoder, spec, labelNames(outputs), fresh);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(f + ": " + e.getMessage(), e);
         }
     }
 
@@ -722,7 +699,7 @@ public final class LoraDropTrainer implements Trainer<Label>, WeightedExamples {
 
     private ClassifierSpec spec(int numClasses) {
         LoraConfig lora = new LoraConfig(rank, alpha, rsLora, targetModules, targetRegex, dropoutMode, dropout, sparseScaled);
-        return new ClassifierSpec(lora, pooling, numClasses, headDropout);
+        return new ClassifierSpec(lora, effectivePooling, numClasses, headDropout);
     }
 
     private static Map<String, Provenance> trainingStats(FineTuneResult r, int nTrain, int nValid, int truncated, long runSeed) {
@@ -767,20 +744,17 @@ public final class LoraDropTrainer implements Trainer<Label>, WeightedExamples {
 
     private synchronized Resources resources() {
         try {
-            Stamp b = Stamp.of(baseModelPath);
-            Stamp t = Stamp.of(tokenizerPath);
+            Stamp b = Stamp.of(modelFile());
+            Stamp t = Stamp.of(tokenizerFile());
             Resources r = cachedResources;
             if (r != null && r.baseStamp().equals(b) && r.tokenizerStamp().equals(t)) {
                 return r;
             }
             EncoderModel encoder = r != null && r.baseStamp().equals(b) ? r.encoder() : EncoderModel.load(b.path());
             BaseModelFile base = r != null && r.baseStamp().equals(b) ? r.base()
-                    : new BaseModelFile(b.path().toString(), Digests.sha256(b.path()), b.size());
+                    : new BaseModelFile(b.path().toString(), Sha256.ofFile(b.path()), b.size());
             Tokenizer tok = Tokenizer.fromFile(t.path());
-            if (encoder.vocabSize() > 0 && tok.vocabSize() > encoder.vocabSize()) {
-                throw new IllegalArgumentException("The tokenizer " + t.path() + " has " + tok.vocabSize()
-                        + " ids but the encoder " + b.path() + " has only " + encoder.vocabSize() + " embedding rows");
-            }
+            TokenizerFit.check(tok, encoder, t.path().toString(), b.path().toString());
             cachedResources = new Resources(encoder, base, tok, t.size(), b, t);
             return cachedResources;
         } catch (IOException e) {
@@ -818,15 +792,16 @@ public final class LoraDropTrainer implements Trainer<Label>, WeightedExamples {
     private LoraDropTrainerProvenance provenanceOf(Resources r) {
         String adapterSha = null;
         if (initialAdapterPath != null) {
-            adapterSha = Digests.sha256(initialAdapterPath.resolve(PeftAdapter.WEIGHTS_FILE));
+            adapterSha = Sha256.ofFile(initialAdapterPath.resolve(PeftAdapter.WEIGHTS_FILE));
         }
-        return new LoraDropTrainerProvenance(this, r.base(), r.tokenizer().sourceSha256(), r.tokenizerSize(), adapterSha);
+        String artifact = encoderFiles == null ? null : encoderFiles.artifact().coordinates();
+        return new LoraDropTrainerProvenance(this, r.base(), r.tokenizer().sourceSha256(), r.tokenizerSize(), adapterSha, artifact);
     }
 
     @Override
     public String toString() {
-        return "LoraDropTrainer(baseModelPath=" + baseModelPath + ", tokenizerPath=" + tokenizerPath + ", maxLength="
-                + maxLength + ", pooling=" + pooling + ", targets=" + (targetRegex != null ? "/" + targetRegex + "/" : targetModules)
+        return "LoraDropTrainer(" + (encoder != null ? "encoder=" + encoder : "baseModelPath=" + baseModelPath + ", tokenizerPath="
+                + tokenizerPath) + ", maxLength=" + maxLength + ", pooling=" + effectivePooling + ", targets=" + (targetRegex != null ? "/" + targetRegex + "/" : targetModules)
                 + ", rank=" + rank + ", alpha=" + alpha + (rsLora ? " (rsLoRA)" : "") + ", dropout=" + dropoutMode + " p=" + dropout
                 + ", epochs=" + epochs + ", batchSize=" + batchSize + ", learningRate=" + learningRate + ", schedule="
                 + schedule + ", seed=" + seed + ", ensembleSize=" + ensembleSize
@@ -837,6 +812,7 @@ public final class LoraDropTrainer implements Trainer<Label>, WeightedExamples {
      * Builds a {@link LoraDropTrainer}; each setter documents its field, unset fields keep their defaults.
      */
     public static final class Builder {
+        private final String encoder;
         private final Path baseModelPath;
         private final Path tokenizerPath;
         private int maxLength = 128;
@@ -844,7 +820,7 @@ public final class LoraDropTrainer implements Trainer<Label>, WeightedExamples {
         private int windowStride = 64;
         private String textKey = "text";
         private String pairKey;
-        private Pooling pooling = Pooling.MEAN;
+        private Pooling pooling;
         private List<String> targetModules = List.of("query", "value");
         private String targetRegex;
         private int rank = 8;
@@ -875,7 +851,8 @@ public final class LoraDropTrainer implements Trainer<Label>, WeightedExamples {
         private double logIntervalSeconds = 10.0;
         private Path initialAdapterPath;
 
-        private Builder(Path baseModelPath, Path tokenizerPath) {
+        private Builder(String encoder, Path baseModelPath, Path tokenizerPath) {
+            this.encoder = encoder;
             this.baseModelPath = baseModelPath;
             this.tokenizerPath = tokenizerPath;
         }
@@ -931,7 +908,7 @@ public final class LoraDropTrainer implements Trainer<Label>, WeightedExamples {
         }
 
         /**
-         * Pooling (default MEAN).
+         * Pooling (default: the named encoder's recommended pooling, else MEAN).
          * @param v the pooling.
          * @return this.
          */

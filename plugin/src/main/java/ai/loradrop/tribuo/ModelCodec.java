@@ -1,14 +1,17 @@
 package ai.loradrop.tribuo;
 
 import ai.loradrop.head.Pooling;
+import ai.loradrop.io.Sha256;
 import ai.loradrop.lora.DropoutMode;
 import ai.loradrop.lora.LoraConfig;
 import ai.loradrop.programs.ClassifierSpec;
 import ai.loradrop.text.LongText;
+import ai.loradrop.tribuo.DamagedModelException.Part;
 import com.google.protobuf.Any;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.CodedOutputStream;
+import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.WireFormat;
 import org.tribuo.protos.core.ModelDataProto;
 
@@ -16,70 +19,98 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 
 /**
  * The protobuf payload of a {@link LoraDropModel}, packed into the {@code serialized_data} {@link Any} of Tribuo's
- * {@code ModelProto}. The message is written and read field by field with {@link CodedOutputStream} and
- * {@link CodedInputStream} (no generated class is needed); its schema, in {@code .proto} terms, is
- * <pre>
- * message LoraDropModelProto {             // type URL: {@value #TYPE_URL}
- *   tribuo.core.ModelDataProto metadata = 1;  // name, provenance, feature and label domains
- *   bytes  tokenizer_json = 2;               // canonical tokenizer.json
- *   string tokenizer_sha256 = 3;             // SHA-256 of the file the tokenizer was loaded from
- *   bytes  base_model = 4;                   // the ONNX encoder, present only when embedded
- *   string base_model_path = 5;
- *   string base_model_sha256 = 6;
- *   int64  base_model_size = 7;
- *   int32  rank = 8;   double alpha = 9;   bool rs_lora = 10;
- *   repeated string target_modules = 11;   string target_regex = 12;
- *   string dropout_mode = 13;   double dropout = 14;   bool sparse_scaled = 15;
- *   string pooling = 16;   int32 num_classes = 17;   double head_dropout = 18;
- *   bytes  params = 19;                      // float32 little-endian, ParameterLayout order
- *   int32  max_length = 20;   string text_key = 21;   string pair_key = 22;
- *   int32  ensemble_size = 23;   int64 ensemble_seed = 24;   double temperature = 25;
- *   bool   embed_base_model = 26;   int32 threads = 27;   int32 batch_size = 28;
- *   string long_text = 29;          // TRUNCATE (default, also when absent), HEAD_TAIL or WINDOWS
- *   int32  window_stride = 30;
- * }
- * </pre>
- * Unknown fields are skipped, so later versions can add fields compatibly.
+ * {@code ModelProto}. Its schema is {@value #SCHEMA_RESOURCE} (a resource of this jar, message
+ * {@code LoraDropModelProto}); {@link Field} and {@link Part} mirror it, and a test checks them against it. The
+ * message is written and read field by field with {@link CodedOutputStream} and {@link CodedInputStream}, so no
+ * generated class is needed.
+ * <p>
+ * <b>Integrity</b> (format version 1 on): every field belongs to one {@link Part}, and the {@code integrity} field
+ * records the SHA-256 of each part's encoded fields (tag, length and value, in file order). Reading hashes each field
+ * as it is read and refuses a file whose parts do not match with a {@link DamagedModelException} naming them. Format
+ * version 0 had no such record; of its files, the embedded base encoder is checked against the recorded
+ * {@code base_model_sha256} when its size is the recorded one.
+ * <p>
+ * Saved models of every released format version are test resources that must keep loading.
  */
 final class ModelCodec {
     /** The type URL of the payload inside the {@link Any}. */
     static final String TYPE_URL = "type.googleapis.com/ai.loradrop.tribuo.LoraDropModelProto";
+    /** The classpath resource holding the schema. */
+    static final String SCHEMA_RESOURCE = "/ai/loradrop/tribuo/loradrop-model.proto";
+    /** The first format version with an {@code integrity} record. */
+    static final int INTEGRITY_VERSION = 1;
 
-    private static final int METADATA = 1;
-    private static final int TOKENIZER_JSON = 2;
-    private static final int TOKENIZER_SHA = 3;
-    private static final int BASE_MODEL = 4;
-    private static final int BASE_PATH = 5;
-    private static final int BASE_SHA = 6;
-    private static final int BASE_SIZE = 7;
-    private static final int RANK = 8;
-    private static final int ALPHA = 9;
-    private static final int RS_LORA = 10;
-    private static final int TARGET_MODULES = 11;
-    private static final int TARGET_REGEX = 12;
-    private static final int DROPOUT_MODE = 13;
-    private static final int DROPOUT = 14;
-    private static final int SPARSE_SCALED = 15;
-    private static final int POOLING = 16;
-    private static final int NUM_CLASSES = 17;
-    private static final int HEAD_DROPOUT = 18;
-    private static final int PARAMS = 19;
-    private static final int MAX_LENGTH = 20;
-    private static final int TEXT_KEY = 21;
-    private static final int PAIR_KEY = 22;
-    private static final int ENSEMBLE_SIZE = 23;
-    private static final int ENSEMBLE_SEED = 24;
-    private static final int TEMPERATURE = 25;
-    private static final int EMBED = 26;
-    private static final int THREADS = 27;
-    private static final int BATCH_SIZE = 28;
-    private static final int LONG_TEXT = 29;
-    private static final int WINDOW_STRIDE = 30;
+    /** The fields of {@code LoraDropModelProto}: number, name and type as in the schema, and the part each belongs to. */
+    enum Field {
+        METADATA(1, "metadata", "tribuo.core.ModelDataProto", Part.METADATA),
+        TOKENIZER_JSON(2, "tokenizer_json", "bytes", Part.TOKENIZER),
+        TOKENIZER_SHA(3, "tokenizer_sha256", "string", Part.TOKENIZER),
+        BASE_MODEL(4, "base_model", "bytes", Part.BASE_MODEL),
+        BASE_PATH(5, "base_model_path", "string", Part.SETTINGS),
+        BASE_SHA(6, "base_model_sha256", "string", Part.SETTINGS),
+        BASE_SIZE(7, "base_model_size", "int64", Part.SETTINGS),
+        RANK(8, "rank", "int32", Part.SETTINGS),
+        ALPHA(9, "alpha", "double", Part.SETTINGS),
+        RS_LORA(10, "rs_lora", "bool", Part.SETTINGS),
+        TARGET_MODULES(11, "target_modules", "repeated string", Part.SETTINGS),
+        TARGET_REGEX(12, "target_regex", "string", Part.SETTINGS),
+        DROPOUT_MODE(13, "dropout_mode", "string", Part.SETTINGS),
+        DROPOUT(14, "dropout", "double", Part.SETTINGS),
+        SPARSE_SCALED(15, "sparse_scaled", "bool", Part.SETTINGS),
+        POOLING(16, "pooling", "string", Part.SETTINGS),
+        NUM_CLASSES(17, "num_classes", "int32", Part.SETTINGS),
+        HEAD_DROPOUT(18, "head_dropout", "double", Part.SETTINGS),
+        PARAMS(19, "params", "bytes", Part.PARAMETERS),
+        MAX_LENGTH(20, "max_length", "int32", Part.SETTINGS),
+        TEXT_KEY(21, "text_key", "string", Part.SETTINGS),
+        PAIR_KEY(22, "pair_key", "string", Part.SETTINGS),
+        ENSEMBLE_SIZE(23, "ensemble_size", "int32", Part.SETTINGS),
+        ENSEMBLE_SEED(24, "ensemble_seed", "int64", Part.SETTINGS),
+        TEMPERATURE(25, "temperature", "double", Part.SETTINGS),
+        EMBED(26, "embed_base_model", "bool", Part.SETTINGS),
+        THREADS(27, "threads", "int32", Part.SETTINGS),
+        BATCH_SIZE(28, "batch_size", "int32", Part.SETTINGS),
+        /** The parts' hashes; part of none. */
+        INTEGRITY(29, "integrity", "Integrity", null),
+        LONG_TEXT(30, "long_text", "string", Part.SETTINGS),
+        WINDOW_STRIDE(31, "window_stride", "int32", Part.SETTINGS);
+
+        final int number;
+        final String protoName;
+        final String protoType;
+        final Part part;
+
+        Field(int number, String protoName, String protoType, Part part) {
+            this.number = number;
+            this.protoName = protoName;
+            this.protoType = protoType;
+            this.part = part;
+        }
+
+        private static final Field[] BY_NUMBER = new Field[64];
+
+        static {
+            for (Field f : values()) {
+                BY_NUMBER[f.number] = f;
+            }
+        }
+
+        static Field of(int number) {
+            return number > 0 && number < BY_NUMBER.length ? BY_NUMBER[number] : null;
+        }
+    }
+
+    /** The parts hashed in the {@code Integrity} message, in its field order (field number = index + 1). */
+    static final List<Part> HASHED_PARTS = List.of(Part.METADATA, Part.TOKENIZER, Part.BASE_MODEL, Part.PARAMETERS, Part.SETTINGS);
 
     /**
      * Everything a model file holds besides the Tribuo metadata.
@@ -97,66 +128,120 @@ final class ModelCodec {
 
     private ModelCodec() {}
 
+    /** Writes the fields of one part to their own buffer and hashes them. */
+    private static final class PartWriter {
+        final ByteString.Output bytes;
+        final CodedOutputStream out;
+
+        PartWriter(int size) {
+            bytes = ByteString.newOutput(size);
+            out = CodedOutputStream.newInstance(bytes, Math.min(size, 1 << 16));
+        }
+
+        ByteString finish() throws IOException {
+            out.flush();
+            return bytes.toByteString();
+        }
+    }
+
     static Any encode(Payload p) {
-        ByteString.Output bytes = ByteString.newOutput(1 << 16);
         try {
-            CodedOutputStream out = CodedOutputStream.newInstance(bytes, 1 << 16);
-            out.writeMessage(METADATA, p.metadata());
-            out.writeByteArray(TOKENIZER_JSON, p.tokenizerJson());
-            out.writeString(TOKENIZER_SHA, p.tokenizerSha256());
+            Map<Part, PartWriter> w = new EnumMap<>(Part.class);
+            for (Part part : HASHED_PARTS) {
+                w.put(part, new PartWriter(part == Part.BASE_MODEL ? 1 << 16 : 1 << 12));
+            }
+            w.get(Part.METADATA).out.writeMessage(Field.METADATA.number, p.metadata());
+            CodedOutputStream tok = w.get(Part.TOKENIZER).out;
+            tok.writeByteArray(Field.TOKENIZER_JSON.number, p.tokenizerJson());
+            tok.writeString(Field.TOKENIZER_SHA.number, p.tokenizerSha256());
             if (p.baseModel() != null) {
-                out.writeBytes(BASE_MODEL, p.baseModel());
+                w.get(Part.BASE_MODEL).out.writeBytes(Field.BASE_MODEL.number, p.baseModel());
             }
-            out.writeString(BASE_PATH, p.baseFile().path());
-            out.writeString(BASE_SHA, p.baseFile().sha256());
-            out.writeInt64(BASE_SIZE, p.baseFile().size());
-            LoraConfig l = p.spec().lora();
-            out.writeInt32(RANK, l.rank());
-            out.writeDouble(ALPHA, l.alpha());
-            out.writeBool(RS_LORA, l.rsLora());
-            for (String t : l.targetModules()) {
-                out.writeString(TARGET_MODULES, t);
-            }
-            if (l.targetRegex() != null) {
-                out.writeString(TARGET_REGEX, l.targetRegex());
-            }
-            out.writeString(DROPOUT_MODE, l.dropoutMode().name());
-            out.writeDouble(DROPOUT, l.dropout());
-            out.writeBool(SPARSE_SCALED, l.sparseScaled());
-            out.writeString(POOLING, p.spec().pooling().name());
-            out.writeInt32(NUM_CLASSES, p.spec().numClasses());
-            out.writeDouble(HEAD_DROPOUT, p.spec().headDropout());
             ByteBuffer buf = ByteBuffer.allocate(p.params().length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
             buf.asFloatBuffer().put(p.params());
-            out.writeByteArray(PARAMS, buf.array());
-            ModelSettings s = p.settings();
-            out.writeInt32(MAX_LENGTH, s.maxLength());
-            out.writeString(TEXT_KEY, s.textKey());
-            if (s.pairKey() != null) {
-                out.writeString(PAIR_KEY, s.pairKey());
+            w.get(Part.PARAMETERS).out.writeByteArray(Field.PARAMS.number, buf.array());
+            CodedOutputStream out = w.get(Part.SETTINGS).out;
+            out.writeString(Field.BASE_PATH.number, p.baseFile().path());
+            out.writeString(Field.BASE_SHA.number, p.baseFile().sha256());
+            out.writeInt64(Field.BASE_SIZE.number, p.baseFile().size());
+            LoraConfig l = p.spec().lora();
+            out.writeInt32(Field.RANK.number, l.rank());
+            out.writeDouble(Field.ALPHA.number, l.alpha());
+            out.writeBool(Field.RS_LORA.number, l.rsLora());
+            for (String t : l.targetModules()) {
+                out.writeString(Field.TARGET_MODULES.number, t);
             }
-            out.writeInt32(ENSEMBLE_SIZE, s.ensembleSize());
-            out.writeInt64(ENSEMBLE_SEED, s.ensembleSeed());
-            out.writeDouble(TEMPERATURE, s.temperature());
-            out.writeBool(EMBED, s.embedBaseModel());
-            out.writeInt32(THREADS, s.threads());
-            out.writeInt32(BATCH_SIZE, s.batchSize());
-            out.writeString(LONG_TEXT, s.longText().name());
-            out.writeInt32(WINDOW_STRIDE, s.windowStride());
-            out.flush();
+            if (l.targetRegex() != null) {
+                out.writeString(Field.TARGET_REGEX.number, l.targetRegex());
+            }
+            out.writeString(Field.DROPOUT_MODE.number, l.dropoutMode().name());
+            out.writeDouble(Field.DROPOUT.number, l.dropout());
+            out.writeBool(Field.SPARSE_SCALED.number, l.sparseScaled());
+            out.writeString(Field.POOLING.number, p.spec().pooling().name());
+            out.writeInt32(Field.NUM_CLASSES.number, p.spec().numClasses());
+            out.writeDouble(Field.HEAD_DROPOUT.number, p.spec().headDropout());
+            ModelSettings s = p.settings();
+            out.writeInt32(Field.MAX_LENGTH.number, s.maxLength());
+            out.writeString(Field.TEXT_KEY.number, s.textKey());
+            if (s.pairKey() != null) {
+                out.writeString(Field.PAIR_KEY.number, s.pairKey());
+            }
+            out.writeInt32(Field.ENSEMBLE_SIZE.number, s.ensembleSize());
+            out.writeInt64(Field.ENSEMBLE_SEED.number, s.ensembleSeed());
+            out.writeDouble(Field.TEMPERATURE.number, s.temperature());
+            out.writeBool(Field.EMBED.number, s.embedBaseModel());
+            out.writeInt32(Field.THREADS.number, s.threads());
+            out.writeInt32(Field.BATCH_SIZE.number, s.batchSize());
+            out.writeString(Field.LONG_TEXT.number, s.longText().name());
+            out.writeInt32(Field.WINDOW_STRIDE.number, s.windowStride());
+
+            ByteString all = ByteString.EMPTY;
+            ByteString.Output integrity = ByteString.newOutput(512);
+            CodedOutputStream io = CodedOutputStream.newInstance(integrity, 512);
+            for (int i = 0; i < HASHED_PARTS.size(); i++) {
+                ByteString bytes = w.get(HASHED_PARTS.get(i)).finish();
+                io.writeString(i + 1, digest(bytes));
+                all = all.concat(bytes);
+            }
+            io.flush();
+            ByteString.Output tail = ByteString.newOutput(600);
+            CodedOutputStream t = CodedOutputStream.newInstance(tail, 600);
+            t.writeBytes(Field.INTEGRITY.number, integrity.toByteString());
+            t.flush();
+            return Any.newBuilder().setTypeUrl(TYPE_URL).setValue(all.concat(tail.toByteString())).build();
         } catch (IOException e) {
             throw new UncheckedIOException("Writing to memory failed", e);
         }
-        return Any.newBuilder().setTypeUrl(TYPE_URL).setValue(bytes.toByteString()).build();
     }
 
-    static Payload decode(Any any) throws IOException {
+    private static String digest(ByteString bytes) {
+        MessageDigest md = Sha256.newDigest();
+        for (ByteBuffer b : bytes.asReadOnlyByteBufferList()) {
+            md.update(b);
+        }
+        return Sha256.hex(md);
+    }
+
+    /**
+     * Reads a payload, checking its integrity.
+     * @param any the payload.
+     * @param version the format version of the file.
+     * @return the payload.
+     * @throws DamagedModelException when a part does not match its recorded hash, or the structure is broken.
+     * @throws IOException when the payload is not a LoRA-Drop model or lacks a required field.
+     */
+    static Payload decode(Any any, int version) throws IOException {
         if (!TYPE_URL.equals(any.getTypeUrl())) {
             throw new IOException("Not a LoRA-Drop model payload: type URL is '" + any.getTypeUrl() + "', expected '" + TYPE_URL + "'");
         }
-        CodedInputStream in = any.getValue().newCodedInput();
+        ByteString value = any.getValue();
+        CodedInputStream in = value.newCodedInput();
         in.setSizeLimit(Integer.MAX_VALUE);
-        ModelDataProto metadata = null;
+        Map<Part, MessageDigest> digests = new EnumMap<>(Part.class);
+        for (Part part : HASHED_PARTS) {
+            digests.put(part, Sha256.newDigest());
+        }
+        ByteString metadataBytes = null;
         byte[] tokenizerJson = null;
         String tokenizerSha = null;
         ByteString baseModel = null;
@@ -186,55 +271,92 @@ final class ModelCodec {
         int batchSize = 32;
         String longText = LongText.TRUNCATE.name();
         int windowStride = 64;
-        int tag;
-        while ((tag = in.readTag()) != 0) {
-            switch (WireFormat.getTagFieldNumber(tag)) {
-                case METADATA -> metadata = ModelDataProto.parseFrom(in.readBytes());
-                case TOKENIZER_JSON -> tokenizerJson = in.readByteArray();
-                case TOKENIZER_SHA -> tokenizerSha = in.readString();
-                case BASE_MODEL -> baseModel = in.readBytes();
-                case BASE_PATH -> basePath = in.readString();
-                case BASE_SHA -> baseSha = in.readString();
-                case BASE_SIZE -> baseSize = in.readInt64();
-                case RANK -> rank = in.readInt32();
-                case ALPHA -> alpha = in.readDouble();
-                case RS_LORA -> rsLora = in.readBool();
-                case TARGET_MODULES -> targets.add(in.readString());
-                case TARGET_REGEX -> regex = in.readString();
-                case DROPOUT_MODE -> dropoutMode = in.readString();
-                case DROPOUT -> dropout = in.readDouble();
-                case SPARSE_SCALED -> sparseScaled = in.readBool();
-                case POOLING -> pooling = in.readString();
-                case NUM_CLASSES -> numClasses = in.readInt32();
-                case HEAD_DROPOUT -> headDropout = in.readDouble();
-                case PARAMS -> params = in.readByteArray();
-                case MAX_LENGTH -> maxLength = in.readInt32();
-                case TEXT_KEY -> textKey = in.readString();
-                case PAIR_KEY -> pairKey = in.readString();
-                case ENSEMBLE_SIZE -> ensembleSize = in.readInt32();
-                case ENSEMBLE_SEED -> ensembleSeed = in.readInt64();
-                case TEMPERATURE -> temperature = in.readDouble();
-                case EMBED -> embed = in.readBool();
-                case THREADS -> threads = in.readInt32();
-                case BATCH_SIZE -> batchSize = in.readInt32();
-                case LONG_TEXT -> longText = in.readString();
-                case WINDOW_STRIDE -> windowStride = in.readInt32();
-                default -> in.skipField(tag);
+        ByteString integrity = null;
+        try {
+            int start = in.getTotalBytesRead();
+            int tag;
+            while ((tag = in.readTag()) != 0) {
+                Field field = Field.of(WireFormat.getTagFieldNumber(tag));
+                if (field == null) {
+                    in.skipField(tag);
+                } else {
+                    switch (field) {
+                        case METADATA -> metadataBytes = in.readBytes();
+                        case TOKENIZER_JSON -> tokenizerJson = in.readByteArray();
+                        case TOKENIZER_SHA -> tokenizerSha = in.readString();
+                        case BASE_MODEL -> baseModel = in.readBytes();
+                        case BASE_PATH -> basePath = in.readString();
+                        case BASE_SHA -> baseSha = in.readString();
+                        case BASE_SIZE -> baseSize = in.readInt64();
+                        case RANK -> rank = in.readInt32();
+                        case ALPHA -> alpha = in.readDouble();
+                        case RS_LORA -> rsLora = in.readBool();
+                        case TARGET_MODULES -> targets.add(in.readString());
+                        case TARGET_REGEX -> regex = in.readString();
+                        case DROPOUT_MODE -> dropoutMode = in.readString();
+                        case DROPOUT -> dropout = in.readDouble();
+                        case SPARSE_SCALED -> sparseScaled = in.readBool();
+                        case POOLING -> pooling = in.readString();
+                        case NUM_CLASSES -> numClasses = in.readInt32();
+                        case HEAD_DROPOUT -> headDropout = in.readDouble();
+                        case PARAMS -> params = in.readByteArray();
+                        case MAX_LENGTH -> maxLength = in.readInt32();
+                        case TEXT_KEY -> textKey = in.readString();
+                        case PAIR_KEY -> pairKey = in.readString();
+                        case ENSEMBLE_SIZE -> ensembleSize = in.readInt32();
+                        case ENSEMBLE_SEED -> ensembleSeed = in.readInt64();
+                        case TEMPERATURE -> temperature = in.readDouble();
+                        case EMBED -> embed = in.readBool();
+                        case THREADS -> threads = in.readInt32();
+                        case BATCH_SIZE -> batchSize = in.readInt32();
+                        case INTEGRITY -> integrity = in.readBytes();
+                        case LONG_TEXT -> longText = in.readString();
+                        case WINDOW_STRIDE -> windowStride = in.readInt32();
+                    }
+                }
+                int end = in.getTotalBytesRead();
+                // Hash the field as it lies in the file; fields of unknown number count as settings.
+                Part part = field == null ? Part.SETTINGS : field.part;
+                if (part != null) {
+                    MessageDigest md = digests.get(part);
+                    for (ByteBuffer b : value.substring(start, end).asReadOnlyByteBufferList()) {
+                        md.update(b);
+                    }
+                }
+                start = end;
+            }
+        } catch (InvalidProtocolBufferException e) {
+            throw new DamagedModelException(List.of(Part.STRUCTURE), "is not well-formed protobuf: " + e.getMessage(), e);
+        }
+        if (version >= INTEGRITY_VERSION) {
+            checkIntegrity(integrity, digests);
+        } else if (embed && baseModel != null && baseSha != null && baseModel.size() == baseSize) {
+            // Format 0 records no hashes of its own, but the embedded encoder is the file whose hash it records.
+            String actual = digest(baseModel);
+            if (!Sha256.same(actual, baseSha)) {
+                throw new DamagedModelException(List.of(Part.BASE_MODEL), "does not match the SHA-256 recorded for it ("
+                        + baseSha + "; the embedded bytes have " + actual + ")", null);
             }
         }
-        require(metadata, "metadata");
-        require(tokenizerJson, "tokenizer_json");
-        require(tokenizerSha, "tokenizer_sha256");
-        require(basePath, "base_model_path");
-        require(baseSha, "base_model_sha256");
-        require(rank, "rank");
-        require(alpha, "alpha");
-        require(dropoutMode, "dropout_mode");
-        require(pooling, "pooling");
-        require(numClasses, "num_classes");
-        require(params, "params");
-        require(maxLength, "max_length");
-        require(textKey, "text_key");
+        ModelDataProto metadata;
+        require(metadataBytes, Field.METADATA);
+        try {
+            metadata = ModelDataProto.parseFrom(metadataBytes);
+        } catch (InvalidProtocolBufferException e) {
+            throw new DamagedModelException(List.of(Part.METADATA), "is not well-formed protobuf: " + e.getMessage(), e);
+        }
+        require(tokenizerJson, Field.TOKENIZER_JSON);
+        require(tokenizerSha, Field.TOKENIZER_SHA);
+        require(basePath, Field.BASE_PATH);
+        require(baseSha, Field.BASE_SHA);
+        require(rank, Field.RANK);
+        require(alpha, Field.ALPHA);
+        require(dropoutMode, Field.DROPOUT_MODE);
+        require(pooling, Field.POOLING);
+        require(numClasses, Field.NUM_CLASSES);
+        require(params, Field.PARAMS);
+        require(maxLength, Field.MAX_LENGTH);
+        require(textKey, Field.TEXT_KEY);
         if (params.length % Float.BYTES != 0) {
             throw new IOException("Corrupt LoRA-Drop model: params hold " + params.length + " bytes, not a multiple of 4");
         }
@@ -250,15 +372,52 @@ final class ModelCodec {
             ModelSettings settings = new ModelSettings(maxLength, textKey, pairKey, ensembleSize, ensembleSeed,
                     temperature, embed, threads, batchSize, LongText.valueOf(longText), windowStride);
             return new Payload(metadata, tokenizerJson, tokenizerSha, baseModel,
-                    new BaseModelFile(basePath, baseSha, baseSize), spec, flat, settings);
+                    new BaseModelFile(basePath, baseSha.toLowerCase(Locale.ROOT), baseSize), spec, flat, settings);
         } catch (IllegalArgumentException e) {
             throw new IOException("Corrupt LoRA-Drop model: " + e.getMessage(), e);
         }
     }
 
-    private static void require(Object value, String field) throws IOException {
+    private static void checkIntegrity(ByteString integrity, Map<Part, MessageDigest> digests) throws IOException {
+        if (integrity == null) {
+            throw new DamagedModelException(List.of(Part.STRUCTURE), "lacks the record of its parts' SHA-256 hashes"
+                    + " (field '" + Field.INTEGRITY.protoName + "'), which every file of this format version holds", null);
+        }
+        String[] recorded = new String[HASHED_PARTS.size()];
+        try {
+            CodedInputStream in = integrity.newCodedInput();
+            int tag;
+            while ((tag = in.readTag()) != 0) {
+                int n = WireFormat.getTagFieldNumber(tag);
+                if (n >= 1 && n <= recorded.length && WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
+                    recorded[n - 1] = in.readString();
+                } else {
+                    in.skipField(tag);
+                }
+            }
+        } catch (InvalidProtocolBufferException e) {
+            throw new DamagedModelException(List.of(Part.STRUCTURE), "has a damaged record of its parts' hashes: " + e.getMessage(), e);
+        }
+        List<Part> damaged = new ArrayList<>();
+        StringBuilder detail = new StringBuilder();
+        for (int i = 0; i < recorded.length; i++) {
+            Part part = HASHED_PARTS.get(i);
+            String actual = Sha256.hex(digests.get(part));
+            if (!Sha256.same(actual, recorded[i])) {
+                damaged.add(part);
+                detail.append(detail.length() == 0 ? "" : "; ").append(part.name().toLowerCase(Locale.ROOT))
+                        .append(" recorded ").append(recorded[i] == null ? "nothing" : recorded[i]).append(", read ").append(actual);
+            }
+        }
+        if (!damaged.isEmpty()) {
+            throw new DamagedModelException(damaged, (damaged.size() == 1 ? "does" : "do")
+                    + " not match the SHA-256 recorded when the file was saved (" + detail + ")", null);
+        }
+    }
+
+    private static void require(Object value, Field field) throws IOException {
         if (value == null) {
-            throw new IOException("Corrupt LoRA-Drop model: field '" + field + "' is missing");
+            throw new IOException("Corrupt LoRA-Drop model: field '" + field.protoName + "' is missing");
         }
     }
 }

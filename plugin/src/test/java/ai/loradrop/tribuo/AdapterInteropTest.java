@@ -1,6 +1,8 @@
 package ai.loradrop.tribuo;
 
+import ai.loradrop.io.Sha256;
 import ai.loradrop.interop.AdapterExportOptions;
+import ai.loradrop.interop.AdapterLabels;
 import ai.loradrop.interop.MergedOnnxExport;
 import ai.loradrop.interop.PeftAdapter;
 import ai.loradrop.lora.DropoutMode;
@@ -214,7 +216,7 @@ class AdapterInteropTest {
             }
             assertEquals(new LabelEvaluator().evaluate(model, test).accuracy(), new LabelEvaluator().evaluate(back, test).accuracy(), 0.0);
 
-            String sha = Digests.sha256(adapter.resolve(PeftAdapter.WEIGHTS_FILE));
+            String sha = Sha256.ofFile(adapter.resolve(PeftAdapter.WEIGHTS_FILE));
             AdapterSourceProvenance source = assertInstanceOf(AdapterSourceProvenance.class,
                     back.getProvenance().getDatasetProvenance().getSourceProvenance());
             assertEquals(sha, source.getSha256());
@@ -224,7 +226,7 @@ class AdapterInteropTest {
                     back.getProvenance().getTrainerProvenance());
             assertEquals(sha, imported.getAdapterSha256());
             assertEquals("labels-file", imported.getLabelsSource());
-            assertEquals(Digests.sha256(f.model), imported.getBaseModelSha256());
+            assertEquals(Sha256.ofFile(f.model), imported.getBaseModelSha256());
 
             // Tribuo protobuf round trip keeps the import provenance and the predictions.
             Model<?> again = Model.deserialize(back.serialize());
@@ -239,6 +241,71 @@ class AdapterInteropTest {
             Path file = dir.resolve("imported.onnx");
             back.exportOnnx(file);
             assertClose(got, runExported(file, back, texts(test)), 1e-5, "merged ONNX of the imported model");
+        }
+    }
+
+    /** Examples whose texts run far past a short maximum length; with {@code pairs}, each has a second text too. */
+    static MutableDataset<Label> longExamples(int perClass, long seed, boolean pairs) {
+        java.util.Random rnd = new java.util.Random(seed);
+        MutableDataset<Label> d = new MutableDataset<>(new org.tribuo.provenance.SimpleDataSourceProvenance("long texts " + seed,
+                new org.tribuo.classification.LabelFactory()), new org.tribuo.classification.LabelFactory());
+        for (int i = 0; i < perClass; i++) {
+            for (int c = 0; c < TinyFixture.CLASSES.size(); c++) {
+                String text = TinyFixture.text(c, rnd) + " " + TinyFixture.text(rnd.nextInt(3), rnd);
+                Label label = new Label(TinyFixture.CLASSES.get(c));
+                d.add(pairs ? TextExamples.of(text, TinyFixture.text(rnd.nextInt(3), rnd), label, 1f) : TextExamples.of(text, label));
+            }
+        }
+        return d;
+    }
+
+    /**
+     * Issue 12, defect 6: a PEFT export and import gives the exported model's predictions, also on texts longer than
+     * its maximum length and on sentence pairs: the sidecar records the maximum length and the pair key, and the
+     * import (maximum length 0: as recorded) applies them. An import at another length (the command line used 128;
+     * the tiny encoder has 64 positions) predicts otherwise, which shows the texts are long enough for the test to
+     * fail for that reason.
+     */
+    @Test
+    void peftExportImportRoundTripKeepsMaxLengthAndPairs() throws Exception {
+        for (boolean pairs : List.of(false, true)) {
+            MutableDataset<Label> data = longExamples(8, pairs ? 3 : 4, pairs);
+            MutableDataset<Label> check = longExamples(4, 5, pairs);
+            LoraDropTrainer.Builder b = f.trainer().maxLength(pairs ? 10 : 8).epochs(3);
+            if (pairs) {
+                b.pairKey(TextExamples.DEFAULT_PAIR_KEY);
+            }
+            try (LoraDropModel m = b.build().train(data)) {
+                Path d = dir.resolve(pairs ? "pair-adapter" : "short-adapter");
+                m.exportAdapter(d, AdapterExportOptions.defaults());
+                JsonNode input = new ObjectMapper().readTree(d.resolve(PeftAdapter.SIDECAR_FILE).toFile()).get("input");
+                assertEquals(m.getMaxLength(), input.get("max_length").asInt());
+                assertEquals(pairs ? TextExamples.DEFAULT_PAIR_KEY : null, input.get("pair_key").isNull() ? null : input.get("pair_key").asText());
+                double[][] want = probabilities(m, m.predict(check));
+                try (LoraDropModel back = LoraDropModel.fromAdapter(f.model, f.vocab, d, null, 0)) {
+                    assertEquals(m.getMaxLength(), back.getMaxLength());
+                    assertEquals(m.getPairKey(), back.getPairKey());
+                    double[][] got = probabilities(back, back.predict(check));
+                    for (int i = 0; i < want.length; i++) {
+                        assertArrayEquals(want[i], got[i], 0.0, (pairs ? "pair " : "text ") + i);
+                    }
+                }
+                try (LoraDropModel longer = LoraDropModel.fromAdapter(f.model, f.vocab, d, null, 64)) {
+                    double[][] other = probabilities(longer, longer.predict(check));
+                    double diff = 0;
+                    for (int i = 0; i < want.length; i++) {
+                        for (int j = 0; j < want[i].length; j++) {
+                            diff = Math.max(diff, Math.abs(want[i][j] - other[i][j]));
+                        }
+                    }
+                    assertTrue(diff > 1e-3, "another maximum length changes the predictions of these texts: " + diff);
+                }
+                if (!pairs) {
+                    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LoraDropModel.fromAdapter(f.model,
+                            f.vocab, d, null, 0, AdapterImportOptions.defaults().withPairKey(TextExamples.DEFAULT_PAIR_KEY)));
+                    assertTrue(e.getMessage().contains("classifies single texts"), e.getMessage());
+                }
+            }
         }
     }
 
@@ -285,7 +352,7 @@ class AdapterInteropTest {
             assertArrayEquals(model.getParameters(), m.getParameters(), 1e-6f);
             assertEquals("adapter", instanceString(m, LoraDropTrainer.INITIAL_HEAD));
             LoraDropTrainerProvenance tp = (LoraDropTrainerProvenance) m.getProvenance().getTrainerProvenance();
-            assertEquals(Digests.sha256(adapter.resolve(PeftAdapter.WEIGHTS_FILE)), tp.getInitialAdapterSha256().orElseThrow());
+            assertEquals(Sha256.ofFile(adapter.resolve(PeftAdapter.WEIGHTS_FILE)), tp.getInitialAdapterSha256().orElseThrow());
             assertTrue(tp.getConfiguredParameters().get("initialAdapterPath").toString().contains("adapter"),
                     tp.getConfiguredParameters().toString());
             // The optional instance value survives protobuf serialization.

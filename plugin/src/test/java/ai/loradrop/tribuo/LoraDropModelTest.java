@@ -1,5 +1,6 @@
 package ai.loradrop.tribuo;
 
+import ai.loradrop.io.Sha256;
 import ai.loradrop.tribuo.data.TextExamples;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -213,7 +214,7 @@ class LoraDropModelTest {
         byte[] original = Files.readAllBytes(base);
         try {
             Files.write(base, new byte[]{0}, StandardOpenOption.APPEND);
-            String newHash = Digests.sha256(base);
+            String newHash = Sha256.ofFile(base);
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> Model.deserializeFromFile(refFile));
             String msg = rootMessage(e);
             assertTrue(msg.contains(base.toString()) && msg.contains(newHash)

@@ -1,5 +1,6 @@
 package ai.loradrop.tribuo;
 
+import ai.loradrop.io.Sha256;
 import com.oracle.labs.mlrg.olcut.config.ConfigurationData;
 import com.oracle.labs.mlrg.olcut.config.ConfigurationManager;
 import com.oracle.labs.mlrg.olcut.provenance.ListProvenance;
@@ -50,12 +51,12 @@ class LoraDropProvenanceTest {
                 .train(train, Map.of("experiment", new StringProvenance("experiment", "unit-test")))) {
             ModelProvenance p = m.getProvenance();
             LoraDropTrainerProvenance tp = assertInstanceOf(LoraDropTrainerProvenance.class, p.getTrainerProvenance());
-            assertEquals(Digests.sha256(f.model), tp.getBaseModelSha256());
+            assertEquals(Sha256.ofFile(f.model), tp.getBaseModelSha256());
             assertEquals(Files.size(f.model), tp.getBaseModelSize());
-            assertEquals(Digests.sha256(f.vocab), tp.getTokenizerSha256());
+            assertEquals(Sha256.ofFile(f.vocab), tp.getTokenizerSha256());
             assertEquals(Files.size(f.vocab), tp.getTokenizerSize());
             assertEquals(new HashProvenance(ProvenanceUtil.HashType.SHA256, LoraDropTrainerProvenance.BASE_MODEL_SHA256,
-                    Digests.sha256(f.model)), tp.getInstanceValues().get(LoraDropTrainerProvenance.BASE_MODEL_SHA256));
+                    Sha256.ofFile(f.model)), tp.getInstanceValues().get(LoraDropTrainerProvenance.BASE_MODEL_SHA256));
             Map<String, Provenance> conf = tp.getConfiguredParameters();
             assertEquals(new IntProvenance("rank", 2), conf.get("rank"));
             assertEquals(new IntProvenance("epochs", 4), conf.get("epochs"));

@@ -1,9 +1,9 @@
 package ai.loradrop.tribuo.data;
 
+import ai.loradrop.io.Sha256;
 import com.oracle.labs.mlrg.olcut.config.Config;
 import com.oracle.labs.mlrg.olcut.config.ConfigurableName;
 import com.oracle.labs.mlrg.olcut.config.PropertyException;
-import com.oracle.labs.mlrg.olcut.provenance.ProvenanceUtil;
 import org.tribuo.ConfigurableDataSource;
 import org.tribuo.Example;
 import org.tribuo.OutputFactory;
@@ -14,8 +14,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneId;
@@ -266,7 +264,7 @@ public final class TextDataSource implements ConfigurableDataSource<Label> {
             throw new UncheckedIOException("Failed to read " + path, e);
         }
         // Hash the very bytes that were parsed, so the provenance always describes the data actually loaded.
-        String sha256 = ProvenanceUtil.bytesToHexString(sha256(bytes));
+        String sha256 = Sha256.of(bytes);
         String content = StrictUtf8.decode(bytes, path);
 
         List<TextRecord> records;
@@ -293,14 +291,6 @@ public final class TextDataSource implements ConfigurableDataSource<Label> {
         examples = List.copyOf(loaded);
         provenance = new TextDataSourceProvenance(this, sha256, bytes.length, modified);
         logger.info(() -> String.format("Loaded %d examples from %s (%s, %d bytes)", examples.size(), path, resolvedFormat, bytes.length));
-    }
-
-    private static byte[] sha256(byte[] bytes) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(bytes);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is required on every Java platform", e);
-        }
     }
 
     private List<TextRecord> parseDelimited(String content, char separator, boolean quoting) {

@@ -84,8 +84,9 @@ public final class TextDataSourceProvenance extends SkeletalConfiguredObjectProv
     }
 
     /**
-     * The SHA-256 hash of the file's bytes, as upper-case hex (the form OLCUT's {@code ProvenanceUtil.hashResource}
-     * produces, so it compares equal to the hash Tribuo's {@code CSVDataSource} records for the same file).
+     * The SHA-256 hash of the file's bytes, as lower-case hex like every hash LoRA-Drop records
+     * ({@link ai.loradrop.io.Sha256}, as {@code sha256sum} prints it). Earlier versions recorded upper case here, and
+     * Tribuo's {@code CSVDataSource} records upper case: compare ignoring case ({@link ai.loradrop.io.Sha256#same}).
      * @return The hash.
      */
     public String getSha256() {

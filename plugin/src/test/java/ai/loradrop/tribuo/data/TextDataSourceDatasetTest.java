@@ -37,7 +37,7 @@ class TextDataSourceDatasetTest {
     Path dir;
 
     private static String sha256Hex(byte[] bytes) throws NoSuchAlgorithmException {
-        return HexFormat.of().withUpperCase().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
     }
 
     @Test

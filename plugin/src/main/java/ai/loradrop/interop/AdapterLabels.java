@@ -1,4 +1,4 @@
-package ai.loradrop.tribuo;
+package ai.loradrop.interop;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -57,7 +57,7 @@ public final class AdapterLabels {
      * @return an immutable copy.
      * @throws IllegalArgumentException naming the offending label.
      */
-    static List<String> check(List<String> labels, String what) {
+    public static List<String> check(List<String> labels, String what) {
         if (labels.size() < 2) {
             throw new IllegalArgumentException(what + " must name at least 2 labels, got " + labels);
         }
@@ -82,6 +82,11 @@ public final class AdapterLabels {
      * @throws IllegalArgumentException when the labels are invalid (see {@link #check}).
      */
     public static void write(Path dir, List<String> labels) throws IOException {
+        writeAtomically(dir.resolve(FILE_NAME), bytes(labels));
+    }
+
+    /** The file's content for a label list (checked, see {@link #check}). */
+    static byte[] bytes(List<String> labels) {
         List<String> checked = check(labels, "The adapter labels");
         ObjectNode root = JSON.createObjectNode();
         root.put("format", FORMAT);
@@ -91,8 +96,11 @@ public final class AdapterLabels {
         for (int i = 0; i < checked.size(); i++) {
             id2label.put(Integer.toString(i), checked.get(i));
         }
-        byte[] bytes = (JSON.writeValueAsString(root) + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        writeAtomically(dir.resolve(FILE_NAME), bytes);
+        try {
+            return (JSON.writeValueAsString(root) + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("Cannot serialize the labels " + checked, e);
+        }
     }
 
     /**

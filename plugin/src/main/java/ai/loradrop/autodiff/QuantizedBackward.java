@@ -1,0 +1,15 @@
+package ai.loradrop.autodiff;
+
+/**
+ * How the input gradient {@code dL/dx = dL/dy · Wᵀ} of a frozen int8 Linear layer is computed, with
+ * {@code W = s_w ⊙ (W_q − z_w)} and the activation quantization passed straight through.
+ */
+public enum QuantizedBackward {
+    /** A float {@code MatMul} with the dequantized {@code Wᵀ} (an extra float copy of each quantized weight). */
+    FLOAT,
+    /**
+     * {@code dL/dy ⊙ s_w} quantized dynamically to uint8, then {@code MatMulInteger} with the int8 {@code W_qᵀ}
+     * (an extra int8 copy of each quantized weight).
+     */
+    INT8
+}
