@@ -34,7 +34,7 @@ final class BenchChild {
         ClassifierSpec spec = new ClassifierSpec(lc, Pooling.MEAN, 26, 0);
         Batch b = BenchCommand.syntheticBatch(32, 64, enc.vocabSize(), 1);
         if (args[0].equals("train")) {
-            try (TrainStep t = new TrainStep(enc, spec, AdamWConfig.defaults(), 1, threads, false)) {
+            try (TrainStep t = new TrainStep(enc, spec, AdamWConfig.defaults(), 1, threads)) {
                 t.setState(t.layout().initialize(new SplittableRandom(0)), null, null);
                 for (int s = 1; s <= 6; s++) {
                     t.step(b, s, 1e-3f, 0);
@@ -42,7 +42,7 @@ final class BenchChild {
             }
         } else {
             float[] params;
-            try (TrainStep t = new TrainStep(enc, spec, AdamWConfig.defaults(), 1, threads, false)) {
+            try (TrainStep t = new TrainStep(enc, spec, AdamWConfig.defaults(), 1, threads)) {
                 params = t.layout().initialize(new SplittableRandom(0));
             }
             BenchCommand.resetPeak();

@@ -48,7 +48,7 @@ public final class BenchCommand implements CliCommand {
     /** Creates the command (for {@link java.util.ServiceLoader}). */
     public BenchCommand() {}
 
-    static final String USAGE = "loradrop bench [--quick] [--json FILE] [--threads N] [--torch] [--base-model ONNX]";
+    static final String USAGE = "loradrop bench [--quick] [--json FILE] [--threads N] [--torch] [--base-model ONNX] [--int8-model ONNX]";
 
     @Override
     public String name() {
@@ -64,7 +64,9 @@ public final class BenchCommand implements CliCommand {
     public String help() {
         return "usage: " + USAGE + "\n\n"
                 + "Training and prediction throughput on all-MiniLM-L6-v2, the MatMul roofline and peak memory;\n"
-                + "--torch adds the PyTorch LoRA reference (bench/torch-lora) side by side.";
+                + "--torch adds the PyTorch LoRA reference (bench/torch-lora) side by side; the int8 rows quantize the\n"
+                + "encoder at load and add --int8-model (an int8 export, e.g. all-minilm-l6-v2-q.onnx; by default the one\n"
+                + "on the class path, if any).";
     }
 
     @Override
@@ -73,7 +75,7 @@ public final class BenchCommand implements CliCommand {
     }
 
     static int runBench(List<String> args) throws Exception {
-        Args a = Args.parse(args, List.of("--quick", "--torch"), List.of("--json", "--threads", "--base-model", "--torch-out"), USAGE);
+        Args a = Args.parse(args, List.of("--quick", "--torch"), List.of("--json", "--threads", "--base-model", "--torch-out", "--int8-model"), USAGE);
         boolean quick = a.flag("--quick");
         int threads = a.intValue("--threads", Runtime.getRuntime().availableProcessors());
         Path onnx = a.has("--base-model") ? a.existingFile("--base-model") : BundledMiniLM.extract().onnx();
@@ -94,7 +96,7 @@ public final class BenchCommand implements CliCommand {
         LoraConfig sparse = new LoraConfig(8, 16, false, List.of("query", "value"), null, DropoutMode.SPARSE, 0.1, true);
         ClassifierSpec spec = new ClassifierSpec(sparse, Pooling.MEAN, 26, 0);
         float[] params;
-        try (TrainStep t = new TrainStep(enc, spec, AdamWConfig.defaults(), 1, threads, false)) {
+        try (TrainStep t = new TrainStep(enc, spec, AdamWConfig.defaults(), 1, threads)) {
             params = t.layout().initialize(new SplittableRandom(1));
             // Non-zero B so that merged and unmerged graphs do real LoRA work.
             for (int i = 0; i < params.length; i++) {
@@ -159,7 +161,7 @@ public final class BenchCommand implements CliCommand {
                             mode == DropoutMode.NONE ? 0 : 0.1, true);
                     ClassifierSpec s = new ClassifierSpec(lc, Pooling.MEAN, 26, 0);
                     Batch b = syntheticBatch(32, seq, enc.vocabSize(), 1);
-                    try (TrainStep t = new TrainStep(enc, s, AdamWConfig.defaults(), n, threads, false)) {
+                    try (TrainStep t = new TrainStep(enc, s, AdamWConfig.defaults(), n, threads)) {
                         t.setState(t.layout().initialize(new SplittableRandom(0)), null, null);
                         long[] step = {0};
                         double per = timePerCall(() -> t.step(b, ++step[0], 1e-3f, 0), 2, quick ? 4 : 8);
@@ -202,12 +204,23 @@ public final class BenchCommand implements CliCommand {
         table.add(new String[]{"train WordNet batches INPUT p=0.1 (torch protocol)", String.format("%.1f ex/s", headline),
                 String.format("mean seq %s", wordnet.get("mean_padded_seq")), String.format("%.0f%% of roofline", 100 * headlineFraction)});
         out.put("peak_rss_train_mb", peakTrain);
+        // Int8 frozen base: the float encoder quantized at load (and the int8 export when on the class path), trained
+        // on the same WordNet batches with steps interleaved with the float base's, and predicting the same batch.
+        Map<String, Object> int8 = Int8Bench.run(enc, spec, params, b64, threads, quick,
+                a.has("--int8-model") ? a.existingFile("--int8-model") : null);
+        out.put("int8", int8);
+        Double int8Train = (Double) int8.get("train_examples_per_s");
+        out.put("int8_train_examples_per_s", int8Train);
+        out.put("int8_train_speedup_vs_float", int8.get("train_speedup_vs_float"));
+        out.put("int8_predict_speedup_vs_float", int8.get("predict_speedup_vs_float"));
+        Int8Bench.addRows(int8, table);
         Double torch = null;
         if (a.flag("--torch")) {
             torch = TorchReference.trainExamplesPerSecond(threads, a.value("--torch-out", null));
         }
         out.put("torch_train_examples_per_s", torch);
         out.put("train_speedup_vs_torch", torch == null || headline == null ? null : round(headline / torch, 3));
+        out.put("int8_train_speedup_vs_torch", torch == null || int8Train == null ? null : round(int8Train / torch, 3));
         table.add(new String[]{"peak RSS train / predict", peakTrain + " MB", peakPredict + " MB", ""});
         if (torch != null) {
             table.add(new String[]{"PyTorch reference train", String.format("%.1f ex/s", torch),
@@ -227,30 +240,13 @@ public final class BenchCommand implements CliCommand {
 
     /** Training throughput on real WordNet batches, as the PyTorch reference's speed probe measures it. */
     static Map<String, Object> wordnetTraining(EncoderModel enc, int threads, boolean quick, double roof) throws Exception {
-        Path data = TorchReference.scripts().getParent().getParent().resolve("examples").resolve("data").resolve("wordnet-supersenses").resolve("train.csv");
-        ai.loradrop.text.Tokenizer tok = ai.loradrop.text.Tokenizer.fromFile(BundledMiniLM.extract().tokenizer());
-        List<ai.loradrop.train.EncodedExample> ex = new ArrayList<>();
-        ai.loradrop.tribuo.data.TextDataSource src = new ai.loradrop.tribuo.data.TextDataSource(data);
-        Map<String, Integer> labels = new java.util.TreeMap<>();
-        for (org.tribuo.Example<org.tribuo.classification.Label> e : src) {
-            labels.putIfAbsent(e.getOutput().getLabel(), labels.size());
-            ai.loradrop.text.Encoding en = tok.encode((String) e.getMetadataValue("text").orElseThrow(), 64);
-            ex.add(new ai.loradrop.train.EncodedExample(en.inputIds(), en.typeIds(), labels.get(e.getOutput().getLabel()), 1f));
-        }
-        java.util.Collections.shuffle(ex, new Random(0));
-        int steps = quick ? 6 : 12;
         List<Batch> batches = new ArrayList<>();
-        for (int s = 0; s <= steps; s++) {
-            int[] idx = new int[32];
-            for (int i = 0; i < 32; i++) {
-                idx[i] = s * 32 + i;
-            }
-            batches.add(ai.loradrop.train.Batcher.toBatch(ex, idx, tok.padId(), true));
-        }
+        int labelCount = wordnetBatches(quick ? 6 : 12, batches);
+        int steps = batches.size() - 1;
         LoraConfig lc = new LoraConfig(8, 16, false, List.of("query", "value"), null, DropoutMode.INPUT, 0.1, true);
-        ClassifierSpec s = new ClassifierSpec(lc, Pooling.MEAN, labels.size(), 0);
+        ClassifierSpec s = new ClassifierSpec(lc, Pooling.MEAN, labelCount, 0);
         Map<String, Object> r = new LinkedHashMap<>();
-        try (TrainStep t = new TrainStep(enc, s, AdamWConfig.defaults(), 1, threads, false)) {
+        try (TrainStep t = new TrainStep(enc, s, AdamWConfig.defaults(), 1, threads)) {
             t.setState(t.layout().initialize(new SplittableRandom(0)), null, null);
             t.step(batches.get(0), 1, 1e-4f, 0);
             double flops = 0;
@@ -271,6 +267,33 @@ public final class BenchCommand implements CliCommand {
             r.put("roofline_fraction", round(flops / secs / 1e9 / roof, 3));
         }
         return r;
+    }
+
+    /**
+     * The first {@code steps + 1} batches of 32 shuffled WordNet training glosses (max 64 word pieces, padded per
+     * batch), as the PyTorch reference's speed probe takes them.
+     * @return the number of labels.
+     */
+    static int wordnetBatches(int steps, List<Batch> batches) throws Exception {
+        Path data = TorchReference.scripts().getParent().getParent().resolve("examples").resolve("data").resolve("wordnet-supersenses").resolve("train.csv");
+        ai.loradrop.text.Tokenizer tok = ai.loradrop.text.Tokenizer.fromFile(BundledMiniLM.extract().tokenizer());
+        List<ai.loradrop.train.EncodedExample> ex = new ArrayList<>();
+        ai.loradrop.tribuo.data.TextDataSource src = new ai.loradrop.tribuo.data.TextDataSource(data);
+        Map<String, Integer> labels = new java.util.TreeMap<>();
+        for (org.tribuo.Example<org.tribuo.classification.Label> e : src) {
+            labels.putIfAbsent(e.getOutput().getLabel(), labels.size());
+            ai.loradrop.text.Encoding en = tok.encode((String) e.getMetadataValue("text").orElseThrow(), 64);
+            ex.add(new ai.loradrop.train.EncodedExample(en.inputIds(), en.typeIds(), labels.get(e.getOutput().getLabel()), 1f));
+        }
+        java.util.Collections.shuffle(ex, new Random(0));
+        for (int s = 0; s <= steps; s++) {
+            int[] idx = new int[32];
+            for (int i = 0; i < 32; i++) {
+                idx[i] = s * 32 + i;
+            }
+            batches.add(ai.loradrop.train.Batcher.toBatch(ex, idx, tok.padId(), true));
+        }
+        return labels.size();
     }
 
     interface Call {
@@ -398,6 +421,7 @@ public final class BenchCommand implements CliCommand {
         m.put("threads", threads);
         m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
         m.put("java", System.getProperty("java.version"));
+        m.put("integer_kernel_features", Int8Bench.cpuFeatures());
         try {
             for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
                 if (line.startsWith("model name")) {

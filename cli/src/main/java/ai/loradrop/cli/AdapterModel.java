@@ -7,6 +7,7 @@ import ai.loradrop.tribuo.LoraDropModel;
 import ai.loradrop.tribuo.data.TextExamples;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -26,7 +27,8 @@ final class AdapterModel {
             "Instead of --model, a PEFT LoRA adapter folder (written by loradrop export --peft or by PEFT):",
             "  --peft DIR               adapter_model.safetensors + adapter_config.json (+ LoRA-Drop's files)",
             BaseModelFiles.ENCODER_HELP.replace("a named encoder", "the encoder the adapter was trained on:"),
-            "  --base-model DIR|ONNX    or the export it was trained on (a folder or an .onnx file)",
+            "  --base-model DIR|ONNX    or the export it was trained on (a folder or an .onnx file); with --model,",
+            "                           the new place of a model's referenced (not embedded) encoder",
             "  --tokenizer F            tokenizer.json or vocab.txt [found beside the encoder]",
             "  --labels a,b,c           class labels in head-row order [loradrop_labels.json, else 0,1,...]",
             "  --max-length N           tokens per example [as loradrop_config.json records, else the training default]",
@@ -45,7 +47,7 @@ final class AdapterModel {
         }
         if (a.has("--model")) {
             for (String o : OPTIONS) {
-                if (a.has(o)) {
+                if (a.has(o) && !o.equals("--base-model")) {
                     throw a.error(o + " goes with --peft; a saved model has its own base model, labels and settings");
                 }
             }
@@ -80,7 +82,7 @@ final class AdapterModel {
     static LoraDropModel load(Args a, String pairOption) throws IOException {
         checkSource(a);
         if (a.has("--model")) {
-            return SavedModel.load(a.existingFile("--model"));
+            return SavedModel.load(a.existingFile("--model"), a.has("--base-model") ? BaseModelFiles.resolveOnnx(a) : null);
         }
         Path dir = adapterDir(a);
         BaseModelFiles base = BaseModelFiles.resolve(a);
@@ -95,6 +97,42 @@ final class AdapterModel {
             options = options.withPairKey(TextExamples.DEFAULT_PAIR_KEY);
         }
         return LoraDropModel.fromAdapter(base.onnx(), base.tokenizer(), dir, a.list("--labels", null), maxLength, options);
+    }
+
+    /**
+     * The files of an adapter folder: what {@code --peft} reads, and what {@code export --peft} writes.
+     * @param dir the folder.
+     * @return its weights, PEFT config, LoRA-Drop sidecar and labels files.
+     */
+    static List<Path> adapterFiles(Path dir) {
+        return List.of(dir.resolve(PeftAdapter.WEIGHTS_FILE), dir.resolve(PeftAdapter.CONFIG_FILE),
+                dir.resolve(PeftAdapter.SIDECAR_FILE), dir.resolve(ai.loradrop.interop.AdapterLabels.FILE_NAME));
+    }
+
+    /**
+     * Registers the files the model of {@code --model} or {@code --peft} (with {@code --base-model},
+     * {@code --tokenizer}) is read from, for the collision check.
+     * @param a the options.
+     * @param roles the command's files.
+     * @throws IOException when the bundled encoder cannot be extracted.
+     */
+    static void inputs(Args a, FileRoles roles) throws IOException {
+        if (a.has("--model")) {
+            roles.input("--model", a.existingFile("--model"));
+            if (a.has("--base-model")) {
+                roles.input("--base-model", BaseModelFiles.resolveOnnx(a));
+            }
+            return;
+        }
+        for (Path f : adapterFiles(adapterDir(a))) {
+            if (Files.exists(f)) {
+                roles.input("--peft", f);
+            }
+        }
+        if (a.has("--base-model")) {
+            BaseModelFiles base = BaseModelFiles.resolve(a);
+            roles.input("--base-model", base.onnx()).input(a.has("--tokenizer") ? "--tokenizer" : "--base-model", base.tokenizer());
+        }
     }
 
     /** The model's labels in class-id order. */

@@ -239,6 +239,11 @@ public final class Args {
         if (Files.isDirectory(p)) {
             throw new UsageException("File given to " + name + " is a folder, not a file: " + p, usage);
         }
+        if (!Files.isRegularFile(p)) {
+            throw new UsageException("File given to " + name + " is not a regular file but a pipe, device or terminal: "
+                    + p + " (loradrop reads its input files more than once, so it cannot read a stream or /dev/stdin;"
+                    + " save the data to a file first)", usage);
+        }
         return p;
     }
 

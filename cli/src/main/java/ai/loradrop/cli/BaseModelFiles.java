@@ -39,6 +39,25 @@ record BaseModelFiles(Path onnx, Path tokenizer, NamedEncoder encoder) {
     }
 
     /**
+     * The encoder file of {@code --base-model} alone (a folder's model.onnx, or the file), without a tokenizer.
+     * @param args parsed options holding {@code --base-model}.
+     * @return the .onnx file.
+     * @throws UsageException when it is missing or a folder lacks the file.
+     */
+    static Path resolveOnnx(Args args) {
+        Path base = Path.of(args.require("--base-model"));
+        if (!Files.exists(base)) {
+            throw args.error("Base model given to --base-model not found: " + base);
+        }
+        if (!Files.isDirectory(base)) {
+            return base;
+        }
+        return ONNX_NAMES.stream().map(base::resolve).filter(Files::isRegularFile).findFirst()
+                .orElseThrow(() -> args.error("The folder " + base + " given to --base-model holds neither "
+                        + String.join(" nor ", ONNX_NAMES)));
+    }
+
+    /**
      * Resolves the options.
      * @param args parsed options holding {@code --encoder}, {@code --base-model} and {@code --tokenizer}.
      * @return the files.

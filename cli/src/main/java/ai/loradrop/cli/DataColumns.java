@@ -35,6 +35,31 @@ record DataColumns(String text, String pair, String label, String weight, String
             "  --weight-column C        column holding a non-negative example weight",
             "  --id-column C            column holding an example id (used in messages)");
 
+    /**
+     * Checks, before any work, that a data file's format can be told from its extension.
+     * @param a the options.
+     * @param file the file, or null (nothing to check).
+     * @throws UsageException naming the file and the extensions read.
+     */
+    static void checkFormat(Args a, Path file) {
+        if (file == null) {
+            return;
+        }
+        try {
+            if (java.nio.file.Files.size(file) == 0) {
+                throw a.error("The data file " + file + " is empty (0 bytes): it needs a header row naming the columns"
+                        + " (CSV/TSV) or one JSON object per line, and at least one example");
+            }
+        } catch (java.io.IOException e) {
+            throw a.error("Cannot read the data file " + file + ": " + e.getMessage());
+        }
+        if (UnlabelledTexts.Format.of(file) == null) {
+            throw a.error("Cannot tell the format of " + file + " from its extension: loradrop reads .csv, .tsv/.tab"
+                    + " and .jsonl/.ndjson files (rename or convert it; a .txt file of one text per line can become a"
+                    + " .csv with a 'text' header)");
+        }
+    }
+
     /** Reads the options. */
     static DataColumns of(Args a) {
         return new DataColumns(a.value("--text-column", TextExamples.DEFAULT_TEXT_KEY), a.value("--pair-column", null),

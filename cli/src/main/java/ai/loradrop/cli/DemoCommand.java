@@ -92,6 +92,9 @@ final class DemoCommand {
         Path model = outDir.resolve("model.tribuo");
         Path report = outDir.resolve("report.json");
         String diagram = outDir.resolve("reliability").toString();
+        FileRoles.of(a).input("--data-dir", data.resolve("train.csv")).input("--data-dir", data.resolve("dev.csv"))
+                .input("--data-dir", data.resolve("test.csv")).output("--output-dir", model).output("--output-dir", report)
+                .diagram("--output-dir", diagram).check();
         Map<String, Object> settings = new LinkedHashMap<>();
         settings.put("demo", quick ? "quick" : "full");
         settings.put("data", data.toString());

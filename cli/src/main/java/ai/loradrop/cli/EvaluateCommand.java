@@ -19,8 +19,8 @@ import java.util.Map;
 final class EvaluateCommand {
     private EvaluateCommand() {}
 
-    static final String USAGE = "loradrop evaluate (--model M | --peft DIR [--encoder NAME | --base-model B [--tokenizer T]] [--labels a,b,c])"
-            + " --data F [column options] [--ensemble K] [--ensemble-seed S] [--long-text M] [--window-stride N]"
+    static final String USAGE = "loradrop evaluate (--model M [--base-model B] | --peft DIR [--encoder NAME | --base-model B [--tokenizer T]] [--labels a,b,c])"
+            + " --data F [column options] [--ensemble K] [--ensemble-seed S] [--threads N] [--long-text M] [--window-stride N]"
             + " [--report r.json] [--diagram PREFIX]";
 
     static final String HELP = String.join("\n",
@@ -33,6 +33,7 @@ final class EvaluateCommand {
             "  --data F                 labelled data",
             "  --ensemble K             ensemble size to evaluate besides the deterministic model [the model's]",
             "  --ensemble-seed S        seed of the members' masks [the model's]",
+            SavedModel.THREADS_HELP,
             "  --report F               JSON report",
             "  --diagram PREFIX         reliability diagram PREFIX.png and PREFIX.svg",
             SavedModel.LONG_TEXT_HELP,
@@ -42,7 +43,7 @@ final class EvaluateCommand {
             DataColumns.HELP);
 
     static int run(List<String> args, PrintStream out) throws Exception {
-        List<String> options = new ArrayList<>(List.of("--model", "--data", "--ensemble", "--ensemble-seed", "--report", "--diagram"));
+        List<String> options = new ArrayList<>(List.of("--model", "--data", "--ensemble", "--ensemble-seed", "--threads", "--report", "--diagram"));
         options.addAll(SavedModel.LONG_TEXT_OPTIONS);
         options.addAll(DataColumns.OPTIONS);
         options.addAll(AdapterModel.OPTIONS);
@@ -53,9 +54,12 @@ final class EvaluateCommand {
         Path dataFile = a.existingFile("--data");
         Path report = a.optionalOutputFile("--report");
         EvaluationReport.checkDiagramPrefix(a);
+        DataColumns.checkFormat(a, dataFile);
+        FileRoles roles = FileRoles.of(a).input("--data", dataFile);
+        AdapterModel.inputs(a, roles);
+        roles.output("--report", report).diagram("--diagram", a.value("--diagram", null)).check();
         DataColumns columns = DataColumns.of(a);
-        try (LoraDropModel loaded = AdapterModel.load(a, "--pair-column");
-             LoraDropModel model = SavedModel.withLongText(a, loaded)) {
+        try (LoraDropModel model = SavedModel.withLongText(a, SavedModel.withThreads(a, AdapterModel.load(a, "--pair-column")))) {
             SavedModel.checkPairOption(a, model, "--pair-column");
             int k = SavedModel.ensembleSize(a, model);
             long seed = SavedModel.ensembleSeed(a, model);

@@ -99,18 +99,29 @@ final class EvaluationReport {
         ReliabilityDiagram d = ensemble == null
                 ? ReliabilityDiagram.of(title, deterministic.name(), deterministic.report())
                 : ReliabilityDiagram.compare(title, deterministic.name(), deterministic.report(), ensemble.name(), ensemble.report());
-        Path png = Path.of(prefix + ".png");
-        Path svg = Path.of(prefix + ".svg");
+        List<Path> files = diagramFiles(prefix);
+        Path png = files.get(0);
+        Path svg = files.get(1);
         d.writePng(png);
         d.writeSvg(svg);
         return List.of(png, svg);
     }
 
+    /**
+     * The files a diagram prefix expands to.
+     * @param prefix the prefix.
+     * @return {@code PREFIX.png} and {@code PREFIX.svg}.
+     */
+    static List<Path> diagramFiles(String prefix) {
+        return List.of(Path.of(prefix + ".png"), Path.of(prefix + ".svg"));
+    }
+
     /** Checks, before any work, that the diagram files of {@code --diagram} can be written. */
     static void checkDiagramPrefix(Args a) {
         if (a.has("--diagram")) {
-            a.checkOutput("--diagram", Path.of(a.require("--diagram") + ".png"));
-            a.checkOutput("--diagram", Path.of(a.require("--diagram") + ".svg"));
+            for (Path p : diagramFiles(a.require("--diagram"))) {
+                a.checkOutput("--diagram", p);
+            }
         }
     }
 }

@@ -36,7 +36,8 @@ final class ExportCommand {
             "                           do) and loradrop.labels. Probabilities are the model's for ensemble size 1",
             "                           (a temperature is folded into the head)",
             "  --peft DIR               a PEFT adapter folder: adapter_model.safetensors, adapter_config.json,",
-            "                           loradrop_config.json and loradrop_labels.json (created if missing)",
+            "                           loradrop_config.json and loradrop_labels.json, written as a whole (created",
+            "                           if missing; an existing folder keeps its other files)",
             "  --head-keys S            names of the head tensors: peft (base_model.model.classifier.*, what PEFT",
             "                           saves and loads) or bare (classifier.*) [peft]",
             "  --key-prefix P           prefix of every LoRA module path, ending in '.', e.g. 'bert.' for",
@@ -77,6 +78,17 @@ final class ExportCommand {
                 }
             }
         }
+        FileRoles roles = FileRoles.of(a).input("--model", modelFile).output("--onnx", onnx);
+        if (peft != null) {
+            // The folder is written whole (created or replaced beside itself), so its parent must take new files.
+            roles.output("--peft", peft);
+            if (Files.isDirectory(peft)) {
+                for (Path f : AdapterModel.adapterFiles(peft)) {
+                    roles.output("--peft", f);
+                }
+            }
+        }
+        roles.check();
         try (LoraDropModel model = SavedModel.load(modelFile)) {
             List<String> labels = AdapterModel.labels(model);
             if (onnx != null) {

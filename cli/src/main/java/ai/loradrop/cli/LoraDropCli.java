@@ -95,6 +95,7 @@ public final class LoraDropCli {
             return 0;
         }
         try {
+            OrtStartup.environment();
             int code = c.runner().run(rest, out);
             out.flush();
             return code;

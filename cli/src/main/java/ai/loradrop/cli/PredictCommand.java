@@ -28,8 +28,8 @@ final class PredictCommand {
 
     private PredictCommand() {}
 
-    static final String USAGE = "loradrop predict (--model M | --peft DIR [--encoder NAME | --base-model B [--tokenizer T]] [--labels a,b,c])"
-            + " (--text \"...\" [--pair \"...\"] | --input F --output F) [--ensemble K] [--ensemble-seed S]";
+    static final String USAGE = "loradrop predict (--model M [--base-model B] | --peft DIR [--encoder NAME | --base-model B [--tokenizer T]] [--labels a,b,c])"
+            + " (--text \"...\" [--pair \"...\"] | --input F --output F) [--ensemble K] [--ensemble-seed S] [--threads N]";
 
     static final String HELP = String.join("\n",
             "usage: " + USAGE,
@@ -48,13 +48,14 @@ final class PredictCommand {
             "  --id-column C            id column of --input, copied to the output [id, if present]",
             "  --ensemble K             ensemble size [the model's]",
             "  --ensemble-seed S        seed of the members' masks [the model's]",
+            SavedModel.THREADS_HELP,
             SavedModel.LONG_TEXT_HELP,
             "",
             AdapterModel.HELP);
 
     static int run(List<String> args, PrintStream out) throws Exception {
         List<String> options = new ArrayList<>(List.of("--model", "--text", "--pair", "--input", "--output", "--ensemble",
-                "--ensemble-seed", "--text-column", "--pair-column", "--id-column"));
+                "--ensemble-seed", "--threads", "--text-column", "--pair-column", "--id-column"));
         options.addAll(SavedModel.LONG_TEXT_OPTIONS);
         options.addAll(AdapterModel.OPTIONS);
         Args a = Args.parse(args, List.of(), options, USAGE);
@@ -82,15 +83,16 @@ final class PredictCommand {
             }
             input = a.existingFile("--input");
             output = a.outputFile("--output");
-            if (UnlabelledTexts.Format.of(input) == null) {
-                throw a.error("Cannot tell the format of " + input + " from its extension (.csv, .tsv, .tab, .jsonl, .ndjson)");
-            }
+            DataColumns.checkFormat(a, input);
             if (UnlabelledTexts.Format.of(output) == null) {
                 throw a.error("Cannot tell the output format of " + output + " from its extension (.csv, .tsv, .jsonl, .ndjson)");
             }
         }
-        try (LoraDropModel original = AdapterModel.load(a, single ? "--pair" : "--pair-column");
-             LoraDropModel loaded = SavedModel.withLongText(a, original)) {
+        FileRoles roles = FileRoles.of(a).input("--input", input);
+        AdapterModel.inputs(a, roles);
+        roles.output("--output", output).check();
+        try (LoraDropModel loaded = SavedModel.withLongText(a,
+                SavedModel.withThreads(a, AdapterModel.load(a, single ? "--pair" : "--pair-column")))) {
             SavedModel.checkPairOption(a, loaded, single ? "--pair" : "--pair-column");
             int k = SavedModel.ensembleSize(a, loaded);
             long seed = SavedModel.ensembleSeed(a, loaded);

@@ -2,9 +2,9 @@ package ai.loradrop.cli;
 
 import ai.loradrop.text.LongText;
 import ai.loradrop.tribuo.LoraDropModel;
-import org.tribuo.Model;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -22,16 +22,73 @@ final class SavedModel {
      * @throws IOException when it is not a readable LoRA-Drop model.
      */
     static LoraDropModel load(Path file) throws IOException {
-        Model<?> m;
+        return load(file, null);
+    }
+
+    /**
+     * Loads a model, reading a referenced (not embedded) base encoder from {@code baseModel} when given.
+     * @param file the file (Tribuo protobuf).
+     * @param baseModel the referenced encoder's new place, or null for its recorded path.
+     * @return the model; close it after use.
+     * @throws IOException when it is not a readable LoRA-Drop model; the message gives the innermost reason (a moved
+     *                     or edited encoder, a damaged file) rather than a reflection wrapper's.
+     */
+    static LoraDropModel load(Path file, Path baseModel) throws IOException {
+        if (Files.isRegularFile(file) && Files.size(file) == 0) {
+            throw new IOException("The model file " + file + " is empty (0 bytes): it was not written completely, or is"
+                    + " not a model; train or export it again");
+        }
         try {
-            m = Model.deserializeFromFile(file);
+            return LoraDropModel.deserializeFromFile(file, baseModel);
         } catch (IOException | RuntimeException e) {
-            throw new IOException("Cannot load the model " + file + ": " + e.getMessage(), e);
+            String why = reason(e);
+            if (why.contains("is missing") || why.contains("has SHA-256")) {
+                why += baseModel == null ? "; if the encoder moved, give its new place with --base-model"
+                        : "";
+            }
+            throw new IOException("Cannot load the model " + file + ": " + why, e);
         }
-        if (m instanceof LoraDropModel l) {
-            return l;
+    }
+
+    /** The innermost message of a failure, skipping reflection and deserialization wrappers. */
+    static String reason(Throwable e) {
+        Throwable best = e;
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t.getMessage() != null && !t.getMessage().isBlank() && !(t instanceof java.lang.reflect.InvocationTargetException)) {
+                best = t;
+            }
+            if (t.getCause() == t) {
+                break;
+            }
         }
-        throw new IOException("The model " + file + " is a " + m.getClass().getName() + ", not a LoRA-Drop model");
+        String m = best.getMessage();
+        if (best instanceof com.google.protobuf.InvalidProtocolBufferException) {
+            m = "not a valid model file (" + m + ")";
+        }
+        return m == null ? best.getClass().getSimpleName() : m;
+    }
+
+    /** The help line of {@code --threads} for predict and evaluate. */
+    static final String THREADS_HELP = "  --threads N              ONNX Runtime threads, at most the machine's cores; 0 = its choice [the model's]";
+
+    /**
+     * The model with the thread count of {@code --threads}, or as it is without the option. Closes {@code model}
+     * when it returns a copy.
+     * @param a the options.
+     * @param model the loaded model.
+     * @return the model to use; close it after use.
+     * @throws UsageException when the count is negative or above the machine's cores.
+     */
+    static LoraDropModel withThreads(Args a, LoraDropModel model) {
+        if (!a.has("--threads")) {
+            return model;
+        }
+        int n = a.intValue("--threads", 0);
+        try (model) {
+            return model.withThreads(n);
+        } catch (IllegalArgumentException e) {
+            throw a.error("Invalid --threads: " + e.getMessage());
+        }
     }
 
     /**
@@ -60,19 +117,20 @@ final class SavedModel {
             "  --window-stride N        WINDOWS: word pieces between window starts [the model's own]");
 
     /**
-     * The model with {@code --long-text} / {@code --window-stride} applied, or the model itself when neither is given.
+     * The model with {@code --long-text} / {@code --window-stride} applied, or as it is without them. Closes
+     * {@code model} when it returns a copy.
      * @param a the options.
      * @param model the loaded model.
-     * @return the model to use; a new one (to close) only when an option was given.
+     * @return the model to use; close it after use.
      * @throws UsageException when a value is invalid for this model.
      */
     static LoraDropModel withLongText(Args a, LoraDropModel model) {
         if (!a.has("--long-text") && !a.has("--window-stride")) {
             return model;
         }
-        LongText mode = a.enumValue("--long-text", LongText.class, model.getLongText());
-        int stride = a.intValue("--window-stride", model.getWindowStride());
-        try {
+        try (model) {
+            LongText mode = a.enumValue("--long-text", LongText.class, model.getLongText());
+            int stride = a.intValue("--window-stride", model.getWindowStride());
             return model.withLongText(mode, stride);
         } catch (IllegalArgumentException e) {
             throw a.error("Invalid --long-text/--window-stride: " + e.getMessage());

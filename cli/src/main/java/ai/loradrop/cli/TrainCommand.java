@@ -38,9 +38,6 @@ final class TrainCommand {
             "  --base-model DIR|ONNX    or any export: a folder with model.onnx (or onnx/model.onnx) and",
             "                           tokenizer.json, or an .onnx file",
             "  --tokenizer F            tokenizer.json or vocab.txt [found beside the encoder]",
-            "  --peft DIR               start from this PEFT LoRA adapter (loradrop export --peft, or PEFT): its LoRA",
-            "                           matrices, and its head when the class count matches (rows matched by label",
-            "                           name when it has loradrop_labels.json); --rank and --target-modules must match",
             "  --output F               the model file (Tribuo protobuf), written atomically",
             "  --report F               JSON report: metrics, reliability bins, timing, settings, provenance",
             "  --diagram PREFIX         reliability diagram PREFIX.png and PREFIX.svg (needs --test)",
@@ -49,14 +46,12 @@ final class TrainCommand {
             "",
             TrainerFlags.HELP,
             "",
-            "Test-time ensemble and calibration:",
-            "  --ensemble K             average K dropout-mask members at prediction time, saved with the model [1]",
-            "  --ensemble-seed S        seed of the members' masks [1]",
+            "Calibration:",
             "  --temperature-scaling    fit a temperature on --dev (for the deterministic model and the ensemble)");
 
     static final List<String> FLAGS = concat(new ArrayList<>(TrainerFlags.FLAGS.keySet()), List.of("--temperature-scaling"));
     static final List<String> OPTIONS = concat(concat(new ArrayList<>(List.of("--train", "--dev", "--test", "--encoder", "--base-model",
-            "--tokenizer", "--ensemble", "--ensemble-seed", "--output", "--report", "--diagram")), DataColumns.OPTIONS),
+            "--tokenizer", "--output", "--report", "--diagram")), DataColumns.OPTIONS),
             new ArrayList<>(TrainerFlags.OPTIONS.keySet()));
 
     static int run(List<String> args, PrintStream out) throws Exception {
@@ -70,15 +65,8 @@ final class TrainCommand {
         if (a.has("--diagram") && testFile == null) {
             throw a.error("--diagram draws the reliability on the test set: give --test");
         }
-        int k = a.intValue("--ensemble", 1);
-        long ensembleSeed = a.longValue("--ensemble-seed", 1L);
-        if (k < 1) {
-            throw a.error("--ensemble must be at least 1, got " + k);
-        }
-        DropoutMode mode = a.enumValue("--dropout-mode", DropoutMode.class, DropoutMode.INPUT);
-        if (k > 1 && (mode == DropoutMode.NONE || a.doubleValue("--dropout", 0.1) == 0)) {
-            throw a.error("--ensemble " + k + " averages LoRA dropout masks, so it needs --dropout-mode INPUT or SPARSE"
-                    + " and --dropout > 0");
+        for (Path f : new Path[]{trainFile, devFile, testFile}) {
+            DataColumns.checkFormat(a, f);
         }
         boolean temperatureScaling = a.flag("--temperature-scaling");
         if (temperatureScaling && devFile == null) {
@@ -87,12 +75,27 @@ final class TrainCommand {
         DataColumns columns = DataColumns.of(a);
         String pairKey = columns.pair() == null ? null : TextExamples.DEFAULT_PAIR_KEY;
         BaseModelFiles base = BaseModelFiles.resolve(a);
+        FileRoles roles = FileRoles.of(a).input("--train", trainFile).input("--dev", devFile).input("--test", testFile)
+                .input(base.encoder() != null ? "--encoder" : "--base-model", base.onnx())
+                .input(a.has("--tokenizer") ? "--tokenizer" : base.encoder() != null ? "--encoder" : "--base-model", base.tokenizer());
+        if (a.has("--peft")) {
+            for (Path f : AdapterModel.adapterFiles(AdapterModel.adapterDir(a))) {
+                if (java.nio.file.Files.exists(f)) {
+                    roles.input("--peft", f);
+                }
+            }
+        }
+        roles.output("--output", output).output("--report", report).diagram("--diagram", a.value("--diagram", null)).check();
         LoraDropTrainer trainer = TrainerFlags.trainer(a, base, pairKey);
+        int k = (Integer) TrainerFlags.value(a, "ensembleSize");
+        long ensembleSeed = (Long) TrainerFlags.value(a, "ensembleSeed");
 
         String pk = pairKey == null ? TextExamples.DEFAULT_PAIR_KEY : pairKey;
         MutableDataset<Label> train = columns.read(trainFile, TextExamples.DEFAULT_TEXT_KEY, pk);
         MutableDataset<Label> dev = devFile == null ? null : columns.read(devFile, TextExamples.DEFAULT_TEXT_KEY, pk);
         MutableDataset<Label> test = testFile == null ? null : columns.read(testFile, TextExamples.DEFAULT_TEXT_KEY, pk);
+        checkLabelsKnown(train, dev, "--dev", devFile);
+        checkLabelsKnown(train, test, "--test", testFile);
 
         Map<String, Object> settings = new LinkedHashMap<>();
         settings.put("train", trainFile.toString());
@@ -108,9 +111,76 @@ final class TrainCommand {
         settings.put("ensemble_seed", ensembleSeed);
         settings.put("temperature_scaling", temperatureScaling);
 
-        new TrainingRun(trainer, train, dev, test, testFile == null ? null : testFile.getFileName().toString(), k,
-                ensembleSeed, temperatureScaling, output, report, a.value("--diagram", null), settings).run(out);
+        Path checkpointDir = a.has("--checkpoint-dir") ? Path.of(a.require("--checkpoint-dir")) : null;
+        Thread onSignal = new Thread(() -> System.err.println(interruptedMessage(checkpointDir)), "loradrop-train-interrupted");
+        Runtime.getRuntime().addShutdownHook(onSignal);
+        try {
+            new TrainingRun(trainer, train, dev, test, testFile == null ? null : testFile.getFileName().toString(), k,
+                    ensembleSeed, temperatureScaling, output, report, a.value("--diagram", null), settings).run(out);
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(onSignal);
+            } catch (IllegalStateException shuttingDown) {
+                // The JVM is already stopping: the hook runs and says where the checkpoint is.
+            }
+        }
         return 0;
+    }
+
+    /**
+     * What a run stopped by a signal (SIGTERM, Ctrl-C) says on its way out: where the last checkpoint is and how to
+     * resume from it, or that nothing can be resumed.
+     * @param checkpointDir the {@code --checkpoint-dir}, or null.
+     * @return the message.
+     */
+    static String interruptedMessage(Path checkpointDir) {
+        if (checkpointDir == null) {
+            return "loradrop train: stopped before the model was written; nothing can be resumed (give --checkpoint-dir"
+                    + " to write checkpoints that --resume continues from)";
+        }
+        Path last = null;
+        try (java.util.stream.Stream<Path> s = java.nio.file.Files.walk(checkpointDir)) {
+            last = s.filter(p -> p.getFileName().toString().equals(ai.loradrop.train.Checkpoint.FILE_NAME))
+                    .max(java.util.Comparator.comparing(TrainCommand::modified)).orElse(null);
+        } catch (java.io.IOException | java.io.UncheckedIOException e) {
+            // No folder yet: no checkpoint.
+        }
+        if (last == null) {
+            return "loradrop train: stopped before the model was written and before the first checkpoint in "
+                    + checkpointDir + "; nothing can be resumed yet";
+        }
+        return "loradrop train: stopped before the model was written; the last checkpoint is " + last.toAbsolutePath()
+                + " (written " + modified(last) + "); run the same command with --resume to continue from it";
+    }
+
+    private static java.nio.file.attribute.FileTime modified(Path p) {
+        try {
+            return java.nio.file.Files.getLastModifiedTime(p);
+        } catch (java.io.IOException e) {
+            return java.nio.file.attribute.FileTime.fromMillis(0);
+        }
+    }
+
+    /**
+     * Refuses, before training, held-out data with a label the training data lacks: the model could never predict
+     * it, and the evaluation would fail only after the whole training.
+     */
+    static void checkLabelsKnown(MutableDataset<Label> train, MutableDataset<Label> other, String option, Path file) {
+        if (other == null) {
+            return;
+        }
+        java.util.Set<String> known = new java.util.TreeSet<>();
+        train.getOutputInfo().getDomain().forEach(l -> known.add(l.getLabel()));
+        java.util.Set<String> unseen = new java.util.TreeSet<>();
+        other.getOutputInfo().getDomain().forEach(l -> {
+            if (!known.contains(l.getLabel())) {
+                unseen.add(l.getLabel());
+            }
+        });
+        if (!unseen.isEmpty()) {
+            throw new IllegalArgumentException("The " + option + " file " + file + " has labels the training data lacks: "
+                    + unseen + " (training labels: " + known + "); the model could never predict them");
+        }
     }
 
     private static List<String> concat(List<String> a, List<String> b) {

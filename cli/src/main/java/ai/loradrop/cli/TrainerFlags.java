@@ -1,96 +1,178 @@
 package ai.loradrop.cli;
 
-import ai.loradrop.head.Pooling;
-import ai.loradrop.lora.DropoutMode;
-import ai.loradrop.text.LongText;
-import ai.loradrop.train.LrSchedule;
 import ai.loradrop.tribuo.LoraDropTrainer;
 import com.oracle.labs.mlrg.olcut.config.PropertyException;
-import org.tribuo.Trainer;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
- * The hyperparameter options of {@code loradrop train}, named after the {@link LoraDropTrainer} configuration fields
- * ({@code --learning-rate} sets {@code learningRate}), and their translation into a trainer builder. Defaults are
- * the trainer's.
+ * The hyperparameter options of {@code loradrop train}, derived from the trainer's {@code @Config} fields
+ * ({@link LoraDropTrainer#settings()}): each field is the option {@code --kebab-case-name} ({@code learningRate}
+ * becomes {@code --learning-rate}), parsed by the field's type, with the field's description and default as its help
+ * line, and validated by the trainer itself. Boolean fields are switches. The only CLI-side facts are the few
+ * exceptions below ({@link #RENAMED}, {@link #NEGATED}, {@link #NOT_OPTIONS}), so a new trainer field is a new option
+ * with no change here.
  */
 final class TrainerFlags {
     private TrainerFlags() {}
 
-    /** Valued options, in help order, each mapped to its trainer field. */
-    static final Map<String, String> OPTIONS = orderedMap(
-            "--epochs", "epochs",
-            "--batch-size", "batchSize",
-            "--learning-rate", "learningRate",
-            "--rank", "rank",
-            "--alpha", "alpha",
-            "--target-modules", "targetModules",
-            "--target-regex", "targetRegex",
-            "--dropout-mode", "dropoutMode",
-            "--dropout", "dropout",
-            "--dropout-samples", "dropoutSamples",
-            "--head-dropout", "headDropout",
-            "--max-length", "maxLength",
-            "--long-text", "longText",
-            "--window-stride", "windowStride",
-            "--pooling", "pooling",
-            "--warmup-fraction", "warmupFraction",
-            "--schedule", "schedule",
-            "--weight-decay", "weightDecay",
-            "--max-grad-norm", "maxGradNorm",
-            "--seed", "seed",
-            "--threads", "threads",
-            "--patience", "patience",
-            "--validation-fraction", "validationFraction",
-            "--checkpoint-dir", "checkpointDir",
-            "--checkpoint-every", "checkpointEvery",
-            "--peft", "initialAdapterPath");
+    /** Fields whose option is not the kebab-case of their name. */
+    static final Map<String, String> RENAMED = Map.of(
+            "rsLora", "--rslora",
+            "initialAdapterPath", "--peft",
+            "ensembleSize", "--ensemble",
+            "ensembleSeed", "--ensemble-seed");
 
-    /** Switches, each mapped to its trainer field. */
-    static final Map<String, String> FLAGS = orderedMap(
-            "--rslora", "rsLora",
-            "--sparse-unscaled", "sparseScaled",
-            "--reference-base-model", "embedBaseModel",
-            "--resume", "resume");
+    /** Boolean fields that default to true: the switch that sets them to false. */
+    static final Map<String, String> NEGATED = Map.of(
+            "sparseScaled", "--sparse-unscaled",
+            "embedBaseModel", "--reference-base-model");
+
+    /**
+     * Fields the command sets from its other options: the encoder and tokenizer ({@code --encoder}, or
+     * {@code --base-model} and {@code --tokenizer}, resolved by {@link BaseModelFiles}) and the metadata keys (fixed by the data reader; {@code --pair-column} sets the pair key).
+     */
+    static final Set<String> NOT_OPTIONS = Set.of("encoder", "baseModelPath", "tokenizerPath", "textKey", "pairKey");
+
+    /**
+     * One option.
+     * @param name     the option, e.g. {@code --learning-rate}.
+     * @param setting  the trainer field it sets.
+     * @param isSwitch whether it takes no value (boolean fields).
+     */
+    record Flag(String name, LoraDropTrainer.Setting setting, boolean isSwitch) {
+        /** The value a switch sets. */
+        boolean switchValue() {
+            return !NEGATED.containsKey(setting.name());
+        }
+
+        /** The option with its value's placeholder, as the help shows it. */
+        String synopsis() {
+            return isSwitch ? name : name + " " + placeholder(setting.type());
+        }
+
+        /** The help text: the field's description and its default in brackets. */
+        String help() {
+            if (isSwitch) {
+                return (switchValue() ? "" : "sets " + setting.name() + " to false: ") + setting.description();
+            }
+            String d = defaultText(setting.defaultValue());
+            return setting.description() + (d == null ? "" : " [" + d + "]");
+        }
+    }
+
+    /** Every option, in the trainer's field order. */
+    static final List<Flag> ALL = derive();
+    /** The options with a value, by name. */
+    static final Map<String, Flag> OPTIONS = index(false);
+    /** The switches, by name. */
+    static final Map<String, Flag> FLAGS = index(true);
+
+    /** Column where help descriptions start. */
+    private static final int HELP_COLUMN = 27;
+    /** Width of help lines. */
+    private static final int HELP_WIDTH = 116;
 
     /** The help lines of the hyperparameter options. */
-    static final String HELP = String.join("\n",
-            "Hyperparameters (LoraDropTrainer fields; defaults in brackets):",
-            "  --epochs N               passes over the training data [6]",
-            "  --batch-size N           examples per step [32]",
-            "  --learning-rate X        peak AdamW learning rate [2e-3]",
-            "  --rank N                 LoRA rank r [8]",
-            "  --alpha X                LoRA alpha; scale alpha/r [16]",
-            "  --rslora                 rsLoRA scale alpha/sqrt(r)",
-            "  --target-modules a,b     module name suffixes that get adapters [query,value]",
-            "  --target-regex RE        full-path regex instead of --target-modules",
-            "  --dropout-mode M         NONE | INPUT (PEFT lora_dropout) | SPARSE (Lin et al.) [SPARSE]",
-            "  --dropout P              LoRA dropout probability [0.3]",
-            "  --sparse-unscaled        SPARSE masks without the 1/(1-p) scale",
-            "  --dropout-samples N      dropout instances averaged per example and step [1]",
-            "  --head-dropout P         dropout on the pooled vector [0]",
-            "  --max-length N           tokens per example, special tokens included [128]",
-            "  --long-text M            longer texts: TRUNCATE | HEAD_TAIL (first quarter and last tokens) |",
-            "                           WINDOWS (overlapping windows, a document = mean of its windows) [TRUNCATE]",
-            "  --window-stride N        WINDOWS: word pieces between window starts [64]",
-            "  --pooling P              MEAN | FIRST_TOKEN [the named encoder's, else MEAN]",
-            "  --warmup-fraction X      share of steps in linear warm-up [0.06]",
-            "  --schedule S             LINEAR | COSINE | CONSTANT [LINEAR]",
-            "  --weight-decay X         AdamW weight decay [0.01]",
-            "  --max-grad-norm X        gradient-norm clipping, 0 = off [0]",
-            "  --seed N                 seed of initialisation, order and masks [" + Trainer.DEFAULT_SEED + "]",
-            "  --threads N              ONNX Runtime threads, 0 = its choice [0]",
-            "  --patience N             early stopping on validation loss, 0 = off [0]",
-            "  --validation-fraction X  hold out this share of --train when no --dev is given [0]",
-            "  --reference-base-model   save the model with a reference (path + SHA-256) to the base encoder",
-            "                           instead of embedding it",
-            "  --checkpoint-dir DIR     write training checkpoints here",
-            "  --checkpoint-every N     steps between checkpoints [500]",
-            "  --resume                 resume from the checkpoint in --checkpoint-dir");
+    static final String HELP = "Hyperparameters (LoraDropTrainer settings; defaults in brackets):\n"
+            + ALL.stream().map(f -> helpLine(f.synopsis(), f.help())).collect(Collectors.joining("\n"));
+
+    private static List<Flag> derive() {
+        List<Flag> out = new ArrayList<>();
+        for (LoraDropTrainer.Setting s : LoraDropTrainer.settings()) {
+            if (NOT_OPTIONS.contains(s.name())) {
+                continue;
+            }
+            boolean bool = s.type() == boolean.class || s.type() == Boolean.class;
+            String name;
+            if (bool && Boolean.TRUE.equals(s.defaultValue())) {
+                name = NEGATED.get(s.name());
+                if (name == null) {
+                    throw new IllegalStateException("Trainer setting " + s.name() + " defaults to true: add its"
+                            + " false-setting switch to TrainerFlags.NEGATED");
+                }
+            } else {
+                name = RENAMED.getOrDefault(s.name(), "--" + kebab(s.name()));
+            }
+            out.add(new Flag(name, s, bool));
+        }
+        return Collections.unmodifiableList(out);
+    }
+
+    private static Map<String, Flag> index(boolean switches) {
+        Map<String, Flag> m = new LinkedHashMap<>();
+        for (Flag f : ALL) {
+            if (f.isSwitch() == switches) {
+                m.put(f.name(), f);
+            }
+        }
+        return Collections.unmodifiableMap(m);
+    }
+
+    /** {@code learningRate} to {@code learning-rate}. */
+    static String kebab(String field) {
+        return field.replaceAll("([a-z0-9])([A-Z])", "$1-$2").toLowerCase(Locale.ROOT);
+    }
+
+    private static String placeholder(Class<?> type) {
+        if (type == int.class || type == long.class || type == Integer.class || type == Long.class) {
+            return "N";
+        } else if (type == double.class || type == float.class || type == Double.class) {
+            return "X";
+        } else if (type.isEnum()) {
+            return Arrays.stream(type.getEnumConstants()).map(String::valueOf).collect(Collectors.joining("|"));
+        } else if (List.class.isAssignableFrom(type)) {
+            return "a,b";
+        } else if (type == Path.class) {
+            return "PATH";
+        }
+        return "S";
+    }
+
+    /** A default as the help and the README show it, or null when the setting is unset by default. */
+    static String defaultText(Object v) {
+        if (v == null) {
+            return null;
+        } else if (v instanceof List<?> l) {
+            return l.stream().map(String::valueOf).collect(Collectors.joining(","));
+        }
+        return String.valueOf(v);
+    }
+
+    /** One help line: the synopsis, then the text wrapped at the help width and indented to the help column. */
+    static String helpLine(String synopsis, String text) {
+        StringBuilder sb = new StringBuilder("  ").append(synopsis);
+        if (sb.length() + 1 > HELP_COLUMN) {
+            sb.append('\n').append(" ".repeat(HELP_COLUMN));
+        } else {
+            sb.append(" ".repeat(HELP_COLUMN - sb.length()));
+        }
+        int lineStart = sb.lastIndexOf("\n") + 1;
+        boolean first = true;
+        for (String word : text.split(" ")) {
+            if (!first && sb.length() - lineStart + 1 + word.length() > HELP_WIDTH) {
+                sb.append('\n');
+                lineStart = sb.length();
+                sb.append(" ".repeat(HELP_COLUMN));
+                first = true;
+            }
+            if (!first) {
+                sb.append(' ');
+            }
+            sb.append(word);
+            first = false;
+        }
+        return sb.toString();
+    }
 
     /**
      * Builds the trainer.
@@ -102,41 +184,14 @@ final class TrainerFlags {
      */
     static LoraDropTrainer trainer(Args a, BaseModelFiles base, String pairKey) {
         LoraDropTrainer.Builder b = (base.encoder() != null ? LoraDropTrainer.builder(base.encoder())
-                : LoraDropTrainer.builder(base.onnx(), base.tokenizer()))
-                .epochs(a.intValue("--epochs", 6))
-                .batchSize(a.intValue("--batch-size", 32))
-                .learningRate(a.doubleValue("--learning-rate", 2e-3))
-                .rank(a.intValue("--rank", 8))
-                .alpha(a.doubleValue("--alpha", 16))
-                .rsLora(a.flag("--rslora"))
-                .targetModules(a.list("--target-modules", List.of("query", "value")))
-                .targetRegex(a.value("--target-regex", null))
-                .dropout(a.enumValue("--dropout-mode", DropoutMode.class, DropoutMode.SPARSE), a.doubleValue("--dropout", 0.3))
-                .sparseScaled(!a.flag("--sparse-unscaled"))
-                .dropoutSamples(a.intValue("--dropout-samples", 1))
-                .headDropout(a.doubleValue("--head-dropout", 0.0))
-                .maxLength(a.intValue("--max-length", 128))
-                .longText(a.enumValue("--long-text", LongText.class, LongText.TRUNCATE))
-                .windowStride(a.intValue("--window-stride", 64))
-                .pooling(a.enumValue("--pooling", Pooling.class, null))
-                .warmupFraction(a.doubleValue("--warmup-fraction", 0.06))
-                .schedule(a.enumValue("--schedule", LrSchedule.class, LrSchedule.LINEAR))
-                .weightDecay(a.doubleValue("--weight-decay", 0.01))
-                .maxGradNorm(a.doubleValue("--max-grad-norm", 0.0))
-                .seed(a.longValue("--seed", Trainer.DEFAULT_SEED))
-                .threads(a.intValue("--threads", 0))
-                .patience(a.intValue("--patience", 0))
-                .validationFraction(a.doubleValue("--validation-fraction", 0.0))
-                .embedBaseModel(!a.flag("--reference-base-model"))
-                .pairKey(pairKey);
+                : LoraDropTrainer.builder(base.onnx(), base.tokenizer())).pairKey(pairKey);
         if (a.has("--peft")) {
-            b.initialAdapterPath(AdapterModel.adapterDir(a));
+            AdapterModel.adapterDir(a);
         }
-        if (a.has("--checkpoint-dir") || a.flag("--resume") || a.has("--checkpoint-every")) {
-            if (!a.has("--checkpoint-dir")) {
-                throw a.error("--resume and --checkpoint-every need --checkpoint-dir");
+        for (Flag f : ALL) {
+            if (f.isSwitch() ? a.flag(f.name()) : a.has(f.name())) {
+                b.set(f.setting().name(), f.isSwitch() ? (Object) f.switchValue() : parse(a, f));
             }
-            b.checkpoints(Path.of(a.require("--checkpoint-dir")), a.intValue("--checkpoint-every", 500), a.flag("--resume"));
         }
         try {
             return b.build();
@@ -149,16 +204,53 @@ final class TrainerFlags {
         }
     }
 
-    /** The option that sets a trainer field, for error messages. */
-    static String flagOf(String field) {
-        for (Map.Entry<String, String> e : OPTIONS.entrySet()) {
-            if (e.getValue().equals(field)) {
-                return e.getKey();
+    /** The value of a valued option, parsed by its field's type. */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static Object parse(Args a, Flag f) {
+        Class<?> t = f.setting().type();
+        String n = f.name();
+        if (t == int.class || t == Integer.class) {
+            return a.intValue(n, 0);
+        } else if (t == long.class || t == Long.class) {
+            return a.longValue(n, 0);
+        } else if (t == double.class || t == Double.class) {
+            return a.doubleValue(n, 0);
+        } else if (t.isEnum()) {
+            return a.enumValue(n, (Class<Enum>) t, null);
+        } else if (List.class.isAssignableFrom(t)) {
+            return a.list(n, null);
+        } else if (t == Path.class) {
+            return Path.of(a.require(n));
+        } else if (t == String.class) {
+            return a.require(n);
+        }
+        throw new IllegalStateException("Trainer setting " + f.setting().name() + " has type " + t.getName()
+                + ", which the command line cannot parse yet: add it to TrainerFlags.parse");
+    }
+
+    /**
+     * A setting's value as the command line gives it: the parsed option, else the trainer's default.
+     * @param a the options.
+     * @param field the trainer field.
+     * @return the value (boxed).
+     */
+    static Object value(Args a, String field) {
+        for (Flag f : ALL) {
+            if (f.setting().name().equals(field)) {
+                if (f.isSwitch()) {
+                    return a.flag(f.name()) ? f.switchValue() : f.setting().defaultValue();
+                }
+                return a.has(f.name()) ? parse(a, f) : f.setting().defaultValue();
             }
         }
-        for (Map.Entry<String, String> e : FLAGS.entrySet()) {
-            if (e.getValue().equals(field)) {
-                return e.getKey();
+        throw new IllegalArgumentException("No command-line option sets trainer setting " + field);
+    }
+
+    /** The option that sets a trainer field, for error messages. */
+    static String flagOf(String field) {
+        for (Flag f : ALL) {
+            if (f.setting().name().equals(field)) {
+                return f.name();
             }
         }
         return switch (field) {
@@ -172,24 +264,39 @@ final class TrainerFlags {
     /** The hyperparameter options as given on the command line, for the report's settings. */
     static Map<String, Object> given(Args a) {
         Map<String, Object> m = new LinkedHashMap<>();
-        for (String o : OPTIONS.keySet()) {
-            if (a.has(o)) {
-                m.put(OPTIONS.get(o), a.value(o, null));
-            }
-        }
-        for (String f : FLAGS.keySet()) {
-            if (a.flag(f)) {
-                m.put(FLAGS.get(f), f.equals("--sparse-unscaled") || f.equals("--reference-base-model") ? false : true);
+        for (Flag f : ALL) {
+            if (f.isSwitch() ? a.flag(f.name()) : a.has(f.name())) {
+                m.put(f.setting().name(), f.isSwitch() ? f.switchValue() : a.value(f.name(), null));
             }
         }
         return m;
     }
 
-    private static Map<String, String> orderedMap(String... kv) {
-        Map<String, String> m = new LinkedHashMap<>();
-        for (int i = 0; i < kv.length; i += 2) {
-            m.put(kv[i], kv[i + 1]);
+    /**
+     * The README's configuration reference: one Markdown table row per trainer setting with its option, default and
+     * description, generated from the trainer (a test keeps README.md equal to it).
+     * @return the table.
+     */
+    static String markdownTable() {
+        StringBuilder sb = new StringBuilder();
+        sb.append("| field | type | `loradrop train` option | default | meaning |\n");
+        sb.append("|---|---|---|---|---|\n");
+        for (LoraDropTrainer.Setting s : LoraDropTrainer.settings()) {
+            String option = ALL.stream().filter(f -> f.setting().name().equals(s.name())).findFirst()
+                    .map(f -> "`" + f.synopsis() + "`").orElse(switch (s.name()) {
+                        case "encoder" -> "`--encoder NAME`";
+                        case "baseModelPath" -> "`--base-model`";
+                        case "tokenizerPath" -> "`--tokenizer`";
+                        case "pairKey" -> "set by `--pair-column`";
+                        default -> "—";
+                    });
+            String d = defaultText(s.defaultValue());
+            String type = List.class.isAssignableFrom(s.type()) ? "List<String>" : s.type().getSimpleName();
+            sb.append("| `").append(s.name()).append("` | `").append(type).append("` | ")
+                    .append(option.replace("|", "\\|")).append(" | ")
+                    .append(s.mandatory() ? "**required**" : d == null ? "(unset)" : "`" + d + "`").append(" | ")
+                    .append(s.description().replace("|", "\\|")).append(" |\n");
         }
-        return java.util.Collections.unmodifiableMap(m);
+        return sb.toString();
     }
 }

@@ -64,13 +64,15 @@ record TrainingRun(LoraDropTrainer trainer, Dataset<Label> train, Dataset<Label>
         double wall = (System.nanoTime() - t0) / 1e9;
         List<LoraDropModel> open = new ArrayList<>(List.of(model));
         try {
-            LoraDropModel det = model;
+            // The trainer may already give the model its ensemble; the deterministic variant is always K = 1.
+            LoraDropModel det = model.getEnsembleSize() > 1 ? track(open, model.withEnsemble(1, model.getEnsembleSeed())) : model;
             LoraDropModel ens = null;
             if (temperatureScaling) {
-                det = track(open, model.fitTemperature(dev));
+                det = track(open, det.fitTemperature(dev));
             }
             if (ensembleSize > 1) {
-                ens = track(open, model.withEnsemble(ensembleSize, ensembleSeed));
+                ens = model.getEnsembleSize() == ensembleSize && model.getEnsembleSeed() == ensembleSeed ? model
+                        : track(open, model.withEnsemble(ensembleSize, ensembleSeed));
                 if (temperatureScaling) {
                     ens = track(open, ens.fitTemperature(dev));
                 }

@@ -118,10 +118,10 @@ class CliArgumentsTest {
         assertUsageError(CliRun.of(concat(base, "--rank", "0")), "Invalid --rank: rank must be at least 1, got 0", "loradrop train");
         assertUsageError(CliRun.of(concat(base, "--dropout", "1.5")), "Invalid --dropout", "loradrop train");
         assertUsageError(CliRun.of(concat(base, "--ensemble", "4", "--dropout-mode", "NONE")),
-                "needs --dropout-mode INPUT or SPARSE", "loradrop train");
+                "Invalid --ensemble: ensembleSize is 4, but an ensemble over dropout masks needs a LoRA dropout mode other than NONE", "loradrop train");
         assertUsageError(CliRun.of(concat(base, "--temperature-scaling")), "give --dev", "loradrop train");
         assertUsageError(CliRun.of(concat(base, "--diagram", tmp.resolve("d").toString())), "give --test", "loradrop train");
-        assertUsageError(CliRun.of(concat(base, "--resume")), "need --checkpoint-dir", "loradrop train");
+        assertUsageError(CliRun.of(concat(base, "--resume")), "Invalid --resume: resume needs checkpointDir", "loradrop train");
         assertUsageError(CliRun.of("train", "--train", data.toString(), "--output", out.toString(), "--tokenizer",
                 tmp.resolve("vocab.txt").toString()), "--tokenizer needs --base-model", "loradrop train");
         assertUsageError(CliRun.of("predict", "--model", data.toString()), "Give either --text or --input", "loradrop predict");

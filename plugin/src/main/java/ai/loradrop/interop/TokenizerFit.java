@@ -14,14 +14,14 @@ import java.util.logging.Logger;
  * <p>
  * An id at or past the embedding table's last row is an error (ONNX Runtime would fail deep inside a Gather, or read
  * out of bounds). A tokenizer much smaller than the table (more than {@value #PADDING_SLACK} rows apart: tables
- * are padded to a multiple of 8 or 64 at most) most likely belongs to another model and is warned about, as is a
+ * are padded to a multiple of at most 128) most likely belongs to another model and is warned about, as is a
  * tokenizer whose special ids differ from those an adapter was trained with.
  */
 public final class TokenizerFit {
     private static final Logger logger = Logger.getLogger(TokenizerFit.class.getName());
 
     /** Embedding rows beyond the tokenizer's ids that are taken for padding of the table, not for another vocabulary. */
-    static final int PADDING_SLACK = 64;
+    static final int PADDING_SLACK = 128;
 
     private TokenizerFit() {}
 

@@ -14,6 +14,11 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * Writes files atomically: the content goes to a temporary file in the target's folder, is forced to disk and then
  * moved over the target, so readers see the old file or the complete new one and a failure leaves nothing behind.
+ * <p>
+ * A process killed mid-write (SIGKILL, power loss) cannot delete its temporary file. Temporary files are therefore
+ * named {@code .TARGET.PID-RANDOM.tmp}, after the target and the writing process, and every write first deletes the
+ * target's temporary files whose process is no longer alive (and, from writers that recorded no process, those older
+ * than {@link #STALE_AFTER}).
  */
 public final class AtomicFiles {
 
@@ -27,6 +32,9 @@ public final class AtomicFiles {
          */
         void writeTo(OutputStream out) throws IOException;
     }
+
+    /** Age after which a temporary file that names no process is taken as left over. */
+    public static final java.time.Duration STALE_AFTER = java.time.Duration.ofMinutes(10);
 
     private AtomicFiles() {}
 
@@ -60,8 +68,9 @@ public final class AtomicFiles {
         if (Files.isDirectory(absolute)) {
             throw new IOException("Cannot write " + what + " to " + target + ": it is a folder");
         }
+        removeLeftovers(absolute);
         // Not Files.createTempFile: its owner-only permissions would carry over to the final file.
-        String suffix = Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36);
+        String suffix = ProcessHandle.current().pid() + "-" + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36);
         Path tmp = dir.resolve("." + absolute.getFileName() + "." + suffix + ".tmp");
         try {
             try (OutputStream out = new BufferedOutputStream(
@@ -87,6 +96,48 @@ public final class AtomicFiles {
             }
             throw e;
         }
+    }
+
+    /**
+     * Deletes the temporary files of earlier writes of {@code target} that were killed: those whose process is gone,
+     * and those without a process id older than {@link #STALE_AFTER}. Files of live writers are kept.
+     * @param target the target file (absolute).
+     * @return how many files were deleted.
+     */
+    public static int removeLeftovers(Path target) {
+        Path dir = target.getParent();
+        String prefix = "." + target.getFileName() + ".";
+        int removed = 0;
+        try (java.nio.file.DirectoryStream<Path> ds = Files.newDirectoryStream(dir, p -> {
+            String n = p.getFileName().toString();
+            return n.startsWith(prefix) && n.endsWith(".tmp") && n.length() > prefix.length() + 4;
+        })) {
+            for (Path p : ds) {
+                String middle = p.getFileName().toString().substring(prefix.length(), p.getFileName().toString().length() - 4);
+                if (middle.contains(".")) {
+                    continue; // another target's file whose name extends this one's (".a.b.x.tmp" for "a.b" vs "a")
+                }
+                int dash = middle.indexOf('-');
+                boolean stale;
+                if (dash > 0) {
+                    long pid;
+                    try {
+                        pid = Long.parseLong(middle.substring(0, dash));
+                    } catch (NumberFormatException e) {
+                        continue;
+                    }
+                    stale = pid != ProcessHandle.current().pid() && ProcessHandle.of(pid).map(h -> !h.isAlive()).orElse(true);
+                } else {
+                    stale = Files.getLastModifiedTime(p).toInstant().isBefore(java.time.Instant.now().minus(STALE_AFTER));
+                }
+                if (stale && Files.deleteIfExists(p)) {
+                    removed++;
+                }
+            }
+        } catch (IOException e) {
+            // Best effort: a leftover that cannot be listed or deleted does not stop the write.
+        }
+        return removed;
     }
 
     private static String describe(IOException e) {

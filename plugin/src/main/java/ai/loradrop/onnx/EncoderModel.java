@@ -29,15 +29,34 @@ public final class EncoderModel {
     /** Conventional name of the token type input. */
     public static final String TOKEN_TYPE_IDS = "token_type_ids";
 
+    /** How int8 Linear layers are differentiated unless {@link #withQuantizedBackward} says otherwise. */
+    public static final QuantizedBackward DEFAULT_QUANTIZED_BACKWARD = QuantizedBackward.FLOAT;
+
     private final ModelProto model;
     private final String hiddenOutput;
     private final boolean hasTokenTypes;
     private final int hiddenSize;
     private final long vocabSize;
+    private final long positions;
+    private final String positionTable;
     private final List<LinearModule> linears;
+    private final QuantizedBackward quantizedBackward;
+
+    private EncoderModel(EncoderModel other, QuantizedBackward quantizedBackward) {
+        this.model = other.model;
+        this.hiddenOutput = other.hiddenOutput;
+        this.hasTokenTypes = other.hasTokenTypes;
+        this.hiddenSize = other.hiddenSize;
+        this.vocabSize = other.vocabSize;
+        this.positions = other.positions;
+        this.positionTable = other.positionTable;
+        this.linears = other.linears;
+        this.quantizedBackward = quantizedBackward;
+    }
 
     private EncoderModel(ModelProto model) {
         this.model = model;
+        this.quantizedBackward = DEFAULT_QUANTIZED_BACKWARD;
         List<String> inputNames = new ArrayList<>();
         java.util.Set<String> inits = new java.util.HashSet<>();
         for (TensorProto t : model.getGraph().getInitializerList()) {
@@ -95,6 +114,20 @@ public final class EncoderModel {
         }
         this.hiddenSize = h;
         this.vocabSize = vocab;
+        long pos = -1;
+        String posName = null;
+        for (NodeProto n : model.getGraph().getNodeList()) {
+            if (n.getOpType().equals("Gather") && n.getInputCount() == 2
+                    && n.getInput(0).toLowerCase(java.util.Locale.ROOT).contains("position")) {
+                TensorProto t = initializer(model, n.getInput(0));
+                if (t != null && t.getDimsCount() == 2) {
+                    pos = t.getDims(0);
+                    posName = t.getName();
+                }
+            }
+        }
+        this.positions = pos;
+        this.positionTable = posName;
     }
 
     /**
@@ -157,6 +190,38 @@ public final class EncoderModel {
     }
 
     /**
+     * Rows of the learned position-embedding table (the initializer gathered by a node whose data input is named
+     * like {@code *position*}): the longest input, in tokens, the encoder can take; -1 when there is none (relative
+     * or rotary positions, or an unusual export).
+     * @return the number of positions, or -1.
+     */
+    public long positionTableSize() {
+        return positions;
+    }
+
+    /**
+     * The name of the position-embedding initializer counted by {@link #positionTableSize()}, or null.
+     * @return the initializer's name, or null.
+     */
+    public String positionTableName() {
+        return positionTable;
+    }
+
+    /**
+     * Checks that inputs of {@code maxLength} tokens fit the encoder's position table.
+     * @param maxLength the tokens per example.
+     * @param setting the name of the setting that gave it, for the message.
+     * @throws IllegalArgumentException naming the setting, the table and its size when they do not fit.
+     */
+    public void checkMaxLength(int maxLength, String setting) {
+        if (positions > 0 && maxLength > positions) {
+            throw new IllegalArgumentException(setting + " is " + maxLength + ", but the encoder has only " + positions
+                    + " positions (rows of its position embedding " + positionTable + "), so longer inputs cannot run;"
+                    + " use at most " + positions);
+        }
+    }
+
+    /**
      * Every Linear layer, in graph order.
      * @return the layers.
      */
@@ -173,6 +238,41 @@ public final class EncoderModel {
     }
 
     /**
+     * How the gradient passes through this encoder's int8 Linear layers when it is trained.
+     * @return the backward form.
+     */
+    public QuantizedBackward quantizedBackward() {
+        return quantizedBackward;
+    }
+
+    /**
+     * The same encoder, differentiated through its int8 Linear layers in the given form.
+     * @param backward the backward form.
+     * @return the encoder (this one when unchanged).
+     */
+    public EncoderModel withQuantizedBackward(QuantizedBackward backward) {
+        java.util.Objects.requireNonNull(backward, "backward");
+        return backward == quantizedBackward ? this : new EncoderModel(this, backward);
+    }
+
+    /**
+     * The module paths of the int8 Linear layers.
+     * @return the paths, in graph order.
+     */
+    public List<String> quantizedModules() {
+        return linears.stream().filter(LinearModule::isQuantized).map(LinearModule::path).toList();
+    }
+
+    /**
+     * The same encoder quantized as asked.
+     * @param mode the quantization.
+     * @return the encoder (this one for {@link BaseQuantization#NONE}).
+     */
+    public EncoderModel quantized(BaseQuantization mode) {
+        return mode == BaseQuantization.INT8 ? quantized() : this;
+    }
+
+    /**
      * The same encoder with every float {@code MatMul} Linear quantized to int8 per output column (symmetric, zero
      * point 0), activations quantized per tensor at run time: ONNX Runtime's dynamic quantization, done at load.
      * Layers already quantized, and {@code Gemm} layers, are kept as they are.
@@ -185,7 +285,8 @@ public final class EncoderModel {
                 todo.add(m);
             }
         }
-        return todo.isEmpty() ? this : new EncoderModel(QuantizedLinears.quantizeLinears(model, todo));
+        return todo.isEmpty() ? this
+                : new EncoderModel(QuantizedLinears.quantizeLinears(model, todo)).withQuantizedBackward(quantizedBackward);
     }
 
     private boolean isMatMul(String nodeName) {

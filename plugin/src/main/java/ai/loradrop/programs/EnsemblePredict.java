@@ -114,7 +114,7 @@ public final class EnsemblePredict implements AutoCloseable {
         this.explicitIn = inMasks;
         this.explicitOut = outMasks;
         boolean foldable = spec.lora().dropoutMode() == DropoutMode.SPARSE
-                && LoraSurgery.select(encoder, spec.lora()).stream().noneMatch(LinearModule::weightTransposed);
+                && LoraSurgery.select(encoder, spec.lora()).stream().noneMatch(m -> m.weightTransposed() || m.isQuantized());
         ModelProto model;
         if (foldable) {
             // SPARSE members differ only in fixed masks on A's columns and B's rows, so each member is a merged model

@@ -10,6 +10,7 @@ import ai.loradrop.onnx.EncoderModel;
 import ai.loradrop.onnx.Fusions;
 import ai.loradrop.onnx.Graph;
 import ai.loradrop.onnx.LinearModule;
+import ai.loradrop.onnx.QuantizedLinears;
 import ai.loradrop.onnx.Tensors;
 import ai.onnx.proto.OnnxMl.NodeProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
@@ -83,6 +84,16 @@ final class ProgramGraphs {
             Fusions.fuseLayerNorm(g);
         }
         List<String> paramValues = new ArrayList<>();
+        // Int8 layers keep their LoRA update as a float branch unless it is merged and requantized.
+        java.util.Set<String> branchParams = new java.util.HashSet<>();
+        if (params == ParamSource.MERGED && !QUANTIZED_REQUANTIZE) {
+            for (int t = 0; t < targets.size(); t++) {
+                if (targets.get(t).isQuantized()) {
+                    branchParams.add(layout.loraA(t).name());
+                    branchParams.add(layout.loraB(t).name());
+                }
+            }
+        }
         if (masks == MaskSource.RNG && (headMask || lora.hasDropout())) {
             g.addInput(MASK_KEYS, Tensors.INT32, (long) (2 * targets.size() + 1));
         }
@@ -94,7 +105,7 @@ final class ProgramGraphs {
             }
         } else {
             for (ParameterLayout.Entry e : layout.entries()) {
-                if (params == ParamSource.MERGED && !e.name().startsWith("classifier.")) {
+                if (params == ParamSource.MERGED && !e.name().startsWith("classifier.") && !branchParams.contains(e.name())) {
                     paramValues.add(null);
                     continue;
                 }
@@ -104,7 +115,14 @@ final class ProgramGraphs {
             }
         }
         if (params == ParamSource.MERGED) {
-            merge(g, targets, layout, values, lora.scaling());
+            List<Integer> branches = new ArrayList<>();
+            List<Integer> merged = new ArrayList<>();
+            for (int t = 0; t < targets.size(); t++) {
+                (branchParams.contains(layout.loraA(t).name()) ? branches : merged).add(t);
+            }
+            merge(g, targets, merged, layout, values, lora.scaling());
+            LoraSurgery.apply(g, branches.stream().map(targets::get).toList(), lora.scaling(),
+                    i -> paramValues.get(2 * branches.get(i)), i -> paramValues.get(2 * branches.get(i) + 1), LoraSurgery.NO_MASKS);
         } else {
             LoraSurgery.MaskSupplier supplier = masks == MaskSource.NONE || !lora.hasDropout()
                     ? LoraSurgery.NO_MASKS : maskSupplier(g, lora, masks, targets.size());
@@ -189,12 +207,33 @@ final class ProgramGraphs {
         return g.inputs().stream().anyMatch(v -> v.getName().equals(name));
     }
 
-    /** Folds each LoRA branch into its frozen weight: {@code W' = W + s·(BA)ᵀ} (or {@code s·BA} for [out, in] storage). */
-    private static void merge(Graph g, List<LinearModule> targets, ParameterLayout layout, float[] values, double scaling) {
-        for (int t = 0; t < targets.size(); t++) {
+    /**
+     * Whether a merged program folds the LoRA update of an int8 layer into its weight and requantizes it per output
+     * column (system property {@code loradrop.quantizedMerge=requantize}) instead of keeping a float LoRA branch
+     * beside the integer kernel (the default, {@code branch}).
+     */
+    static final boolean QUANTIZED_REQUANTIZE = "requantize".equals(System.getProperty("loradrop.quantizedMerge", "branch"));
+
+    /** The dequantized {@code [in, out]} weight of an int8 layer. */
+    private static float[] dequantized(Graph g, LinearModule m) {
+        for (QuantizedLinears.Match q : QuantizedLinears.find(g.nodes(), g.initializers())) {
+            if (q.matMul().getName().equals(m.nodeName())) {
+                return QuantizedLinears.dequantize(q, g.initializers());
+            }
+        }
+        throw new IllegalStateException("No int8 Linear found at node " + m.nodeName() + " of module " + m.path());
+    }
+
+    /**
+     * Folds each LoRA branch into its frozen weight: {@code W' = W + s·(BA)ᵀ} (or {@code s·BA} for [out, in] storage);
+     * an int8 weight is dequantized, merged and requantized per output column.
+     */
+    private static void merge(Graph g, List<LinearModule> targets, List<Integer> which, ParameterLayout layout, float[] values,
+                              double scaling) {
+        for (int t : which) {
             LinearModule m = targets.get(t);
             TensorProto w = g.initializers().get(m.weight());
-            float[] wv = Tensors.toFloats(w);
+            float[] wv = m.isQuantized() ? dequantized(g, m) : Tensors.toFloats(w);
             float[] a = layout.get(values, layout.loraA(t).name());
             float[] b = layout.get(values, layout.loraB(t).name());
             int r = (int) layout.loraA(t).shape()[0];
@@ -211,6 +250,10 @@ final class ProgramGraphs {
                     merged[idx] = (float) (wv[idx] + scaling * s);
                 }
             }
+            if (m.isQuantized()) {
+                requantize(g, m, merged);
+                continue;
+            }
             String name = g.addInitializer(Tensors.floats(g.fresh("merged_weight"), Tensors.dims(w), merged));
             // Point only this layer's node at the merged copy: exports may share one initializer between layers.
             for (int i = 0; i < g.size(); i++) {
@@ -224,9 +267,41 @@ final class ProgramGraphs {
         for (NodeProto n : g.nodes()) {
             used.addAll(n.getInputList());
         }
-        for (LinearModule m : targets) {
+        for (int t : which) {
+            LinearModule m = targets.get(t);
             if (!used.contains(m.weight())) {
                 g.removeInitializer(m.weight());
+            }
+        }
+    }
+
+    /** Points an int8 layer at a requantized merged weight (per output column, zero point 0). */
+    private static void requantize(Graph g, LinearModule m, float[] merged) {
+        int[] q = new int[merged.length];
+        float[] scale = QuantizedLinears.quantizePerColumn(merged, m.inFeatures(), m.outFeatures(), q);
+        String wq = g.addInitializer(QuantizedLinears.int8s(g.fresh("merged_weight_int8"),
+                new long[]{m.inFeatures(), m.outFeatures()}, q));
+        String zp = g.addInitializer(QuantizedLinears.int8s(g.fresh("merged_weight_zero_point"),
+                new long[]{m.outFeatures()}, new int[m.outFeatures()]));
+        String sc = g.addInitializer(Tensors.floats(g.fresh("merged_weight_scale"), new long[]{m.outFeatures()}, scale));
+        for (int i = 0; i < g.size(); i++) {
+            NodeProto n = g.nodes().get(i);
+            if (n.getName().equals(m.nodeName())) {
+                NodeProto.Builder b = n.toBuilder().setInput(1, wq);
+                if (b.getInputCount() > 3) {
+                    b.setInput(3, zp);
+                } else {
+                    b.addInput(zp);
+                }
+                g.setNode(i, b.build());
+            } else if (n.getName().equals(m.quantized().scaleMulNode())) {
+                NodeProto.Builder b = n.toBuilder();
+                for (int k = 0; k < b.getInputCount(); k++) {
+                    if (b.getInput(k).equals(m.quantized().weightScale())) {
+                        b.setInput(k, sc);
+                    }
+                }
+                g.setNode(i, b.build());
             }
         }
     }

@@ -77,17 +77,38 @@ public final class TrainStep implements AutoCloseable {
     public record Result(float loss, float[] logits, float[] gradient, float gradNorm) {}
 
     /**
-     * Builds the step program.
+     * Builds the step program; its dropout masks are drawn in the graph from keys derived from the run seed and the
+     * step number ({@link MaskRng}).
      * @param encoder the encoder.
      * @param spec the classifier.
      * @param optimizer the AdamW settings.
      * @param dropoutSamples dropout instances per example whose losses are averaged ({@code N ≥ 1}).
      * @param threads ONNX Runtime intra-op threads (0: its default).
-     * @param explicitMasks true to take masks as inputs (tests), false to draw them in the graph.
      * @throws OrtException when ONNX Runtime rejects the graph.
      */
-    public TrainStep(EncoderModel encoder, ClassifierSpec spec, AdamWConfig optimizer, int dropoutSamples, int threads,
-                     boolean explicitMasks) throws OrtException {
+    public TrainStep(EncoderModel encoder, ClassifierSpec spec, AdamWConfig optimizer, int dropoutSamples, int threads)
+            throws OrtException {
+        this(encoder, spec, optimizer, dropoutSamples, threads, false);
+    }
+
+    /**
+     * A step program that takes its dropout masks as inputs instead of drawing them, for parity tests against
+     * references that fix the masks (PEFT fixtures); run it with {@link #step(Batch, long, float, Map)}. Not part of
+     * the public API: training always draws its masks in the graph.
+     * @param encoder the encoder.
+     * @param spec the classifier.
+     * @param optimizer the AdamW settings.
+     * @param threads ONNX Runtime intra-op threads (0: its default).
+     * @return the step program (one dropout sample).
+     * @throws OrtException when ONNX Runtime rejects the graph.
+     */
+    static TrainStep withExplicitMasks(EncoderModel encoder, ClassifierSpec spec, AdamWConfig optimizer, int threads)
+            throws OrtException {
+        return new TrainStep(encoder, spec, optimizer, 1, threads, true);
+    }
+
+    private TrainStep(EncoderModel encoder, ClassifierSpec spec, AdamWConfig optimizer, int dropoutSamples, int threads,
+                      boolean explicitMasks) throws OrtException {
         if (dropoutSamples < 1) {
             throw new IllegalArgumentException("dropoutSamples must be at least 1, got " + dropoutSamples);
         }
@@ -116,7 +137,8 @@ public final class TrainStep implements AutoCloseable {
         g.addInput("labels", Tensors.INT64, "rows");
         g.addInput("weights", Tensors.FLOAT, "rows");
         CrossEntropy.Values ce = CrossEntropy.append(g, f.logits(), "labels", "weights", spec.numClasses());
-        Map<String, String> grads = ReverseMode.differentiate(g, meta, Map.of(f.logits(), ce.dLogits()), f.paramValues());
+        Map<String, String> grads = ReverseMode.differentiate(g, meta, Map.of(f.logits(), ce.dLogits()), f.paramValues(),
+                encoder.quantizedBackward());
         List<String> parts = new ArrayList<>();
         for (int i = 0; i < layout.entries().size(); i++) {
             ParameterLayout.Entry e = layout.entries().get(i);
@@ -144,11 +166,17 @@ public final class TrainStep implements AutoCloseable {
         g.topoSort();
         this.model = g.toModel("loradrop_train_step");
         this.session = OrtSupport.session(model, threads, SharedWeights.of(encoder), false);
-        for (int s = 0; s < 2; s++) {
-            for (int k = 0; k < 3; k++) {
-                state[s][k] = OrtSupport.floatBuffer(size);
-                stateTensors[s][k] = OnnxTensor.createTensor(OrtSupport.env(), state[s][k], new long[]{size});
+        try {
+            for (int s = 0; s < 2; s++) {
+                for (int k = 0; k < 3; k++) {
+                    state[s][k] = OrtSupport.floatBuffer(size);
+                    stateTensors[s][k] = OnnxTensor.createTensor(OrtSupport.env(), state[s][k], new long[]{size});
+                }
             }
+        } catch (OrtException | RuntimeException | Error e) {
+            // The constructor fails, so nobody can close this instance: release the session and tensors here.
+            close();
+            throw e;
         }
         logger.fine(() -> String.format("Built training step: %d LoRA targets, %d trainable values, %d nodes, in %.1f s",
                 targets.size(), size, model.getGraph().getNodeCount(), (System.nanoTime() - t0) / 1e9));
@@ -334,7 +362,7 @@ public final class TrainStep implements AutoCloseable {
     }
 
     /**
-     * Runs a step with explicit masks (tests and fixtures). Mask names are {@code mask_in_<i>} ({@code [rows, seq, in]}
+     * Runs a step of a {@link #withExplicitMasks} program (parity tests). Mask names are {@code mask_in_<i>} ({@code [rows, seq, in]}
      * in INPUT mode, {@code [rows, 1, in]} in SPARSE mode), {@code mask_out_<i>} ({@code [rows, 1, out]}, SPARSE) and
      * {@code mask_head} ({@code [rows, hidden]}), values already scaled (0 or the keep value).
      * @param batch the batch.
@@ -344,12 +372,9 @@ public final class TrainStep implements AutoCloseable {
      * @return the result.
      * @throws OrtException when ONNX Runtime fails.
      */
-    public Result step(Batch batch, long step, float lr, Map<String, float[]> masks) throws OrtException {
+    Result step(Batch batch, long step, float lr, Map<String, float[]> masks) throws OrtException {
         if (!explicitMasks) {
             throw new IllegalStateException("This step draws its masks in the graph; use step(batch, step, lr, seed)");
-        }
-        if (dropoutSamples != 1) {
-            throw new IllegalStateException("Explicit masks need dropoutSamples = 1");
         }
         Map<String, OnnxTensor> feeds = new HashMap<>();
         try {

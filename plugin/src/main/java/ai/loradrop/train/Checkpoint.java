@@ -16,31 +16,60 @@ import java.util.zip.CheckedInputStream;
 import java.util.zip.CheckedOutputStream;
 
 /**
- * The complete state of a training run between two steps: parameters, AdamW moments, position in the epoch,
- * the best parameters so far and the history. With the seed (which fixes initialisation, epoch order and masks) it
- * is all a run needs to continue exactly as if never interrupted.
+ * The complete state of a training run between two steps: where the run is, the optimiser state, the epoch in
+ * progress, the best parameters so far and the history. With the seed (which fixes initialisation, epoch order and
+ * masks) it is all a run needs to continue exactly as if never interrupted.
  * <p>
  * Written atomically: to a temporary file in the same folder, then moved over the old checkpoint. A CRC-32 of the
  * content precedes the trailer, so a truncated or damaged file is refused rather than resumed from.
  *
  * @param fingerprint identifies the run ({@link RunFingerprint}); resuming another run is refused.
- * @param step optimisation steps done.
- * @param epoch the 0-based epoch in progress.
- * @param batchInEpoch batches of that epoch done.
- * @param params the parameters.
- * @param m the first moments.
- * @param v the second moments.
- * @param epochLossSum the weighted loss sum of the epoch in progress.
- * @param epochWeightSum the weight sum of the epoch in progress.
- * @param best the best parameters so far (empty when none).
- * @param bestLoss their validation loss.
- * @param bestEpoch their 1-based epoch (0 when none).
- * @param badEpochs epochs without improvement.
+ * @param position where the run is.
+ * @param state the parameters and AdamW moments.
+ * @param epochProgress the loss sums of the epoch in progress.
+ * @param best the best parameters so far, by validation loss.
  * @param history finished epochs.
  */
-public record Checkpoint(String fingerprint, long step, int epoch, int batchInEpoch, float[] params, float[] m, float[] v,
-                         double epochLossSum, double epochWeightSum, float[] best, double bestLoss, int bestEpoch,
-                         int badEpochs, List<EpochStats> history) {
+public record Checkpoint(String fingerprint, Position position, OptimizerState state, EpochProgress epochProgress,
+                         Best best, List<EpochStats> history) {
+    /**
+     * Where a run is.
+     * @param step optimisation steps done.
+     * @param epoch the 0-based epoch in progress.
+     * @param batchInEpoch batches of that epoch done.
+     */
+    public record Position(long step, int epoch, int batchInEpoch) {}
+
+    /**
+     * The optimiser state.
+     * @param params the parameters.
+     * @param m the first moments.
+     * @param v the second moments.
+     */
+    public record OptimizerState(float[] params, float[] m, float[] v) {}
+
+    /**
+     * The running sums of the epoch in progress, whose quotient is its mean training loss.
+     * @param lossSum the weighted loss sum.
+     * @param weightSum the weight sum.
+     */
+    public record EpochProgress(double lossSum, double weightSum) {
+        /** Nothing done yet. */
+        public static final EpochProgress NONE = new EpochProgress(0, 0);
+    }
+
+    /**
+     * The best parameters so far and early-stopping state.
+     * @param params the best parameters (empty when none).
+     * @param loss their validation loss.
+     * @param epoch their 1-based epoch (0 when none).
+     * @param badEpochs epochs without improvement since.
+     */
+    public record Best(float[] params, double loss, int epoch, int badEpochs) {
+        /** No validation yet. */
+        public static final Best NONE = new Best(new float[0], Double.POSITIVE_INFINITY, 0, 0);
+    }
+
     private static final int MAGIC = 0x4C44434B; // "LDCK"
     /** Version 2 added a CRC-32 of the content before the trailer; version 1 files (no checksum) are still read. */
     private static final int VERSION = 2;
@@ -61,18 +90,18 @@ public record Checkpoint(String fingerprint, long step, int epoch, int batchInEp
             out.writeInt(MAGIC);
             out.writeInt(VERSION);
             out.writeUTF(fingerprint);
-            out.writeLong(step);
-            out.writeInt(epoch);
-            out.writeInt(batchInEpoch);
-            writeFloats(out, params);
-            writeFloats(out, m);
-            writeFloats(out, v);
-            out.writeDouble(epochLossSum);
-            out.writeDouble(epochWeightSum);
-            writeFloats(out, best);
-            out.writeDouble(bestLoss);
-            out.writeInt(bestEpoch);
-            out.writeInt(badEpochs);
+            out.writeLong(position.step());
+            out.writeInt(position.epoch());
+            out.writeInt(position.batchInEpoch());
+            writeFloats(out, state.params());
+            writeFloats(out, state.m());
+            writeFloats(out, state.v());
+            out.writeDouble(epochProgress.lossSum());
+            out.writeDouble(epochProgress.weightSum());
+            writeFloats(out, best.params());
+            out.writeDouble(best.loss());
+            out.writeInt(best.epoch());
+            out.writeInt(best.badEpochs());
             out.writeInt(history.size());
             for (EpochStats e : history) {
                 out.writeInt(e.epoch());
@@ -140,7 +169,8 @@ public record Checkpoint(String fingerprint, long step, int epoch, int batchInEp
             if (in.readInt() != MAGIC) {
                 throw new IOException("Checkpoint is corrupt (bad trailer): " + f);
             }
-            return new Checkpoint(fp, step, epoch, batch, p, m, v, ls, ws, best, bestLoss, bestEpoch, bad, hist);
+            return new Checkpoint(fp, new Position(step, epoch, batch), new OptimizerState(p, m, v), new EpochProgress(ls, ws),
+                    new Best(best, bestLoss, bestEpoch, bad), hist);
         } catch (java.io.EOFException e) {
             throw new IOException("Checkpoint is truncated: " + f, e);
         }

@@ -101,136 +101,172 @@ public final class FineTuner {
             throw new IllegalArgumentException("The weights of all " + validation.size()
                     + " validation examples are 0: their loss is undefined");
         }
-        int bs = config.batchSize();
-        long stepsPerEpoch = (train.size() + bs - 1) / bs;
-        long totalSteps = stepsPerEpoch * config.epochs();
-        long warmup = warmupSteps(config.warmupFraction(), totalSteps);
         SplittableRandom root = new SplittableRandom(config.seed());
-        float[] init = initialParams;
-        try (TrainStep step = new TrainStep(encoder, spec, config.optimizer(), config.dropoutSamples(), config.threads(), false)) {
-            if (init == null) {
-                init = step.layout().initialize(root.split());
-            }
-            step.setState(init, null, null);
-            String fingerprint = checkpointDir == null ? ""
-                    : RunFingerprint.of(encoder, spec, config, step.layout().size(), train, validation).encode();
-            long done = 0;
-            int startEpoch = 0;
-            int startBatch = 0;
-            double lossSum = 0;
-            double weightSum = 0;
-            float[] best = new float[0];
-            double bestLoss = Double.POSITIVE_INFINITY;
-            int bestEpoch = 0;
-            int bad = 0;
-            List<EpochStats> history = new ArrayList<>();
+        try (TrainStep step = new TrainStep(encoder, spec, config.optimizer(), config.dropoutSamples(), config.threads())) {
+            step.setState(initialParams != null ? initialParams : step.layout().initialize(root.split()), null, null);
+            Run run = new Run(step, train, validation, padId);
             if (resume && checkpointDir != null && Files.isRegularFile(checkpointDir.resolve(Checkpoint.FILE_NAME))) {
-                Checkpoint c = Checkpoint.read(checkpointDir);
-                checkSameRun(c.fingerprint(), fingerprint);
-                step.setState(c.params(), c.m(), c.v());
-                done = c.step();
-                startEpoch = c.epoch();
-                startBatch = c.batchInEpoch();
-                lossSum = c.epochLossSum();
-                weightSum = c.epochWeightSum();
-                best = c.best();
-                bestLoss = c.bestLoss();
-                bestEpoch = c.bestEpoch();
-                bad = c.badEpochs();
-                history.addAll(c.history());
-                logger.info(String.format("Resuming from %s at step %d (epoch %d, batch %d)", checkpointDir, done, startEpoch + 1, startBatch));
+                run.restore(Checkpoint.read(checkpointDir));
             }
             logger.info(String.format("Fine-tuning: %d examples, %d epochs x %d steps, batch %d, lr %.2g, %d LoRA targets, %d trainable values",
-                    train.size(), config.epochs(), stepsPerEpoch, bs, config.learningRate(), step.targets().size(), step.layout().size()));
-            long t0 = System.nanoTime();
-            long lastLog = t0;
-            long stepsThisRun = 0;
-            long examplesThisRun = 0;
+                    train.size(), config.epochs(), run.stepsPerEpoch, config.batchSize(), config.learningRate(),
+                    step.targets().size(), step.layout().size()));
+            return run.execute();
+        }
+    }
+
+    /**
+     * One call of {@link #fit}: the plan (steps, warm-up), the state that a checkpoint saves and restores (position,
+     * epoch sums, best parameters, history; the optimiser state lives in the {@link TrainStep}) and the progress of
+     * this process (for speed and ETA).
+     */
+    private final class Run {
+        private final TrainStep step;
+        private final List<EncodedExample> train;
+        private final List<EncodedExample> validation;
+        private final int padId;
+        private final String fingerprint;
+        final long stepsPerEpoch;
+        private final long totalSteps;
+        private final long warmup;
+
+        // Saved in checkpoints.
+        private long done = 0;
+        private int startEpoch = 0;
+        private int startBatch = 0;
+        private Checkpoint.EpochProgress epochProgress = Checkpoint.EpochProgress.NONE;
+        private Checkpoint.Best best = Checkpoint.Best.NONE;
+        private final List<EpochStats> history = new ArrayList<>();
+
+        // This process only.
+        private final long t0 = System.nanoTime();
+        private long lastLog = t0;
+        private long stepsThisRun = 0;
+        private long examplesThisRun = 0;
+
+        Run(TrainStep step, List<EncodedExample> train, List<EncodedExample> validation, int padId) {
+            this.step = step;
+            this.train = train;
+            this.validation = validation;
+            this.padId = padId;
+            this.stepsPerEpoch = (train.size() + config.batchSize() - 1) / config.batchSize();
+            this.totalSteps = stepsPerEpoch * config.epochs();
+            this.warmup = warmupSteps(config.warmupFraction(), totalSteps);
+            this.fingerprint = checkpointDir == null ? ""
+                    : RunFingerprint.of(encoder, spec, config, step.layout().size(), train, validation).encode();
+        }
+
+        void restore(Checkpoint c) {
+            checkSameRun(c.fingerprint(), fingerprint);
+            Checkpoint.OptimizerState s = c.state();
+            step.setState(s.params(), s.m(), s.v());
+            done = c.position().step();
+            startEpoch = c.position().epoch();
+            startBatch = c.position().batchInEpoch();
+            epochProgress = c.epochProgress();
+            best = c.best();
+            history.addAll(c.history());
+            logger.info(String.format("Resuming from %s at step %d (epoch %d, batch %d)", checkpointDir, done, startEpoch + 1, startBatch));
+        }
+
+        FineTuneResult execute() throws OrtException, IOException {
             boolean stopped = false;
             for (int epoch = startEpoch; epoch < config.epochs() && !stopped; epoch++) {
-                List<int[]> batches = Batcher.trainingBatches(train, bs, new SplittableRandom(config.seed() * 31 + epoch + 1));
+                List<int[]> batches = Batcher.trainingBatches(train, config.batchSize(), new SplittableRandom(config.seed() * 31 + epoch + 1));
                 for (int bi = (epoch == startEpoch ? startBatch : 0); bi < batches.size(); bi++) {
-                    Batch b = Batcher.toBatch(train, batches.get(bi), padId, true);
-                    done++;
-                    float lr = (float) config.schedule().rate(config.learningRate(), done, totalSteps, warmup);
-                    double w = 0;
-                    for (float x : b.weights()) {
-                        w += x;
-                    }
-                    float loss;
-                    if (w > 0) {
-                        TrainStep.Result r = step.step(b, done, lr, config.seed());
-                        loss = r.loss();
-                        if (!Float.isFinite(loss)) {
-                            throw new TrainingDivergedException(done, loss, checkpointDir == null
-                                    ? "No checkpoints were configured."
-                                    : Files.isRegularFile(checkpointDir.resolve(Checkpoint.FILE_NAME))
-                                    ? "The last good checkpoint is in " + checkpointDir + "."
-                                    : "No checkpoint had been written yet in " + checkpointDir + ".");
-                        }
-                        lossSum += loss * w;
-                        weightSum += w;
-                    } else {
-                        // The weighted mean loss of a batch whose weights sum to 0 is 0/0: the batch is skipped.
-                        loss = Float.NaN;
-                        logger.warning(String.format("Step %d (epoch %d, batch %d of %d) skipped: the example weights of its %d rows sum to 0,"
-                                + " so it has no loss and no gradient", done, epoch + 1, bi + 1, batches.size(), b.rows()));
-                    }
-                    stepsThisRun++;
-                    examplesThisRun += b.rows();
-                    long now = System.nanoTime();
-                    if ((now - lastLog) / 1e9 >= config.logIntervalSeconds() || done == totalSteps) {
-                        double secs = (now - t0) / 1e9;
-                        double eps = examplesThisRun / secs;
-                        double eta = (totalSteps - done) * (secs / stepsThisRun);
-                        logger.info(String.format("epoch %d/%d step %d/%d loss %s (epoch mean %.4f) lr %.3g %.1f ex/s ETA %s",
-                                epoch + 1, config.epochs(), done, totalSteps, Float.isNaN(loss) ? "skipped" : String.format("%.4f", loss),
-                                lossSum / Math.max(weightSum, 1e-12), lr, eps, duration(eta)));
-                        lastLog = now;
-                    }
+                    trainBatch(Batcher.toBatch(train, batches.get(bi), padId, true), epoch, bi, batches.size());
                     if (checkpointDir != null && done % checkpointEvery == 0 && bi + 1 < batches.size()) {
-                        new Checkpoint(fingerprint, done, epoch, bi + 1, step.params(), step.firstMoments(), step.secondMoments(),
-                                lossSum, weightSum, best, bestLoss, bestEpoch, bad, history).write(checkpointDir);
+                        checkpoint(epoch, bi + 1);
                     }
                 }
-                double trainLoss = lossSum / Math.max(weightSum, 1e-12);
-                double vLoss = Double.NaN;
-                double vAcc = Double.NaN;
-                float[] params = step.params();
-                if (!validation.isEmpty()) {
-                    double[] va = validate(params, validation, padId);
-                    vLoss = va[0];
-                    vAcc = va[1];
-                }
-                history.add(new EpochStats(epoch + 1, trainLoss, vLoss, vAcc));
-                logger.info(String.format("epoch %d/%d done: train loss %.4f%s", epoch + 1, config.epochs(), trainLoss,
-                        validation.isEmpty() ? "" : String.format(", validation loss %.4f, accuracy %.4f", vLoss, vAcc)));
-                if (!validation.isEmpty()) {
-                    if (vLoss < bestLoss) {
-                        bestLoss = vLoss;
-                        bestEpoch = epoch + 1;
-                        best = params;
-                        bad = 0;
-                    } else {
-                        bad++;
-                        if (config.patience() > 0 && bad >= config.patience()) {
-                            logger.info(String.format("Early stopping after epoch %d: no validation improvement for %d epochs (best epoch %d)",
-                                    epoch + 1, bad, bestEpoch));
-                            stopped = true;
-                        }
-                    }
-                }
-                lossSum = 0;
-                weightSum = 0;
+                stopped = endEpoch(epoch);
+                epochProgress = Checkpoint.EpochProgress.NONE;
                 if (checkpointDir != null) {
-                    new Checkpoint(fingerprint, done, epoch + 1, 0, step.params(), step.firstMoments(), step.secondMoments(),
-                            0, 0, best, bestLoss, bestEpoch, bad, history).write(checkpointDir);
+                    checkpoint(epoch + 1, 0);
                 }
             }
             double secs = (System.nanoTime() - t0) / 1e9;
-            float[] chosen = bestEpoch > 0 ? best : step.params();
-            int chosenEpoch = bestEpoch > 0 ? bestEpoch : history.size();
+            float[] chosen = best.epoch() > 0 ? best.params() : step.params();
+            int chosenEpoch = best.epoch() > 0 ? best.epoch() : history.size();
             return new FineTuneResult(chosen, history, chosenEpoch, done, secs, examplesThisRun / Math.max(secs, 1e-9));
+        }
+
+        private void trainBatch(Batch b, int epoch, int bi, int batches) throws OrtException {
+            done++;
+            float lr = (float) config.schedule().rate(config.learningRate(), done, totalSteps, warmup);
+            double w = 0;
+            for (float x : b.weights()) {
+                w += x;
+            }
+            float loss;
+            if (w > 0) {
+                loss = step.step(b, done, lr, config.seed()).loss();
+                if (!Float.isFinite(loss)) {
+                    throw new TrainingDivergedException(done, loss, checkpointDir == null
+                            ? "No checkpoints were configured."
+                            : Files.isRegularFile(checkpointDir.resolve(Checkpoint.FILE_NAME))
+                            ? "The last good checkpoint is in " + checkpointDir + "."
+                            : "No checkpoint had been written yet in " + checkpointDir + ".");
+                }
+                epochProgress = new Checkpoint.EpochProgress(epochProgress.lossSum() + loss * w, epochProgress.weightSum() + w);
+            } else {
+                // The weighted mean loss of a batch whose weights sum to 0 is 0/0: the batch is skipped.
+                loss = Float.NaN;
+                logger.warning(String.format("Step %d (epoch %d, batch %d of %d) skipped: the example weights of its %d rows sum to 0,"
+                        + " so it has no loss and no gradient", done, epoch + 1, bi + 1, batches, b.rows()));
+            }
+            stepsThisRun++;
+            examplesThisRun += b.rows();
+            long now = System.nanoTime();
+            if ((now - lastLog) / 1e9 >= config.logIntervalSeconds() || done == totalSteps) {
+                double secs = (now - t0) / 1e9;
+                double eps = examplesThisRun / secs;
+                double eta = (totalSteps - done) * (secs / stepsThisRun);
+                logger.info(String.format("epoch %d/%d step %d/%d loss %s (epoch mean %.4f) lr %.3g %.1f ex/s ETA %s",
+                        epoch + 1, config.epochs(), done, totalSteps, Float.isNaN(loss) ? "skipped" : String.format("%.4f", loss),
+                        meanLoss(), lr, eps, duration(eta)));
+                lastLog = now;
+            }
+        }
+
+        private double meanLoss() {
+            return epochProgress.lossSum() / Math.max(epochProgress.weightSum(), 1e-12);
+        }
+
+        /** Records the finished epoch, validates and updates the best parameters; true when training stops early. */
+        private boolean endEpoch(int epoch) throws OrtException {
+            double trainLoss = meanLoss();
+            double vLoss = Double.NaN;
+            double vAcc = Double.NaN;
+            float[] params = step.params();
+            if (!validation.isEmpty()) {
+                double[] va = validate(params, validation, padId);
+                vLoss = va[0];
+                vAcc = va[1];
+            }
+            history.add(new EpochStats(epoch + 1, trainLoss, vLoss, vAcc));
+            logger.info(String.format("epoch %d/%d done: train loss %.4f%s", epoch + 1, config.epochs(), trainLoss,
+                    validation.isEmpty() ? "" : String.format(", validation loss %.4f, accuracy %.4f", vLoss, vAcc)));
+            if (validation.isEmpty()) {
+                return false;
+            }
+            if (vLoss < best.loss()) {
+                best = new Checkpoint.Best(params, vLoss, epoch + 1, 0);
+                return false;
+            }
+            best = new Checkpoint.Best(best.params(), best.loss(), best.epoch(), best.badEpochs() + 1);
+            if (config.patience() > 0 && best.badEpochs() >= config.patience()) {
+                logger.info(String.format("Early stopping after epoch %d: no validation improvement for %d epochs (best epoch %d)",
+                        epoch + 1, best.badEpochs(), best.epoch()));
+                return true;
+            }
+            return false;
+        }
+
+        private void checkpoint(int epoch, int batchInEpoch) throws IOException {
+            new Checkpoint(fingerprint, new Checkpoint.Position(done, epoch, batchInEpoch),
+                    new Checkpoint.OptimizerState(step.params(), step.firstMoments(), step.secondMoments()),
+                    epochProgress, best, List.copyOf(history)).write(checkpointDir);
         }
     }
 

@@ -160,6 +160,7 @@ public final class LoraDropModel extends Model<Label> implements AutoCloseable {
                     + " configuration and label count need " + expected);
         }
         TokenizerFit.check(tokenizer, encoder, "of the model", "of the model");
+        encoder.checkMaxLength(settings.maxLength(), "maxLength");
         if (settings.ensembleSize() > 1 && !spec.lora().hasDropout()) {
             throw new IllegalArgumentException("An ensemble (size " + settings.ensembleSize() + ") needs LoRA dropout, but this"
                     + " model was trained with dropout mode " + spec.lora().dropoutMode() + " and p = " + spec.lora().dropout());
@@ -422,6 +423,7 @@ public final class LoraDropModel extends Model<Label> implements AutoCloseable {
         if (k < 1) {
             throw new IllegalArgumentException("Ensemble size must be at least 1, got " + k);
         }
+        checkEnsembleMemory(encoder, spec.lora(), k, "Ensemble size");
         return withSettings(settings.withEnsemble(k, seed));
     }
 
@@ -457,6 +459,47 @@ public final class LoraDropModel extends Model<Label> implements AutoCloseable {
      */
     public int getWindowStride() {
         return settings.windowStride();
+    }
+
+    /**
+     * The bytes a test-time ensemble of {@code k} members holds besides the model itself: each member's merged
+     * weights of every LoRA target (SPARSE mode stacks them; INPUT mode holds masks of about that size), once on the
+     * Java heap and once as ONNX Runtime tensors.
+     * @param encoder the encoder.
+     * @param lora the LoRA configuration (its targets).
+     * @param k the ensemble size.
+     * @return the estimate in bytes (0 for k = 1).
+     */
+    public static long ensembleBytes(EncoderModel encoder, ai.loradrop.lora.LoraConfig lora, int k) {
+        if (k <= 1) {
+            return 0;
+        }
+        long perMember = 0;
+        for (ai.loradrop.onnx.LinearModule m : LoraSurgery.select(encoder, lora)) {
+            perMember += (long) m.inFeatures() * m.outFeatures() * Float.BYTES;
+        }
+        return perMember * k;
+    }
+
+    /**
+     * Refuses an ensemble whose members would not fit in the Java heap (half of {@code -Xmx}), before any of them is
+     * built, instead of an {@link OutOfMemoryError} or a native abort later.
+     * @param encoder the encoder.
+     * @param lora the LoRA configuration.
+     * @param k the ensemble size.
+     * @param setting what set {@code k}, for the message.
+     * @throws IllegalArgumentException naming the size, the estimate and the largest size that fits.
+     */
+    public static void checkEnsembleMemory(EncoderModel encoder, ai.loradrop.lora.LoraConfig lora, int k, String setting) {
+        long need = ensembleBytes(encoder, lora, k);
+        long budget = Runtime.getRuntime().maxMemory() / 2;
+        if (need > budget) {
+            long perMember = need / k;
+            throw new IllegalArgumentException(String.format(java.util.Locale.ROOT,
+                    "%s %d needs about %.1f GB for its members (%.1f MB each), more than half the Java heap (%.1f GB);"
+                            + " use at most %d members, or give Java more memory (-Xmx, LORADROP_JAVA_OPTS)",
+                    setting, k, need / 1e9, perMember / 1e6, Runtime.getRuntime().maxMemory() / 1e9, Math.max(1, budget / perMember)));
+        }
     }
 
     /**
@@ -506,6 +549,22 @@ public final class LoraDropModel extends Model<Label> implements AutoCloseable {
      */
     public LoraDropModel withBaseModelEmbedded(boolean embed) {
         return withSettings(settings.withEmbedBaseModel(embed));
+    }
+
+    /**
+     * A copy whose ONNX Runtime sessions use {@code n} intra-op threads (0: ONNX Runtime's choice); predictions are
+     * the same.
+     * @param n the thread count, from 0 to the machine's cores.
+     * @return the new model.
+     * @throws IllegalArgumentException when {@code n} is negative or more than the machine's cores.
+     */
+    public LoraDropModel withThreads(int n) {
+        int cores = Runtime.getRuntime().availableProcessors();
+        if (n < 0 || n > cores) {
+            throw new IllegalArgumentException("threads must be between 0 (ONNX Runtime's choice) and this machine's "
+                    + cores + " cores, got " + n);
+        }
+        return withSettings(settings.withThreads(n));
     }
 
     private LoraDropModel withSettings(ModelSettings s) {
@@ -737,10 +796,11 @@ public final class LoraDropModel extends Model<Label> implements AutoCloseable {
      * Writes the model as a PEFT LoRA adapter folder: {@code adapter_model.safetensors}, {@code adapter_config.json},
      * LoRA-Drop's {@code loradrop_config.json} (see {@link PeftAdapter}; it records the maximum length, the pair key
      * and the tokenizer's special ids too) and {@value ai.loradrop.interop.AdapterLabels#FILE_NAME} with the labels in
-     * head-row order, written as a whole (a failure leaves the previous folder as it was). The sidecar records this model's test-time ensemble and, for models trained by
+     * head-row order, written as a whole (a failure leaves the previous folder as it was). The sidecar records this
+     * model's test-time ensemble, maximum length, pair key, tokenizer ids and, for models trained by
      * {@link LoraDropTrainer}, its dropout samples (the corresponding fields of {@code options} are replaced). The
      * temperature is not part of an adapter (a warning is logged when it is not 1).
-     * @param dir the folder (created if missing; existing adapter files are replaced).
+     * @param dir the folder (created if missing; an existing one is replaced as a whole, its other files kept).
      * @param options key layout and base model name.
      * @throws IOException when a file cannot be written.
      */
@@ -816,7 +876,35 @@ public final class LoraDropModel extends Model<Label> implements AutoCloseable {
             throw new IllegalArgumentException("Unknown LoraDropModel serialization version " + version
                     + "; this class reads at most version " + CURRENT_VERSION);
         }
-        ModelCodec.Payload p = ModelCodec.decode(message, version);
+        return fromPayload(ModelCodec.decode(message, version), null);
+    }
+
+    /**
+     * Reads a model file written by {@link #serialize()} (as {@link Model#deserializeFromFile(Path)} does), with the
+     * base encoder read from {@code baseModel} instead of its recorded path when the model references it (a moved
+     * encoder). The file must still have the recorded SHA-256; an embedded encoder ignores {@code baseModel}.
+     * @param file the model file.
+     * @param baseModel the referenced base encoder's new place, or null for its recorded path.
+     * @return the model; close it after use.
+     * @throws IOException when the file is not a LoRA-Drop model, is corrupt, or the encoder cannot be read.
+     * @throws IllegalStateException when the encoder file's hash differs from the recorded one.
+     */
+    public static LoraDropModel deserializeFromFile(Path file, Path baseModel) throws IOException {
+        org.tribuo.protos.core.ModelProto proto;
+        try (java.io.InputStream in = new java.io.BufferedInputStream(Files.newInputStream(file))) {
+            proto = org.tribuo.protos.core.ModelProto.parseFrom(in);
+        }
+        if (!proto.getClassName().equals(LoraDropModel.class.getName())) {
+            throw new IOException(file + " holds a " + proto.getClassName() + ", not a LoRA-Drop model");
+        }
+        if (proto.getVersion() < 0 || proto.getVersion() > CURRENT_VERSION) {
+            throw new IllegalArgumentException("Unknown LoraDropModel serialization version " + proto.getVersion()
+                    + "; this class reads at most version " + CURRENT_VERSION);
+        }
+        return fromPayload(ModelCodec.decode(proto.getSerializedData(), proto.getVersion()), baseModel);
+    }
+
+    private static LoraDropModel fromPayload(ModelCodec.Payload p, Path baseOverride) throws IOException {
         ModelDataCarrier<?> carrier = ModelDataCarrier.deserialize(p.metadata());
         if (!(carrier.outputDomain().getOutput(0) instanceof Label)) {
             throw new IllegalStateException("Invalid LoraDropModel protobuf: the output domain holds "
@@ -828,18 +916,30 @@ public final class LoraDropModel extends Model<Label> implements AutoCloseable {
         if (p.baseModel() != null) {
             encoder = EncoderModel.of(OnnxModels.parse(p.baseModel().toByteArray(), "embedded base model"));
         } else {
-            encoder = loadReferencedBase(p.baseFile());
+            // A referenced float base trained with quantizeBase=INT8 is quantized again (deterministically) at load.
+            encoder = loadReferencedBase(p.baseFile(), baseOverride).quantized(quantizeBaseOf(carrier.provenance()));
         }
         Tokenizer tokenizer = Tokenizer.fromJson(p.tokenizerJson(), p.tokenizerSha256());
         return new LoraDropModel(carrier.name(), carrier.provenance(), carrier.featureDomain(), outputs, encoder,
-                p.baseFile(), tokenizer, p.spec(), p.params(), p.settings());
+                baseOverride != null && p.baseModel() == null
+                        ? new BaseModelFile(baseOverride.toAbsolutePath().toString(), p.baseFile().sha256(), p.baseFile().size())
+                        : p.baseFile(), tokenizer, p.spec(), p.params(), p.settings());
     }
 
-    private static EncoderModel loadReferencedBase(BaseModelFile ref) throws IOException {
-        Path path = Path.of(ref.path());
+    /** The trainer's {@code quantizeBase} recorded in a model's provenance ({@code NONE} when absent). */
+    private static ai.loradrop.onnx.BaseQuantization quantizeBaseOf(org.tribuo.provenance.ModelProvenance provenance) {
+        Provenance v = provenance.getTrainerProvenance().getConfiguredParameters().get("quantizeBase");
+        if (v instanceof com.oracle.labs.mlrg.olcut.provenance.PrimitiveProvenance<?> pp) {
+            return ai.loradrop.onnx.BaseQuantization.valueOf(String.valueOf(pp.getValue()));
+        }
+        return ai.loradrop.onnx.BaseQuantization.NONE;
+    }
+
+    private static EncoderModel loadReferencedBase(BaseModelFile ref, Path override) throws IOException {
+        Path path = override != null ? override : Path.of(ref.path());
         if (!Files.isRegularFile(path)) {
             throw new IOException("The base model of this LoRA-Drop model is not embedded and its file is missing: " + path
-                    + " (expected SHA-256 " + ref.sha256() + ")");
+                    + (override != null ? "" : " (recorded path)") + " (expected SHA-256 " + ref.sha256() + ")");
         }
         String actual = Sha256.of(path);
         if (!Sha256.same(actual, ref.sha256())) { // hashes recorded by earlier versions may be upper case

@@ -9,11 +9,13 @@ import ai.loradrop.interop.ImportedAdapter;
 import ai.loradrop.interop.PeftAdapter;
 import ai.loradrop.interop.TokenizerFit;
 import ai.loradrop.lora.LoraSurgery;
-import ai.loradrop.onnx.LinearModule;
 import ai.loradrop.programs.ParameterLayout;
 import ai.loradrop.lora.DropoutMode;
 import ai.loradrop.lora.LoraConfig;
+import ai.loradrop.onnx.BaseQuantization;
 import ai.loradrop.onnx.EncoderModel;
+import ai.loradrop.onnx.LinearModule;
+import ai.loradrop.onnx.QuantizedBackward;
 import ai.loradrop.optim.AdamWConfig;
 import ai.loradrop.programs.ClassifierSpec;
 import ai.loradrop.text.LongText;
@@ -27,8 +29,6 @@ import ai.loradrop.train.LrSchedule;
 import ai.loradrop.train.TrainingConfig;
 import ai.loradrop.tribuo.data.TextExamples;
 import ai.onnxruntime.OrtException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.oracle.labs.mlrg.olcut.config.Config;
 import com.oracle.labs.mlrg.olcut.config.ConfigurableName;
 import com.oracle.labs.mlrg.olcut.config.PropertyException;
@@ -55,7 +55,6 @@ import java.nio.file.attribute.FileTime;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -76,12 +75,11 @@ import java.util.regex.PatternSyntaxException;
  * {@code ImmutableOutputInfo}; example weights scale each example's loss. Texts longer than {@code maxLength}
  * tokens are truncated, and the count is logged.
  * <p>
- * <b>Defaults</b>: rank 8, alpha 16 on {@code query} and {@code value} (as PEFT's usual recipe), Lin et al.'s
- * {@link DropoutMode#SPARSE} LoRA dropout with p = 0.3, 6 epochs, batch 32, learning rate 2e-3 with 6% linear
- * warm-up then linear decay, AdamW with weight decay 0.01. On WordNet supersenses with all-MiniLM-L6-v2 these gave
- * 3.5 points more test accuracy than the PyTorch/PEFT reference recipe (INPUT p = 0.1, 3 epochs, lr 1e-3) and a
- * K = 8 ensemble with half the deterministic model's ECE; use {@link DropoutMode#INPUT} for PEFT's
- * {@code lora_dropout}.
+ * <b>Defaults</b> are written once, on the {@code @Config} fields, and listed by {@link #settings()}: PEFT's usual
+ * adapter recipe on {@code query} and {@code value}, Lin et al.'s {@link DropoutMode#SPARSE} LoRA dropout, linear
+ * warm-up then linear decay, AdamW with weight decay. On WordNet supersenses with all-MiniLM-L6-v2 they gave 3.5
+ * points more test accuracy than the PyTorch/PEFT reference recipe (INPUT p = 0.1, 3 epochs, lr 1e-3) and a K = 8
+ * ensemble with half the deterministic model's ECE; use {@link DropoutMode#INPUT} for PEFT's {@code lora_dropout}.
  * <p>
  * <b>Randomness.</b> As Tribuo's SGD trainers do, {@link #postConfig()} seeds a {@link SplittableRandom} from
  * {@code seed}; each {@code train} call splits it, and the split seeds the run (initialisation, epoch order, dropout
@@ -133,6 +131,13 @@ public final class LoraDropTrainer implements Trainer<Label>, WeightedExamples {
      * labels by the adapter's label names) or {@code fresh} (class count or label names differ).
      */
     public static final String INITIAL_HEAD = "loradrop-initial-head";
+    /**
+     * Model instance provenance, for an encoder with int8 Linear layers: how they are quantized (weights per output
+     * column or per tensor, activations per tensor at run time) and how the gradient passes through them.
+     */
+    public static final String QUANTIZATION = "loradrop-quantization";
+    /** Model instance provenance, for an encoder with int8 Linear layers: their module paths. */
+    public static final String QUANTIZED_MODULES = "loradrop-quantized-modules";
 
     @Config(description = "Name of a pretrained encoder shipped on Maven Central (the names of ai.loradrop.encoders.NamedEncoder, e.g. bge-small-en-v1.5), found on the class path or in the local Maven repository; the alternative to baseModelPath and tokenizerPath.")
     private String encoder;
@@ -248,6 +253,12 @@ public final class LoraDropTrainer implements Trainer<Label>, WeightedExamples {
     @Config(description = "PEFT LoRA adapter folder to start from (adapter_model.safetensors + adapter_config.json): its LoRA matrices, and its head when the class count matches; its rank and target modules must equal this trainer's. Unset to start from PEFT's initialisation.")
     private Path initialAdapterPath;
 
+    @Config(description = "Quantize the frozen Linear weights of a float base encoder when it is loaded: NONE, or INT8 (int8 per output column, activations quantized per tensor at run time, as ONNX Runtime's dynamic quantization; integer kernels for training and prediction). An int8 export is used as it is either way.")
+    private BaseQuantization quantizeBase = BaseQuantization.NONE;
+
+    @Config(description = "How the gradient passes through frozen int8 Linear layers: FLOAT (a float MatMul with the dequantized weight) or INT8 (the gradient quantized per tensor, an integer MatMul with the int8 weight).")
+    private QuantizedBackward quantizedBackward = EncoderModel.DEFAULT_QUANTIZED_BACKWARD;
+
     @ConfigurableName
     private String configName;
 
@@ -271,48 +282,8 @@ public final class LoraDropTrainer implements Trainer<Label>, WeightedExamples {
      * @throws PropertyException when a file is missing.
      */
     public LoraDropTrainer(Path baseModelPath, Path tokenizerPath) {
-        this(builder(baseModelPath, tokenizerPath));
-    }
-
-    private LoraDropTrainer(Builder b) {
-        this.encoder = b.encoder;
-        this.baseModelPath = b.baseModelPath;
-        this.tokenizerPath = b.tokenizerPath;
-        this.maxLength = b.maxLength;
-        this.longText = b.longText;
-        this.windowStride = b.windowStride;
-        this.textKey = b.textKey;
-        this.pairKey = b.pairKey;
-        this.pooling = b.pooling;
-        this.targetModules = b.targetModules;
-        this.targetRegex = b.targetRegex;
-        this.rank = b.rank;
-        this.alpha = b.alpha;
-        this.rsLora = b.rsLora;
-        this.dropoutMode = b.dropoutMode;
-        this.dropout = b.dropout;
-        this.sparseScaled = b.sparseScaled;
-        this.dropoutSamples = b.dropoutSamples;
-        this.headDropout = b.headDropout;
-        this.epochs = b.epochs;
-        this.batchSize = b.batchSize;
-        this.learningRate = b.learningRate;
-        this.warmupFraction = b.warmupFraction;
-        this.schedule = b.schedule;
-        this.weightDecay = b.weightDecay;
-        this.maxGradNorm = b.maxGradNorm;
-        this.seed = b.seed;
-        this.threads = b.threads;
-        this.patience = b.patience;
-        this.validationFraction = b.validationFraction;
-        this.ensembleSize = b.ensembleSize;
-        this.ensembleSeed = b.ensembleSeed;
-        this.embedBaseModel = b.embedBaseModel;
-        this.checkpointDir = b.checkpointDir;
-        this.checkpointEvery = b.checkpointEvery;
-        this.resume = b.resume;
-        this.logIntervalSeconds = b.logIntervalSeconds;
-        this.initialAdapterPath = b.initialAdapterPath;
+        this.baseModelPath = baseModelPath;
+        this.tokenizerPath = tokenizerPath;
         postConfig();
     }
 
@@ -377,9 +348,14 @@ public final class LoraDropTrainer implements Trainer<Label>, WeightedExamples {
         check(learningRate > 0 && Double.isFinite(learningRate), "learningRate", "must be positive and finite, got " + learningRate);
         check(warmupFraction >= 0 && warmupFraction < 1, "warmupFraction", "must be in [0, 1), got " + warmupFraction);
         check(schedule != null, "schedule", "must be set (LINEAR, COSINE or CONSTANT)");
+        check(quantizeBase != null, "quantizeBase", "must be set (NONE or INT8)");
+        check(quantizedBackward != null, "quantizedBackward", "must be set (FLOAT or INT8)");
         check(weightDecay >= 0 && Double.isFinite(weightDecay), "weightDecay", "must be non-negative and finite, got " + weightDecay);
         check(maxGradNorm >= 0 && Double.isFinite(maxGradNorm), "maxGradNorm", "must be non-negative (0 disables clipping), got " + maxGradNorm);
         check(threads >= 0, "threads", "must be non-negative (0: ONNX Runtime's default), got " + threads);
+        int cores = Runtime.getRuntime().availableProcessors();
+        check(threads <= cores, "threads", "is " + threads + ", but this machine has " + cores + " cores; use at most "
+                + cores + " (0: ONNX Runtime's choice)");
         check(patience >= 0, "patience", "must be non-negative (0 disables early stopping), got " + patience);
         check(validationFraction >= 0 && validationFraction < 1, "validationFraction", "must be in [0, 1), got " + validationFraction);
         check(ensembleSize >= 1, "ensembleSize", "must be at least 1, got " + ensembleSize);
@@ -525,6 +501,8 @@ public final class LoraDropTrainer implements Trainer<Label>, WeightedExamples {
                 setInvocationCount(invocationCount);
             }
             res = resources();
+            res.encoder().checkMaxLength(maxLength, "maxLength");
+            LoraDropModel.checkEnsembleMemory(res.encoder(), spec(2).lora(), ensembleSize, "ensembleSize");
             localRng = rng.split();
             trainerProvenance = provenanceOf(res);
             invocation = trainInvocationCounter;
@@ -553,6 +531,12 @@ public final class LoraDropTrainer implements Trainer<Label>, WeightedExamples {
             }
         } else if (validationFraction > 0) {
             List<List<EncodedExample>> parts = holdOut(allRows, validationFraction, splitRng);
+            if (parts.get(0).size() < batchSize) {
+                throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "validationFraction %s holds out %d"
+                        + " of the %d training examples, leaving %d to train on: fewer than one batch (batchSize %d);"
+                        + " lower validationFraction or batchSize, or pass a validation dataset",
+                        validationFraction, parts.get(1).size(), all.size(), parts.get(0).size(), batchSize));
+            }
             train = parts.get(0);
             valid = parts.get(1);
         }
@@ -595,12 +579,29 @@ public final class LoraDropTrainer implements Trainer<Label>, WeightedExamples {
         if (initialHead != null) {
             instance.put(INITIAL_HEAD, new StringProvenance(INITIAL_HEAD, initialHead));
         }
+        if (res.encoder().isQuantized()) {
+            instance.putAll(quantizationProvenance(res.encoder()));
+        }
         ModelSettings settings = new ModelSettings(maxLength, textKey, pairKey, ensembleSize, ensembleSeed, 1.0,
                 embedBaseModel, threads, Math.max(batchSize, 32), longText, windowStride);
         ModelProvenance provenance = LoraDropModel.provenanceWithOptions(new ModelProvenance(
                 LoraDropModel.class.getName(), OffsetDateTime.now(), examples.getProvenance(), trainerProvenance, instance), settings);
         return new LoraDropModel("loradrop-model", provenance, examples.getFeatureIDMap(), outputs, res.encoder(),
                 res.base(), res.tokenizer(), spec, result.params(), settings);
+    }
+
+    /** {@link #QUANTIZATION} and {@link #QUANTIZED_MODULES} of an encoder with int8 layers. */
+    static Map<String, Provenance> quantizationProvenance(EncoderModel encoder) {
+        List<LinearModule> q = encoder.linears().stream().filter(LinearModule::isQuantized).toList();
+        long perChannel = q.stream().filter(m -> m.quantized().perChannel()).count();
+        String weights = perChannel == q.size() ? "per output column" : perChannel == 0 ? "per tensor"
+                : perChannel + " per output column, " + (q.size() - perChannel) + " per tensor";
+        Map<String, Provenance> m = new LinkedHashMap<>();
+        m.put(QUANTIZATION, new StringProvenance(QUANTIZATION, "int8 weights " + weights
+                + ", activations per tensor at run time (dynamic); backward " + encoder.quantizedBackward()));
+        m.put(QUANTIZED_MODULES, new ListProvenance<>(q.stream()
+                .map(l -> new StringProvenance(QUANTIZED_MODULES, l.path())).toList()));
+        return m;
     }
 
     /**
@@ -668,7 +669,8 @@ public final class LoraDropTrainer implements Trainer<Label>, WeightedExamples {
     }
 
     /**
-     * Splits off a seeded random fraction for validation, keeping at least one example on each side.
+     * Splits off a seeded random fraction of the documents for validation (a document's windows stay together),
+     * keeping at least one document on each side.
      */
     private static List<List<EncodedExample>> holdOut(DocumentEncoder.Rows rows, double fraction, SplittableRandom rng) {
         int docs = rows.documents();
@@ -750,7 +752,8 @@ public final class LoraDropTrainer implements Trainer<Label>, WeightedExamples {
             if (r != null && r.baseStamp().equals(b) && r.tokenizerStamp().equals(t)) {
                 return r;
             }
-            EncoderModel encoder = r != null && r.baseStamp().equals(b) ? r.encoder() : EncoderModel.load(b.path());
+            EncoderModel encoder = r != null && r.baseStamp().equals(b) ? r.encoder()
+                    : EncoderModel.load(b.path()).quantized(quantizeBase).withQuantizedBackward(quantizedBackward);
             BaseModelFile base = r != null && r.baseStamp().equals(b) ? r.base()
                     : new BaseModelFile(b.path().toString(), Sha256.ofFile(b.path()), b.size());
             Tokenizer tok = Tokenizer.fromFile(t.path());
@@ -809,370 +812,464 @@ public final class LoraDropTrainer implements Trainer<Label>, WeightedExamples {
     }
 
     /**
-     * Builds a {@link LoraDropTrainer}; each setter documents its field, unset fields keep their defaults.
+     * Builds a {@link LoraDropTrainer}. Each setter sets the {@code @Config} field of the same name; its description
+     * and default are written once, on that field, and listed by {@link LoraDropTrainer#settings()} (the CLI's help and
+     * the README's configuration reference are generated from them). Unset fields keep their defaults.
+     * <p>
+     * Adding a setting: declare the {@code @Config} field (with its description and default) and, for Java users, a
+     * setter here that writes {@code draft.field}; the CLI flag, its help line, the README table and the copy into the
+     * built trainer follow from the field.
      */
     public static final class Builder {
-        private final String encoder;
-        private final Path baseModelPath;
-        private final Path tokenizerPath;
-        private int maxLength = 128;
-        private LongText longText = LongText.TRUNCATE;
-        private int windowStride = 64;
-        private String textKey = "text";
-        private String pairKey;
-        private Pooling pooling;
-        private List<String> targetModules = List.of("query", "value");
-        private String targetRegex;
-        private int rank = 8;
-        private double alpha = 16;
-        private boolean rsLora = false;
-        private DropoutMode dropoutMode = DropoutMode.SPARSE;
-        private double dropout = 0.3;
-        private boolean sparseScaled = true;
-        private int dropoutSamples = 1;
-        private double headDropout = 0.0;
-        private int epochs = 6;
-        private int batchSize = 32;
-        private double learningRate = 2e-3;
-        private double warmupFraction = 0.06;
-        private LrSchedule schedule = LrSchedule.LINEAR;
-        private double weightDecay = 0.01;
-        private double maxGradNorm = 0.0;
-        private long seed = Trainer.DEFAULT_SEED;
-        private int threads = 0;
-        private int patience = 0;
-        private double validationFraction = 0.0;
-        private int ensembleSize = 1;
-        private long ensembleSeed = 1L;
-        private boolean embedBaseModel = true;
-        private Path checkpointDir;
-        private int checkpointEvery = 500;
-        private boolean resume = false;
-        private double logIntervalSeconds = 10.0;
-        private Path initialAdapterPath;
+        /** The settings so far: a trainer that is never validated or used, only copied by {@link #build()}. */
+        private final LoraDropTrainer draft = new LoraDropTrainer();
 
         private Builder(String encoder, Path baseModelPath, Path tokenizerPath) {
-            this.encoder = encoder;
-            this.baseModelPath = baseModelPath;
-            this.tokenizerPath = tokenizerPath;
+            draft.encoder = encoder;
+            draft.baseModelPath = baseModelPath;
+            draft.tokenizerPath = tokenizerPath;
         }
 
         /**
-         * Maximum tokens per example (default 128).
+         * Sets {@code maxLength}; see {@link LoraDropTrainer#settings()} for its description and default.
          * @param v the value.
          * @return this.
          */
         public Builder maxLength(int v) {
-            maxLength = v;
+            draft.maxLength = v;
             return this;
         }
 
         /**
-         * What to do with texts longer than maxLength (default TRUNCATE).
-         * @param v the policy.
+         * Sets {@code longText}.
+         * @param v the value.
          * @return this.
          */
         public Builder longText(LongText v) {
-            longText = v;
+            draft.longText = v;
             return this;
         }
 
         /**
-         * WINDOWS only: word pieces between the starts of two windows (default 64).
-         * @param v the stride.
+         * Sets {@code windowStride}.
+         * @param v the value.
          * @return this.
          */
         public Builder windowStride(int v) {
-            windowStride = v;
+            draft.windowStride = v;
             return this;
         }
 
         /**
-         * Metadata key of the text (default "text").
-         * @param v the key.
+         * Sets {@code textKey}; see {@link LoraDropTrainer#settings()} for its description and default.
+         * @param v the value.
          * @return this.
          */
         public Builder textKey(String v) {
-            textKey = v;
+            draft.textKey = v;
             return this;
         }
 
         /**
-         * Metadata key of the second text of a pair (default unset: single texts).
-         * @param v the key, or null.
+         * Sets {@code pairKey}; see {@link LoraDropTrainer#settings()} for its description and default.
+         * @param v the value.
          * @return this.
          */
         public Builder pairKey(String v) {
-            pairKey = v;
+            draft.pairKey = v;
             return this;
         }
 
         /**
-         * Pooling (default: the named encoder's recommended pooling, else MEAN).
-         * @param v the pooling.
+         * Sets {@code pooling}; see {@link LoraDropTrainer#settings()} for its description and default.
+         * @param v the value.
          * @return this.
          */
         public Builder pooling(Pooling v) {
-            pooling = v;
+            draft.pooling = v;
             return this;
         }
 
         /**
-         * Target module suffixes (default query, value).
-         * @param v the names.
+         * Sets {@code targetModules}; see {@link LoraDropTrainer#settings()} for its description and default.
+         * @param v the value.
          * @return this.
          */
         public Builder targetModules(List<String> v) {
-            targetModules = v == null ? null : List.copyOf(v);
+            draft.targetModules = v == null ? null : List.copyOf(v);
             return this;
         }
 
         /**
-         * Target module regex (default unset).
-         * @param v the regex, or null.
+         * Sets {@code targetRegex}; see {@link LoraDropTrainer#settings()} for its description and default.
+         * @param v the value.
          * @return this.
          */
         public Builder targetRegex(String v) {
-            targetRegex = v;
+            draft.targetRegex = v;
             return this;
         }
 
         /**
-         * LoRA rank (default 8).
-         * @param v the rank.
+         * Sets {@code rank}; see {@link LoraDropTrainer#settings()} for its description and default.
+         * @param v the value.
          * @return this.
          */
         public Builder rank(int v) {
-            rank = v;
+            draft.rank = v;
             return this;
         }
 
         /**
-         * LoRA alpha (default 16).
-         * @param v alpha.
+         * Sets {@code alpha}; see {@link LoraDropTrainer#settings()} for its description and default.
+         * @param v the value.
          * @return this.
          */
         public Builder alpha(double v) {
-            alpha = v;
+            draft.alpha = v;
             return this;
         }
 
         /**
-         * rsLoRA scaling (default false).
-         * @param v whether to use it.
+         * Sets {@code rsLora}; see {@link LoraDropTrainer#settings()} for its description and default.
+         * @param v the value.
          * @return this.
          */
         public Builder rsLora(boolean v) {
-            rsLora = v;
+            draft.rsLora = v;
             return this;
         }
 
         /**
-         * LoRA dropout mode and probability (default SPARSE, 0.3).
-         * @param mode the mode.
-         * @param p the probability.
+         * Sets {@code dropoutMode}; see {@link LoraDropTrainer#settings()} for its description and default.
+         * @param v the value.
          * @return this.
          */
-        public Builder dropout(DropoutMode mode, double p) {
-            dropoutMode = mode;
-            dropout = p;
+        public Builder dropoutMode(DropoutMode v) {
+            draft.dropoutMode = v;
             return this;
         }
 
         /**
-         * SPARSE masks scaled by 1/(1-p) (default true).
-         * @param v whether to scale.
+         * Sets {@code dropout}; see {@link LoraDropTrainer#settings()} for its description and default.
+         * @param v the value.
+         * @return this.
+         */
+        public Builder dropout(double v) {
+            draft.dropout = v;
+            return this;
+        }
+
+        /**
+         * Sets {@code sparseScaled}; see {@link LoraDropTrainer#settings()} for its description and default.
+         * @param v the value.
          * @return this.
          */
         public Builder sparseScaled(boolean v) {
-            sparseScaled = v;
+            draft.sparseScaled = v;
             return this;
         }
 
         /**
-         * Dropout instances per example per step (default 1).
-         * @param v the count.
+         * Sets {@code dropoutSamples}; see {@link LoraDropTrainer#settings()} for its description and default.
+         * @param v the value.
          * @return this.
          */
         public Builder dropoutSamples(int v) {
-            dropoutSamples = v;
+            draft.dropoutSamples = v;
             return this;
         }
 
         /**
-         * Dropout on the pooled vector (default 0).
-         * @param v the probability.
+         * Sets {@code headDropout}; see {@link LoraDropTrainer#settings()} for its description and default.
+         * @param v the value.
          * @return this.
          */
         public Builder headDropout(double v) {
-            headDropout = v;
+            draft.headDropout = v;
             return this;
         }
 
         /**
-         * Epochs (default 3).
-         * @param v the count.
+         * Sets {@code epochs}; see {@link LoraDropTrainer#settings()} for its description and default.
+         * @param v the value.
          * @return this.
          */
         public Builder epochs(int v) {
-            epochs = v;
+            draft.epochs = v;
             return this;
         }
 
         /**
-         * Batch size (default 32).
-         * @param v the size.
+         * Sets {@code batchSize}; see {@link LoraDropTrainer#settings()} for its description and default.
+         * @param v the value.
          * @return this.
          */
         public Builder batchSize(int v) {
-            batchSize = v;
+            draft.batchSize = v;
             return this;
         }
 
         /**
-         * Peak learning rate (default 1e-3).
-         * @param v the rate.
+         * Sets {@code learningRate}; see {@link LoraDropTrainer#settings()} for its description and default.
+         * @param v the value.
          * @return this.
          */
         public Builder learningRate(double v) {
-            learningRate = v;
+            draft.learningRate = v;
             return this;
         }
 
         /**
-         * Warm-up fraction (default 0.06).
-         * @param v the fraction.
+         * Sets {@code warmupFraction}; see {@link LoraDropTrainer#settings()} for its description and default.
+         * @param v the value.
          * @return this.
          */
         public Builder warmupFraction(double v) {
-            warmupFraction = v;
+            draft.warmupFraction = v;
             return this;
         }
 
         /**
-         * Schedule after warm-up (default LINEAR).
-         * @param v the schedule.
+         * Sets {@code schedule}; see {@link LoraDropTrainer#settings()} for its description and default.
+         * @param v the value.
          * @return this.
          */
         public Builder schedule(LrSchedule v) {
-            schedule = v;
+            draft.schedule = v;
             return this;
         }
 
         /**
-         * AdamW weight decay (default 0.01).
-         * @param v the decay.
+         * Sets {@code weightDecay}; see {@link LoraDropTrainer#settings()} for its description and default.
+         * @param v the value.
          * @return this.
          */
         public Builder weightDecay(double v) {
-            weightDecay = v;
+            draft.weightDecay = v;
             return this;
         }
 
         /**
-         * Gradient-norm clipping (default 0: off).
-         * @param v the threshold.
+         * Sets {@code maxGradNorm}; see {@link LoraDropTrainer#settings()} for its description and default.
+         * @param v the value.
          * @return this.
          */
         public Builder maxGradNorm(double v) {
-            maxGradNorm = v;
+            draft.maxGradNorm = v;
             return this;
         }
 
         /**
-         * Seed (default {@link Trainer#DEFAULT_SEED}).
-         * @param v the seed.
+         * Sets {@code seed}; see {@link LoraDropTrainer#settings()} for its description and default.
+         * @param v the value.
          * @return this.
          */
         public Builder seed(long v) {
-            seed = v;
+            draft.seed = v;
             return this;
         }
 
         /**
-         * ONNX Runtime threads (default 0: its choice).
-         * @param v the count.
+         * Sets {@code threads}; see {@link LoraDropTrainer#settings()} for its description and default.
+         * @param v the value.
          * @return this.
          */
         public Builder threads(int v) {
-            threads = v;
+            draft.threads = v;
             return this;
         }
 
         /**
-         * Early-stopping patience in epochs (default 0: off).
-         * @param v the patience.
+         * Sets {@code patience}; see {@link LoraDropTrainer#settings()} for its description and default.
+         * @param v the value.
          * @return this.
          */
         public Builder patience(int v) {
-            patience = v;
+            draft.patience = v;
             return this;
         }
 
         /**
-         * Held-out validation fraction (default 0).
-         * @param v the fraction.
+         * Sets {@code validationFraction}; see {@link LoraDropTrainer#settings()} for its description and default.
+         * @param v the value.
          * @return this.
          */
         public Builder validationFraction(double v) {
-            validationFraction = v;
+            draft.validationFraction = v;
             return this;
         }
 
         /**
-         * The model's test-time ensemble (default 1, seed 1).
-         * @param k the size.
-         * @param ensembleSeed the seed.
+         * Sets {@code ensembleSize}; see {@link LoraDropTrainer#settings()} for its description and default.
+         * @param v the value.
          * @return this.
          */
-        public Builder ensemble(int k, long ensembleSeed) {
-            this.ensembleSize = k;
-            this.ensembleSeed = ensembleSeed;
+        public Builder ensembleSize(int v) {
+            draft.ensembleSize = v;
             return this;
         }
 
         /**
-         * Whether the serialized model embeds the base encoder (default true).
-         * @param v whether to embed.
+         * Sets {@code ensembleSeed}; see {@link LoraDropTrainer#settings()} for its description and default.
+         * @param v the value.
+         * @return this.
+         */
+        public Builder ensembleSeed(long v) {
+            draft.ensembleSeed = v;
+            return this;
+        }
+
+        /**
+         * Sets {@code embedBaseModel}; see {@link LoraDropTrainer#settings()} for its description and default.
+         * @param v the value.
          * @return this.
          */
         public Builder embedBaseModel(boolean v) {
-            embedBaseModel = v;
+            draft.embedBaseModel = v;
             return this;
         }
 
         /**
-         * Checkpoints (default off).
+         * Sets {@code checkpointDir}; see {@link LoraDropTrainer#settings()} for its description and default.
+         * @param v the value.
+         * @return this.
+         */
+        public Builder checkpointDir(Path v) {
+            draft.checkpointDir = v;
+            return this;
+        }
+
+        /**
+         * Sets {@code checkpointEvery}; see {@link LoraDropTrainer#settings()} for its description and default.
+         * @param v the value.
+         * @return this.
+         */
+        public Builder checkpointEvery(int v) {
+            draft.checkpointEvery = v;
+            return this;
+        }
+
+        /**
+         * Sets {@code resume}; see {@link LoraDropTrainer#settings()} for its description and default.
+         * @param v the value.
+         * @return this.
+         */
+        public Builder resume(boolean v) {
+            draft.resume = v;
+            return this;
+        }
+
+        /**
+         * Sets {@code logIntervalSeconds}; see {@link LoraDropTrainer#settings()} for its description and default.
+         * @param v the value.
+         * @return this.
+         */
+        public Builder logIntervalSeconds(double v) {
+            draft.logIntervalSeconds = v;
+            return this;
+        }
+
+        /**
+         * Sets {@code initialAdapterPath}; see {@link LoraDropTrainer#settings()} for its description and default.
+         * @param v the value.
+         * @return this.
+         */
+        public Builder initialAdapterPath(Path v) {
+            draft.initialAdapterPath = v;
+            return this;
+        }
+
+        /**
+         * Sets {@code dropoutMode} and {@code dropout} together.
+         * @param mode the LoRA dropout mode.
+         * @param p the LoRA dropout probability.
+         * @return this.
+         */
+        public Builder dropout(DropoutMode mode, double p) {
+            draft.dropoutMode = mode;
+            draft.dropout = p;
+            return this;
+        }
+
+        /**
+         * Sets {@code ensembleSize} and {@code ensembleSeed} together.
+         * @param k the ensemble size.
+         * @param ensembleSeed the seed of the members' masks.
+         * @return this.
+         */
+        public Builder ensemble(int k, long ensembleSeed) {
+            draft.ensembleSize = k;
+            draft.ensembleSeed = ensembleSeed;
+            return this;
+        }
+
+        /**
+         * Sets {@code checkpointDir}, {@code checkpointEvery} and {@code resume} together.
          * @param dir the folder.
          * @param everySteps steps between checkpoints.
          * @param resumeRun whether to resume from an existing checkpoint.
          * @return this.
          */
         public Builder checkpoints(Path dir, int everySteps, boolean resumeRun) {
-            checkpointDir = dir;
-            checkpointEvery = everySteps;
-            resume = resumeRun;
+            draft.checkpointDir = dir;
+            draft.checkpointEvery = everySteps;
+            draft.resume = resumeRun;
             return this;
         }
 
         /**
-         * Seconds between progress lines (default 10).
-         * @param v the interval.
+         * Sets a setting by its {@code @Config} field name, for tools that configure the trainer generically (the CLI).
+         * @param field the field name, one of {@link LoraDropTrainer#settings()}.
+         * @param value the value, of the field's type (boxed for primitives; a {@code List<String>} for lists).
          * @return this.
+         * @throws IllegalArgumentException when there is no such field or the value has the wrong type.
          */
-        public Builder logIntervalSeconds(double v) {
-            logIntervalSeconds = v;
+        public Builder set(String field, Object value) {
+            Setting s = SETTINGS_BY_NAME.get(field);
+            if (s == null) {
+                throw new IllegalArgumentException("LoraDropTrainer has no setting '" + field + "'; settings: " + SETTINGS_BY_NAME.keySet());
+            }
+            if (value == null && s.type().isPrimitive()) {
+                throw new IllegalArgumentException("Setting '" + field + "' of type " + s.type().getSimpleName() + " cannot be null");
+            }
+            if (value != null && !box(s.type()).isInstance(value)) {
+                throw new IllegalArgumentException("Setting '" + field + "' needs a " + s.type().getSimpleName() + ", got a "
+                        + value.getClass().getSimpleName());
+            }
+            if (value instanceof List<?> l) {
+                for (Object o : l) {
+                    if (o != null && !(o instanceof String)) {
+                        throw new IllegalArgumentException("Setting '" + field + "' needs a list of strings, got " + l);
+                    }
+                }
+                value = List.copyOf(l);
+            }
+            try {
+                s.field().set(draft, value);
+            } catch (IllegalAccessException e) {
+                throw new IllegalStateException(e);
+            }
             return this;
         }
 
         /**
-         * A PEFT adapter folder to start from (default unset): its LoRA matrices, and its head when the class count
-         * matches. Its rank and target modules must equal this builder's.
-         * @param v the folder, or null.
+         * Sets {@code quantizeBase}; see {@link LoraDropTrainer#settings()} for its description and default.
+         * @param v the value.
          * @return this.
          */
-        public Builder initialAdapterPath(Path v) {
-            initialAdapterPath = v;
+        public Builder quantizeBase(BaseQuantization v) {
+            draft.quantizeBase = v;
+            return this;
+        }
+
+        /**
+         * Sets {@code quantizedBackward}; see {@link LoraDropTrainer#settings()} for its description and default.
+         * @param v the value.
+         * @return this.
+         */
+        public Builder quantizedBackward(QuantizedBackward v) {
+            draft.quantizedBackward = v;
             return this;
         }
 
@@ -1182,7 +1279,77 @@ public final class LoraDropTrainer implements Trainer<Label>, WeightedExamples {
          * @throws PropertyException naming the field when a setting is invalid.
          */
         public LoraDropTrainer build() {
-            return new LoraDropTrainer(this);
+            LoraDropTrainer t = new LoraDropTrainer();
+            try {
+                for (Setting s : SETTINGS) {
+                    s.field().set(t, s.field().get(draft));
+                }
+            } catch (IllegalAccessException e) {
+                throw new IllegalStateException(e);
+            }
+            t.postConfig();
+            return t;
         }
+    }
+
+    // ---------------------------------------------------------------------------------------------- settings
+
+    /**
+     * One {@code @Config} setting of the trainer: the single source of its name, type, description and default.
+     *
+     * @param name         the field name (as in OLCUT configuration files).
+     * @param type         the field's type ({@code List.class} for lists of strings).
+     * @param description  the {@code @Config} description.
+     * @param defaultValue the default (null when unset by default); lists are immutable.
+     * @param mandatory    whether OLCUT requires it.
+     * @param field        the field itself.
+     */
+    public record Setting(String name, Class<?> type, String description, Object defaultValue, boolean mandatory,
+                          java.lang.reflect.Field field) {}
+
+    private static final List<Setting> SETTINGS = readSettings();
+    private static final Map<String, Setting> SETTINGS_BY_NAME = indexSettings();
+
+    /**
+     * Every {@code @Config} setting, in declaration order, with the default a new trainer has. Builders, the CLI's
+     * flags and help, and the README's configuration reference are derived from this list.
+     * @return the settings.
+     */
+    public static List<Setting> settings() {
+        return SETTINGS;
+    }
+
+    private static List<Setting> readSettings() {
+        LoraDropTrainer defaults = new LoraDropTrainer();
+        List<Setting> out = new ArrayList<>();
+        for (java.lang.reflect.Field f : LoraDropTrainer.class.getDeclaredFields()) {
+            Config c = f.getAnnotation(Config.class);
+            if (c == null) {
+                continue;
+            }
+            f.setAccessible(true);
+            try {
+                out.add(new Setting(f.getName(), f.getType(), c.description(), f.get(defaults), c.mandatory(), f));
+            } catch (IllegalAccessException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return Collections.unmodifiableList(out);
+    }
+
+    private static Map<String, Setting> indexSettings() {
+        Map<String, Setting> m = new LinkedHashMap<>();
+        for (Setting s : SETTINGS) {
+            m.put(s.name(), s);
+        }
+        return Collections.unmodifiableMap(m);
+    }
+
+    private static Class<?> box(Class<?> c) {
+        if (!c.isPrimitive()) {
+            return c;
+        }
+        return c == int.class ? Integer.class : c == long.class ? Long.class : c == double.class ? Double.class
+                : c == boolean.class ? Boolean.class : c == float.class ? Float.class : c;
     }
 }

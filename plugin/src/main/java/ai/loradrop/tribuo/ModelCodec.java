@@ -371,7 +371,8 @@ final class ModelCodec {
             ClassifierSpec spec = new ClassifierSpec(lora, Pooling.valueOf(pooling), numClasses, headDropout);
             ModelSettings settings = new ModelSettings(maxLength, textKey, pairKey, ensembleSize, ensembleSeed,
                     temperature, embed, threads, batchSize, LongText.valueOf(longText), windowStride);
-            return new Payload(metadata, tokenizerJson, tokenizerSha, baseModel,
+            // Recorded hashes are lower-case hex; compare and keep them so even if an earlier writer used upper case.
+            return new Payload(metadata, tokenizerJson, tokenizerSha.toLowerCase(Locale.ROOT), baseModel,
                     new BaseModelFile(basePath, baseSha.toLowerCase(Locale.ROOT), baseSize), spec, flat, settings);
         } catch (IllegalArgumentException e) {
             throw new IOException("Corrupt LoRA-Drop model: " + e.getMessage(), e);

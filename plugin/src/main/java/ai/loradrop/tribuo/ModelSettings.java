@@ -74,6 +74,10 @@ record ModelSettings(int maxLength, String textKey, String pairKey, int ensemble
                 threads, batchSize, mode, stride);
     }
 
+    ModelSettings withThreads(int n) {
+        return new ModelSettings(maxLength, textKey, pairKey, ensembleSize, ensembleSeed, temperature, embedBaseModel, n, batchSize);
+    }
+
     ModelSettings withEmbedBaseModel(boolean embed) {
         return new ModelSettings(maxLength, textKey, pairKey, ensembleSize, ensembleSeed, temperature, embed, threads, batchSize,
                 longText, windowStride);

@@ -740,7 +740,7 @@ class GradientRulesFiniteDifferenceTest {
         g.addInput("R", DOUBLE, 2L, 3L);
         GradientRules.Rule forgetful = (c, n, d) -> new String[]{c.graph().op("Mul", d[0], n.getInput(1))};
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> ReverseMode.differentiate(g, meta,
-                Map.of(f.output, "R"), List.of(x, w), QuantizedBackward.FLOAT, op -> op.equals("Mul") ? forgetful : GradientRules.rule(op)));
+                Map.of(f.output, "R"), List.of(x, w), ai.loradrop.onnx.QuantizedBackward.FLOAT, op -> op.equals("Mul") ? forgetful : GradientRules.rule(op)));
         assertTrue(e.getMessage().startsWith("The gradient rule of op 'Mul' (node '") && e.getMessage().contains("returned 1 input gradients for a node with 2 inputs"),
                 e.getMessage());
     }

@@ -2,6 +2,7 @@ package ai.loradrop.autodiff;
 
 import ai.loradrop.onnx.Graph;
 import ai.loradrop.onnx.LinearModule;
+import ai.loradrop.onnx.QuantizedBackward;
 import ai.loradrop.onnx.QuantizedLinears;
 import ai.loradrop.onnx.Tensors;
 import ai.onnx.proto.OnnxMl.GraphProto;

@@ -34,7 +34,7 @@ class PeftParityTest {
         JsonNode adamw = fx.json.get("adamw");
         AdamWConfig opt = new AdamWConfig(adamw.get("betas").get(0).asDouble(), adamw.get("betas").get(1).asDouble(),
                 adamw.get("eps").asDouble(), adamw.get("weight_decay").asDouble(), 0);
-        try (TrainStep step = new TrainStep(fx.encoder, fx.spec, opt, 1, 1, true)) {
+        try (TrainStep step = TrainStep.withExplicitMasks(fx.encoder, fx.spec, opt, 1)) {
             assertEquals(fx.json.get("lora").get("modules").size(), step.targets().size(), "targeted modules");
             float[] init = fx.flatParams(fx.json.get("init"), step.layout(), step.targets());
             step.setState(init, null, null);

@@ -33,7 +33,7 @@ class ProgramsBehaviourTest {
             out.add(DynamicTest.dynamicTest(dir.getFileName().toString(), () -> {
                 PeftFixture fx = PeftFixture.load(dir);
                 float[] params;
-                try (TrainStep t = new TrainStep(fx.encoder, fx.spec, AdamWConfig.defaults(), 1, 1, true)) {
+                try (TrainStep t = TrainStep.withExplicitMasks(fx.encoder, fx.spec, AdamWConfig.defaults(), 1)) {
                     params = fx.flatParams(fx.json.get("adamw").get("final"), t.layout(), t.targets());
                 }
                 try (Predict a = new Predict(fx.encoder, fx.spec, params, false, 1);
@@ -52,7 +52,7 @@ class ProgramsBehaviourTest {
     @Test
     void exampleWeightsWeightTheLoss() throws Exception {
         PeftFixture fx = fixture("tiny-legacy14-mean-none");
-        try (TrainStep t = new TrainStep(fx.encoder, fx.spec, AdamWConfig.defaults(), 1, 1, true);
+        try (TrainStep t = TrainStep.withExplicitMasks(fx.encoder, fx.spec, AdamWConfig.defaults(), 1);
              Predict p = new Predict(fx.encoder, fx.spec, fx.flatParams(fx.json.get("init"), layoutOf(fx), targetsOf(fx)), false, 1)) {
             float[] init = fx.flatParams(fx.json.get("init"), t.layout(), t.targets());
             float[] probs = p.probabilities(fx.batch);
@@ -76,7 +76,7 @@ class ProgramsBehaviourTest {
     void gradientClippingScalesTheFirstMoment() throws Exception {
         PeftFixture fx = fixture("tiny-legacy14-mean-none");
         AdamWConfig clip = new AdamWConfig(0.9, 0.999, 1e-8, 0.01, 0.05);
-        try (TrainStep t = new TrainStep(fx.encoder, fx.spec, clip, 1, 1, true)) {
+        try (TrainStep t = TrainStep.withExplicitMasks(fx.encoder, fx.spec, clip, 1)) {
             t.setState(fx.flatParams(fx.json.get("init"), t.layout(), t.targets()), null, null);
             TrainStep.Result r = t.step(fx.batch, 1, 1e-3f, Map.of());
             double norm = 0;

@@ -86,14 +86,14 @@ class CheckpointResumeTest {
             ResumeScenario.removeStepHook(h);
         }
         Checkpoint c = Checkpoint.read(dir);
-        assertEquals(k - 1, c.step(), "the checkpoint of step k was not written yet");
+        assertEquals(k - 1, c.position().step(), "the checkpoint of step k was not written yet");
         ResumeScenario.Outcome resumed = ResumeScenario.Outcome.of(run(dir, true, 3e-3));
         assertSameOutcome(uninterrupted, resumed);
         Checkpoint last = Checkpoint.read(dir);
-        assertSameBits(uninterruptedLast.params(), last.params(), "final parameters");
-        assertSameBits(uninterruptedLast.m(), last.m(), "first moments");
-        assertSameBits(uninterruptedLast.v(), last.v(), "second moments");
-        assertEquals(ResumeScenario.TOTAL_STEPS, last.step());
+        assertSameBits(uninterruptedLast.state().params(), last.state().params(), "final parameters");
+        assertSameBits(uninterruptedLast.state().m(), last.state().m(), "first moments");
+        assertSameBits(uninterruptedLast.state().v(), last.state().v(), "second moments");
+        assertEquals(ResumeScenario.TOTAL_STEPS, last.position().step());
     }
 
     @Test
@@ -112,8 +112,8 @@ class CheckpointResumeTest {
         assertTrue(e.getMessage().contains("Training diverged at step " + e.step() + ": loss = "), e.getMessage());
         assertTrue(e.getMessage().contains("last good checkpoint is in " + dir), e.getMessage());
         Checkpoint c = Checkpoint.read(dir);
-        assertEquals(e.step() - 1, c.step(), "the checkpoint is the state before the diverging step");
-        for (float x : c.params()) {
+        assertEquals(e.step() - 1, c.position().step(), "the checkpoint is the state before the diverging step");
+        for (float x : c.state().params()) {
             assertTrue(Float.isFinite(x), "the kept state is finite");
         }
         try (Stream<Path> s = Files.list(dir)) {
@@ -139,7 +139,7 @@ class CheckpointResumeTest {
         Checkpoint c = Checkpoint.read(dir);
         int fpLen = ((good[8] & 0xFF) << 8) | (good[9] & 0xFF);
         int paramsLenAt = 8 + 2 + fpLen + 8 + 4 + 4;
-        assertEquals(c.params().length, java.nio.ByteBuffer.wrap(good, paramsLenAt, 4).getInt(), "layout assumption of this test");
+        assertEquals(c.state().params().length, java.nio.ByteBuffer.wrap(good, paramsLenAt, 4).getInt(), "layout assumption of this test");
 
         record Damage(String name, byte[] bytes, String message) {}
         byte[] flipped = good.clone();

@@ -66,7 +66,7 @@ class KillResumeTest {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS);
         while (System.nanoTime() < deadline && victim.isAlive()) {
             if (Files.isRegularFile(dir.resolve(Checkpoint.FILE_NAME))) {
-                long step = Checkpoint.read(dir).step();
+                long step = Checkpoint.read(dir).position().step();
                 if (step >= 3) {
                     victim.destroyForcibly();  // SIGKILL on Linux: no shutdown hooks, no finally blocks
                     victim.waitFor(30, TimeUnit.SECONDS);
@@ -80,15 +80,15 @@ class KillResumeTest {
         assertTrue(victim.exitValue() != 0, "killed, not finished");
         assertTrue(Files.notExists(out), "the killed run wrote no outcome");
         Checkpoint afterKill = Checkpoint.read(dir);
-        assertTrue(afterKill.step() >= stepAtKill && afterKill.step() < ResumeScenario.TOTAL_STEPS,
-                "checkpoint at step " + afterKill.step() + " must be mid-run");
+        assertTrue(afterKill.position().step() >= stepAtKill && afterKill.position().step() < ResumeScenario.TOTAL_STEPS,
+                "checkpoint at step " + afterKill.position().step() + " must be mid-run");
 
         System.out.printf("KillResumeTest: killed the victim after its checkpoint of step %d; resuming from step %d of %d%n",
-                stepAtKill, afterKill.step(), ResumeScenario.TOTAL_STEPS);
+                stepAtKill, afterKill.position().step(), ResumeScenario.TOTAL_STEPS);
         Process resumed = start("resumed", dir, out, 0, true);
         finish(resumed, "resumed");
         finish(reference, "reference");
-        assertTrue(log("resumed").contains("Resuming from " + dir + " at step " + afterKill.step()), log("resumed"));
+        assertTrue(log("resumed").contains("Resuming from " + dir + " at step " + afterKill.position().step()), log("resumed"));
 
         ResumeScenario.Outcome want = ResumeScenario.Outcome.read(refOut);
         ResumeScenario.Outcome got = ResumeScenario.Outcome.read(out);
@@ -96,8 +96,8 @@ class KillResumeTest {
         CheckpointResumeTest.assertSameOutcome(want, got);
         Checkpoint a = Checkpoint.read(refDir);
         Checkpoint b = Checkpoint.read(dir);
-        CheckpointResumeTest.assertSameBits(a.params(), b.params(), "final parameters");
-        CheckpointResumeTest.assertSameBits(a.m(), b.m(), "first moments");
-        CheckpointResumeTest.assertSameBits(a.v(), b.v(), "second moments");
+        CheckpointResumeTest.assertSameBits(a.state().params(), b.state().params(), "final parameters");
+        CheckpointResumeTest.assertSameBits(a.state().m(), b.state().m(), "first moments");
+        CheckpointResumeTest.assertSameBits(a.state().v(), b.state().v(), "second moments");
     }
 }

@@ -96,8 +96,7 @@ class ResumeFingerprintTest {
     @Test
     void checkpointOfAnEarlierFingerprintFormatIsRefusedClearly(@TempDir Path old) throws Exception {
         Checkpoint c = Checkpoint.read(dir);
-        new Checkpoint("v2:" + ResumeScenario.spec() + "|epochs=1", c.step(), c.epoch(), c.batchInEpoch(), c.params(), c.m(),
-                c.v(), c.epochLossSum(), c.epochWeightSum(), c.best(), c.bestLoss(), c.bestEpoch(), c.badEpochs(),
+        new Checkpoint("v2:" + ResumeScenario.spec() + "|epochs=1", c.position(), c.state(), c.epochProgress(), c.best(),
                 c.history()).write(old);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new FineTuner(encoder,
                 ResumeScenario.spec(), config(1e-2)).withCheckpoints(old, 1, true).fit(TRAIN, VALIDATION, 0));

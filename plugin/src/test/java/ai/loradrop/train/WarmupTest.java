@@ -73,7 +73,7 @@ class WarmupTest {
         assertEquals(1, r.steps());
         assertTrue(warnings.stream().anyMatch(w -> w.contains("too short for its warm-up")), "warnings: " + warnings);
         ParameterLayout layout;
-        try (TrainStep step = new TrainStep(encoder, ResumeScenario.spec(), AdamWConfig.defaults(), 1, 1, false)) {
+        try (TrainStep step = new TrainStep(encoder, ResumeScenario.spec(), AdamWConfig.defaults(), 1, 1)) {
             layout = step.layout();
         }
         assertTrue(layout.modules() > 0);

@@ -64,7 +64,7 @@ class ZeroWeightTest {
                 if (record.getMessage().startsWith("epoch ") && Files.isRegularFile(dir.resolve(Checkpoint.FILE_NAME))) {
                     try {
                         Checkpoint c = Checkpoint.read(dir);
-                        stateAfter.put(c.step(), c.params());
+                        stateAfter.put(c.position().step(), c.state().params());
                     } catch (IOException e) {
                         throw new UncheckedIOException(e);
                     }

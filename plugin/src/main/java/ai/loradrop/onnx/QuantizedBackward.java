@@ -1,4 +1,4 @@
-package ai.loradrop.autodiff;
+package ai.loradrop.onnx;
 
 /**
  * How the input gradient {@code dL/dx = dL/dy · Wᵀ} of a frozen int8 Linear layer is computed, with
