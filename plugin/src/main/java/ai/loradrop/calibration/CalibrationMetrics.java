@@ -1,7 +1,5 @@
 package ai.loradrop.calibration;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Objects;
 
 /**
@@ -75,39 +73,7 @@ public final class CalibrationMetrics {
      */
     public static CalibrationReport compute(double[][] probs, int[] labels, double[] weights, int numBins) {
         validate(probs, labels, weights, numBins);
-        int n = probs.length;
-        double totalWeight = 0;
-        double brier = 0;
-        double nll = 0;
-        double correct = 0;
-        for (int i = 0; i < n; i++) {
-            double w = weight(weights, i);
-            double[] row = probs[i];
-            int predicted = argmax(row);
-            double squaredError = 0;
-            for (int c = 0; c < row.length; c++) {
-                double diff = row[c] - (c == labels[i] ? 1.0 : 0.0);
-                squaredError += diff * diff;
-            }
-            totalWeight += w;
-            brier += w * squaredError;
-            nll += w * -Math.log(Math.max(row[labels[i]], PROBABILITY_FLOOR));
-            if (predicted == labels[i]) {
-                correct += w;
-            }
-        }
-        ReliabilityTable table = buildTable(probs, labels, weights, numBins);
-        double ece = 0;
-        double mce = 0;
-        for (ReliabilityTable.Bin bin : table.bins()) {
-            if (!bin.isEmpty()) {
-                double absGap = Math.abs(bin.gap());
-                ece += bin.weight() / totalWeight * absGap;
-                mce = Math.max(mce, absGap);
-            }
-        }
-        return new CalibrationReport(ece, mce, brier / totalWeight, nll / totalWeight, correct / totalWeight, n,
-                table);
+        return totals(probs, labels, weights, numBins).report();
     }
 
     /**
@@ -121,7 +87,7 @@ public final class CalibrationMetrics {
      */
     public static ReliabilityTable reliabilityTable(double[][] probs, int[] labels, double[] weights, int numBins) {
         validate(probs, labels, weights, numBins);
-        return buildTable(probs, labels, weights, numBins);
+        return totals(probs, labels, weights, numBins).table();
     }
 
     /**
@@ -160,7 +126,7 @@ public final class CalibrationMetrics {
         return best;
     }
 
-    private static double lowerEdge(int b, int numBins) {
+    static double lowerEdge(int b, int numBins) {
         return b / (double) numBins;
     }
 
@@ -168,32 +134,12 @@ public final class CalibrationMetrics {
         return weights == null ? 1.0 : weights[i];
     }
 
-    private static ReliabilityTable buildTable(double[][] probs, int[] labels, double[] weights, int numBins) {
-        int[] counts = new int[numBins];
-        double[] binWeight = new double[numBins];
-        double[] confidenceSum = new double[numBins];
-        double[] correctSum = new double[numBins];
+    private static CalibrationTotals totals(double[][] probs, int[] labels, double[] weights, int numBins) {
+        CalibrationTotals totals = new CalibrationTotals(numBins);
         for (int i = 0; i < probs.length; i++) {
-            double w = weight(weights, i);
-            int predicted = argmax(probs[i]);
-            double confidence = probs[i][predicted];
-            int b = binIndex(confidence, numBins);
-            counts[b]++;
-            binWeight[b] += w;
-            confidenceSum[b] += w * confidence;
-            if (predicted == labels[i]) {
-                correctSum[b] += w;
-            }
+            totals.add(probs[i], labels[i], weight(weights, i));
         }
-        List<ReliabilityTable.Bin> bins = new ArrayList<>(numBins);
-        for (int b = 0; b < numBins; b++) {
-            double meanConfidence = binWeight[b] > 0 ? confidenceSum[b] / binWeight[b] : Double.NaN;
-            double accuracy = binWeight[b] > 0 ? correctSum[b] / binWeight[b] : Double.NaN;
-            double upper = b == numBins - 1 ? 1.0 : lowerEdge(b + 1, numBins);
-            bins.add(new ReliabilityTable.Bin(lowerEdge(b, numBins), upper, counts[b], binWeight[b],
-                    meanConfidence, accuracy));
-        }
-        return new ReliabilityTable(bins);
+        return totals;
     }
 
     private static void validate(double[][] probs, int[] labels, double[] weights, int numBins) {
@@ -219,37 +165,43 @@ public final class CalibrationMetrics {
         int k = probs[0].length;
         double totalWeight = 0;
         for (int i = 0; i < n; i++) {
-            double[] row = probs[i];
-            if (row == null || row.length != k) {
-                throw new IllegalArgumentException("probs[" + i + "] has " + (row == null ? "no" : row.length)
-                        + " entries, expected " + k + " like probs[0]");
-            }
-            double sum = 0;
-            for (int c = 0; c < k; c++) {
-                double p = row[c];
-                if (!(p >= -ROW_SUM_TOLERANCE && p <= 1 + ROW_SUM_TOLERANCE)) {
-                    throw new IllegalArgumentException("probs[" + i + "][" + c + "] = " + p
-                            + " is not a probability in [0, 1]");
-                }
-                sum += p;
-            }
-            if (Math.abs(sum - 1.0) > ROW_SUM_TOLERANCE) {
-                throw new IllegalArgumentException("probs[" + i + "] sums to " + sum + ", expected 1 (tolerance "
-                        + ROW_SUM_TOLERANCE + "); pass probabilities, not logits");
-            }
-            if (labels[i] < 0 || labels[i] >= k) {
-                throw new IllegalArgumentException("labels[" + i + "] = " + labels[i] + " is outside [0, " + k + ")");
-            }
+            checkRow(i, probs[i], k, labels[i], weights == null ? 1.0 : weights[i]);
             if (weights != null) {
-                if (!(weights[i] >= 0) || Double.isInfinite(weights[i])) {
-                    throw new IllegalArgumentException("weights[" + i + "] = " + weights[i]
-                            + " is not a finite non-negative number");
-                }
                 totalWeight += weights[i];
             }
         }
         if (weights != null && totalWeight <= 0) {
             throw new IllegalArgumentException("The weights sum to " + totalWeight + ", need a positive total");
+        }
+    }
+
+    /**
+     * Checks one row: {@code k} entries in [0, 1] summing to 1 (within {@value #ROW_SUM_TOLERANCE}), a label in
+     * {@code [0, k)} and a finite non-negative weight.
+     */
+    static void checkRow(int i, double[] row, int k, int label, double weight) {
+        if (row == null || row.length != k) {
+            throw new IllegalArgumentException("probs[" + i + "] has " + (row == null ? "no" : row.length)
+                    + " entries, expected " + k + " like probs[0]");
+        }
+        double sum = 0;
+        for (int c = 0; c < k; c++) {
+            double p = row[c];
+            if (!(p >= -ROW_SUM_TOLERANCE && p <= 1 + ROW_SUM_TOLERANCE)) {
+                throw new IllegalArgumentException("probs[" + i + "][" + c + "] = " + p
+                        + " is not a probability in [0, 1]");
+            }
+            sum += p;
+        }
+        if (Math.abs(sum - 1.0) > ROW_SUM_TOLERANCE) {
+            throw new IllegalArgumentException("probs[" + i + "] sums to " + sum + ", expected 1 (tolerance "
+                    + ROW_SUM_TOLERANCE + "); pass probabilities, not logits");
+        }
+        if (label < 0 || label >= k) {
+            throw new IllegalArgumentException("labels[" + i + "] = " + label + " is outside [0, " + k + ")");
+        }
+        if (!(weight >= 0) || Double.isInfinite(weight)) {
+            throw new IllegalArgumentException("weights[" + i + "] = " + weight + " is not a finite non-negative number");
         }
     }
 }

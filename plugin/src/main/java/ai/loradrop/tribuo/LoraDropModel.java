@@ -288,9 +288,28 @@ public final class LoraDropModel extends Model<Label> implements AutoCloseable {
     }
 
     /**
-     * Log-scores before temperature, {@code [n][C]}, and for ensembles the members' probabilities {@code [n][K][C]}.
+     * The raw scores of examples, before any temperature, in one pass: for the deterministic model its logits; for a
+     * test-time ensemble the log of the members' mean probability and every member's probabilities. Experiments use
+     * them to derive several variants (temperatures, ensemble sizes) from one pass; columns follow
+     * {@link #getOutputIDInfo()}'s ids.
+     * @param examples the examples (their texts in metadata).
+     * @return {@code [n][C]} log-scores (softmax of them divided by a temperature gives the probabilities), and for
+     *         ensembles the members' probabilities {@code [n][K][C]} (null for K = 1).
      */
-    private record Scores(double[][] logScores, float[][][] members) {}
+    public Scores scores(List<Example<Label>> examples) {
+        sessions.checkOpen();
+        if (examples.isEmpty()) {
+            return new Scores(new double[0][], settings.ensembleSize() > 1 ? new float[0][][] : null);
+        }
+        return score(encode(examples));
+    }
+
+    /**
+     * Raw scores of a batch of examples (see {@link #scores(List)}).
+     * @param logScores log-scores before temperature, {@code [n][C]}: logits, or the log mean member probability.
+     * @param members the ensemble members' probabilities {@code [n][K][C]}, or null for the deterministic model.
+     */
+    public record Scores(double[][] logScores, float[][][] members) {}
 
     /**
      * Per-document scores: the scores of each row, and for documents split into windows the log of the mean of
@@ -605,6 +624,14 @@ public final class LoraDropModel extends Model<Label> implements AutoCloseable {
      */
     public long getEnsembleSeed() {
         return settings.ensembleSeed();
+    }
+
+    /**
+     * The ONNX Runtime intra-op threads of this model's sessions.
+     * @return the thread count, 0 for ONNX Runtime's default.
+     */
+    public int getThreads() {
+        return settings.threads();
     }
 
     /**

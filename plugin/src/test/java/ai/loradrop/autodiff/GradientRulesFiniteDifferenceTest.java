@@ -2,6 +2,7 @@ package ai.loradrop.autodiff;
 
 import ai.loradrop.onnx.Attr;
 import ai.loradrop.onnx.Graph;
+import ai.loradrop.onnx.QuantizedBackward;
 import ai.loradrop.onnx.Tensors;
 import ai.onnx.proto.OnnxMl.AttributeProto;
 import ai.onnx.proto.OnnxMl.GraphProto;

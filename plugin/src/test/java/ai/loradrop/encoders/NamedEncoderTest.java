@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.zip.ZipEntry;
@@ -115,8 +116,15 @@ class NamedEncoderTest {
     }
 
     @Test
-    void theTableHoldsTheFourNamedEncodersWithTheirPooling() {
-        assertEquals("all-minilm-l6-v2, bge-small-en-v1.5, e5-small-v2, bge-small-zh-v1.5", NamedEncoder.names());
+    void theTableHoldsTheNamedEncodersWithTheirPooling() {
+        assertEquals("all-minilm-l6-v2, bge-small-en-v1.5, e5-small-v2, bge-small-zh-v1.5, all-minilm-l6-v2-q, "
+                + "bge-small-en-v1.5-q, e5-small-v2-q", NamedEncoder.names());
+        // The int8 exports (-q) pool as their float twins do.
+        for (NamedEncoder q : List.of(NamedEncoder.ALL_MINILM_L6_V2_Q, NamedEncoder.BGE_SMALL_EN_V1_5_Q, NamedEncoder.E5_SMALL_V2_Q)) {
+            NamedEncoder twin = NamedEncoder.byName(q.encoderName().substring(0, q.encoderName().length() - 2));
+            assertEquals(twin.pooling(), q.pooling(), q.encoderName());
+            assertEquals(twin.huggingFaceId(), q.huggingFaceId(), q.encoderName());
+        }
         assertEquals(Pooling.MEAN, NamedEncoder.ALL_MINILM_L6_V2.pooling());
         assertEquals(Pooling.FIRST_TOKEN, NamedEncoder.BGE_SMALL_EN_V1_5.pooling());
         assertEquals(Pooling.MEAN, NamedEncoder.E5_SMALL_V2.pooling());

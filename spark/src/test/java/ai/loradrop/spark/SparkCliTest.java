@@ -1,0 +1,232 @@
+package ai.loradrop.spark;
+
+import ai.loradrop.tribuo.LoraDropModel;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.tribuo.Model;
+import org.tribuo.Prediction;
+import org.tribuo.classification.Label;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The {@code loradrop-spark} command in local mode (sharing this class's session; the files' partitions are Spark's,
+ * so scores are compared with one single-JVM predict call within {@link SparkScorerTest#ROUNDING}), and fault
+ * tolerance: a scoring
+ * task that fails once, after part of its rows were already written, is retried and the output holds every row
+ * exactly once with the single-JVM scores.
+ */
+class SparkCliTest {
+    @TempDir
+    static Path dir;
+    static SparkSession spark;
+    static Path modelFile;
+    static List<String[]> rows;
+    static Path csv;
+
+    /** Failures injected so far (local mode: the tasks run in this JVM). */
+    static final AtomicInteger INJECTED = new AtomicInteger();
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        TinyTask task = new TinyTask(dir.resolve("tiny"));
+        modelFile = task.trainAndSave(task.trainer().build(), dir.resolve("tiny.tribuo"));
+        rows = TinyTask.rows(97, 3);
+        csv = TinyTask.writeCsv(dir.resolve("texts.csv"), rows);
+        spark = SparkTestSession.start("SparkCliTest");
+    }
+
+    @AfterAll
+    static void tearDown() {
+        if (spark != null) {
+            spark.stop();
+        }
+    }
+
+    record Run(int code, String out, String err) {}
+
+    static Run cli(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = SparkCli.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    static List<Prediction<Label>> reference(int k) throws Exception {
+        try (LoraDropModel m = (LoraDropModel) Model.deserializeFromFile(modelFile); LoraDropModel e = m.withEnsemble(k, 9L)) {
+            return SparkScorerTest.reference(e, rows);
+        }
+    }
+
+    /** Fails the first attempt of partition 1 after it has passed on 10 rows. */
+    static final class FailOnce implements MapPartitionsFunction<Row, Row> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public Iterator<Row> call(Iterator<Row> in) {
+            TaskContext t = TaskContext.get();
+            boolean fail = t.partitionId() == 1 && t.attemptNumber() == 0;
+            return new Iterator<>() {
+                int n;
+
+                @Override
+                public boolean hasNext() {
+                    if (fail && n == 10) {
+                        INJECTED.incrementAndGet();
+                        throw new IllegalStateException("injected failure of task attempt " + t.taskAttemptId());
+                    }
+                    return in.hasNext();
+                }
+
+                @Override
+                public Row next() {
+                    n++;
+                    return in.next();
+                }
+            };
+        }
+    }
+
+    @Test
+    void taskFailingOnceIsRetriedWithoutDuplicateOrMissingRows() throws Exception {
+        ModelHandle handle = ModelHandle.create(spark, modelFile, 4, 9L, 1);
+        try {
+            Dataset<Row> input = SparkScorerTest.frame(spark, rows, 3);
+            Dataset<Row> flaky = input.mapPartitions(new FailOnce(), Encoders.row(input.schema()));
+            Path out = dir.resolve("retried");
+            int before = INJECTED.get();
+            DataFiles.writeNewFolder(spark, new SparkScorer("text", null, 4, 3).score(flaky, handle), out.toString(),
+                    DataFiles.OutputFormat.PARQUET);
+            assertEquals(before + 1, INJECTED.get(), "the first attempt of partition 1 failed");
+            List<Row> back = spark.read().parquet(out.toString()).collectAsList();
+            try (LoraDropModel m = (LoraDropModel) Model.deserializeFromFile(modelFile); LoraDropModel e = m.withEnsemble(4, 9L)) {
+                SparkScorerTest.assertSameScores(SparkScorerTest.reference(e, rows, 3, 4), rows, back, true);
+            }
+            try (Stream<Path> files = Files.list(dir)) {
+                assertTrue(files.noneMatch(p -> p.getFileName().toString().contains(".incomplete-")), "no staging folder left");
+            }
+        } finally {
+            handle.release();
+        }
+    }
+
+    @Test
+    void scoreWritesCsvPartFilesWithTheInputColumns() throws Exception {
+        Path out = dir.resolve("scored-csv");
+        Run r = cli("score", "--master", "local[2]", "--model", modelFile.toString(), "--input", csv.toString(),
+                "--output", out.toString(), "--partitions", "3", "--batch-rows", "8");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("Scored 97 rows"), r.out());
+        assertTrue(Files.exists(out.resolve("_SUCCESS")));
+        List<Row> back = spark.read().option("header", "true").option("multiLine", "true").option("escape", "\"")
+                .csv(out.toString()).collectAsList();
+        assertEquals(List.of("id", "label", "text", "prediction", "probability", "top_k", "probabilities"),
+                List.of(back.get(0).schema().fieldNames()));
+        List<Prediction<Label>> expected = reference(1);
+        ObjectMapper json = new ObjectMapper();
+        Set<String> ids = new HashSet<>();
+        for (Row row : back) {
+            int i = Integer.parseInt(row.getString(0).substring(1));
+            assertTrue(ids.add(row.getString(0)));
+            assertEquals(rows.get(i)[1], row.getString(1));
+            assertEquals(rows.get(i)[2], row.getString(2));
+            assertEquals(expected.get(i).getOutput().getLabel(), row.getString(3));
+            assertEquals(expected.get(i).getOutput().getScore(), Double.parseDouble(row.getString(4)), SparkScorerTest.ROUNDING);
+            JsonNode dist = json.readTree(row.getString(6));
+            for (Label l : expected.get(i).getOutputScores().values()) {
+                assertEquals(l.getScore(), dist.get(l.getLabel()).asDouble(), SparkScorerTest.ROUNDING);
+            }
+            assertEquals(3, json.readTree(row.getString(5)).size());
+        }
+        assertEquals(rows.size(), ids.size());
+        // the part files, in name order, hold the rows in the input's order
+        List<String> written = new ArrayList<>();
+        try (Stream<Path> parts = Files.list(out)) {
+            for (Path part : parts.filter(p -> p.getFileName().toString().startsWith("part-")).sorted().toList()) {
+                List<String> lines = Files.readAllLines(part);
+                lines.subList(1, lines.size()).forEach(l -> written.add(l.substring(0, l.indexOf(','))));
+            }
+        }
+        assertEquals(rows.stream().map(x -> x[0]).toList(), written);
+    }
+
+    @Test
+    void scoreWritesParquetWithUncertaintyForEnsembles() throws Exception {
+        Path out = dir.resolve("scored-parquet");
+        Run r = cli("score", "--model", modelFile.toString(), "--input", csv.toString(), "--output", out.toString(),
+                "--format", "parquet", "--ensemble", "4", "--ensemble-seed", "9");
+        assertEquals(0, r.code(), r.err());
+        SparkScorerTest.assertSameScores(reference(4), rows, spark.read().parquet(out.toString()).collectAsList(), true,
+                SparkScorerTest.ROUNDING);
+    }
+
+    @Test
+    void existingOutputsAndBadInputsAreRefusedBeforeScoring() throws Exception {
+        Path existing = Files.createDirectories(dir.resolve("existing"));
+        Files.writeString(existing.resolve("keep.txt"), "mine");
+        Run r = cli("score", "--model", modelFile.toString(), "--input", csv.toString(), "--output", existing.toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("already exists"), r.err());
+        assertEquals("mine", Files.readString(existing.resolve("keep.txt")));
+
+        r = cli("score", "--model", modelFile.toString(), "--input", csv.toString(), "--output", dir.resolve("x").toString(),
+                "--text-column", "body");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("no text column 'body'"), r.err());
+
+        Path holes = dir.resolve("holes.csv");
+        Files.writeString(holes, "id,label,text\na,animal,the dog\nb,colour,\nc,weather,rain\n");
+        r = cli("score", "--model", modelFile.toString(), "--input", holes.toString(), "--output", dir.resolve("y").toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("1 of 3 rows") && r.err().contains("[b,colour,null]"), r.err());
+        assertFalse(Files.exists(dir.resolve("y")));
+
+        r = cli("score", "--model", modelFile.toString(), "--input", dir.resolve("texts.xlsx").toString(), "--output",
+                dir.resolve("z").toString());
+        assertEquals(2, r.code());
+        r = cli("score", "--model", modelFile.toString(), "--input", csv.toString(), "--output", dir.resolve("z").toString(),
+                "--colour", "red");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("Unknown option '--colour'"), r.err());
+    }
+
+    @Test
+    void evaluatePrintsAndWritesTheDistributedReport() throws Exception {
+        Path report = dir.resolve("report.json");
+        Run r = cli("evaluate", "--model", modelFile.toString(), "--input", csv.toString(), "--report", report.toString(),
+                "--partitions", "4");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("97 examples: accuracy"), r.out());
+        JsonNode j = new ObjectMapper().readTree(report.toFile());
+        assertEquals(97, j.get("examples").asInt());
+        assertEquals(15, j.get("reliability").size());
+        assertTrue(j.get("per_label").has("animal"));
+        Run again = cli("evaluate", "--model", modelFile.toString(), "--input", csv.toString(), "--report", report.toString());
+        assertEquals(2, again.code(), "an existing report is never overwritten");
+    }
+}
