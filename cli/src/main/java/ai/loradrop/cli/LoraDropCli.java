@@ -97,7 +97,7 @@ public final class LoraDropCli {
             return 0;
         }
         try {
-            OrtStartup.environment();
+            ai.loradrop.onnx.OrtStartup.environment();
             int code = c.runner().run(rest, out);
             out.flush();
             return code;

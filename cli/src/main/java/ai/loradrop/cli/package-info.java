@@ -23,7 +23,7 @@
  * <p>
  * <b>Files are checked before any work</b> ({@code FileRoles}): every command registers the files it reads and the
  * files it writes under their options; an output that is an input or another output (after links) is refused, and
- * each output folder must take a new file. ONNX Runtime is started by {@code OrtStartup} on a thread whose stack
+ * each output folder must take a new file. ONNX Runtime is started by {@link ai.loradrop.onnx.OrtStartup} on a thread whose stack
  * fits the process's command line (ONNX Runtime 1.29's telemetry overflowed the default stack with long arguments).
  */
 package ai.loradrop.cli;

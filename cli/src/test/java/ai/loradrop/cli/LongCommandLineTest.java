@@ -1,5 +1,6 @@
 package ai.loradrop.cli;
 
+import ai.loradrop.onnx.OrtStartup;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

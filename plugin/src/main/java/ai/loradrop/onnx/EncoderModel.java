@@ -29,8 +29,12 @@ public final class EncoderModel {
     /** Conventional name of the token type input. */
     public static final String TOKEN_TYPE_IDS = "token_type_ids";
 
-    /** How int8 Linear layers are differentiated unless {@link #withQuantizedBackward} says otherwise. */
-    public static final QuantizedBackward DEFAULT_QUANTIZED_BACKWARD = QuantizedBackward.FLOAT;
+    /**
+     * How int8 Linear layers are differentiated unless {@link #withQuantizedBackward} says otherwise: INT8, chosen by
+     * measurement (all-MiniLM-L6-v2 on WordNet: 2.12× the float base's training speed against 1.57× with the float
+     * backward, accuracy within one point of the float base with either).
+     */
+    public static final QuantizedBackward DEFAULT_QUANTIZED_BACKWARD = QuantizedBackward.INT8;
 
     private final ModelProto model;
     private final String hiddenOutput;

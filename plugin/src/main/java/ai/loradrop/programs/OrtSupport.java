@@ -26,7 +26,7 @@ public final class OrtSupport {
      * @return the environment.
      */
     public static OrtEnvironment env() {
-        return OrtEnvironment.getEnvironment();
+        return ai.loradrop.onnx.OrtStartup.environment();
     }
 
     /**

@@ -69,6 +69,10 @@ import java.util.regex.PatternSyntaxException;
  * for text classification with LoRA adapters and LoRA dropout, entirely in Java through ONNX Runtime, and returns a
  * {@link LoraDropModel}.
  * <p>
+ * <b>Encoder.</b> Either a named encoder ({@code encoder}, one of {@link NamedEncoder}, found on the class path or in
+ * the local Maven repository; its recommended pooling is the default) or any export ({@code baseModelPath} and
+ * {@code tokenizerPath}); exactly one of the two must be given.
+ * <p>
  * <b>Data.</b> Each example's text is read from its metadata under {@code textKey} (and a second text under
  * {@code pairKey} for sentence pairs), as {@link ai.loradrop.tribuo.data.TextDataSource} and
  * {@link ai.loradrop.tribuo.data.TextExamples} write it. Labels become class indices through the dataset's

@@ -1,4 +1,4 @@
-package ai.loradrop.cli;
+package ai.loradrop.onnx;
 
 import ai.onnxruntime.OrtEnvironment;
 
@@ -8,8 +8,9 @@ import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Creates ONNX Runtime's environment before any command runs, on a thread with a stack large enough for the
- * process's command line.
+ * Creates ONNX Runtime's environment once, on a thread with a stack large enough for the process's command line.
+ * Every part of LoRA-Drop that needs the environment takes it from {@link #environment()}, so Java programs with
+ * long command lines (a long class path is enough) are safe too, not only the CLI.
  * <p>
  * Why: ONNX Runtime 1.29.0 on Linux starts its telemetry when the environment is created ({@code PosixTelemetry}
  * reads {@code /etc/os-release}, {@code /etc/machine-id} and {@code /proc/self/cmdline}) and processes the command
@@ -22,19 +23,36 @@ import java.util.concurrent.atomic.AtomicReference;
  * so the crash cannot happen whatever the environment variables are; the environment is a process-wide singleton,
  * so every later {@link OrtEnvironment#getEnvironment()} returns it.
  */
-final class OrtStartup {
+public final class OrtStartup {
     /** Stack bytes per command-line byte: twice the measured need. */
-    static final long STACK_PER_BYTE = 512;
+    public static final long STACK_PER_BYTE = 512;
     /** The smallest stack given to the creating thread. */
-    static final long MIN_STACK = 16L << 20;
+    public static final long MIN_STACK = 16L << 20;
+
+    private static volatile OrtEnvironment started;
 
     private OrtStartup() {}
 
     /**
      * Creates (once) and returns the ONNX Runtime environment.
      * @return the environment.
+     * @throws IllegalStateException when ONNX Runtime cannot start (the message says why).
      */
-    static OrtEnvironment environment() {
+    public static OrtEnvironment environment() {
+        OrtEnvironment e = started;
+        if (e == null) {
+            synchronized (OrtStartup.class) {
+                e = started;
+                if (e == null) {
+                    e = create();
+                    started = e;
+                }
+            }
+        }
+        return e;
+    }
+
+    private static OrtEnvironment create() {
         AtomicReference<Throwable> failure = new AtomicReference<>();
         AtomicReference<OrtEnvironment> env = new AtomicReference<>();
         Thread t = new Thread(null, () -> {
@@ -57,8 +75,11 @@ final class OrtStartup {
         return env.get();
     }
 
-    /** The stack for the creating thread: {@link #STACK_PER_BYTE} per byte of this process's command line. */
-    static long stackSize() {
+    /**
+     * The stack for the creating thread: {@link #STACK_PER_BYTE} per byte of this process's command line.
+     * @return the stack size in bytes, at least {@link #MIN_STACK}.
+     */
+    public static long stackSize() {
         long length = 0;
         try {
             length = Files.size(Path.of("/proc/self/cmdline"));
