@@ -65,9 +65,12 @@ final class BenchChild {
     static long peakRss(String what, Path onnx, int threads) {
         try {
             String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-            Process p = new ProcessBuilder(javaBin, "-Xmx1g", "-cp", System.getProperty("java.class.path"),
-                    BenchChild.class.getName(), what, onnx.toString(), String.valueOf(threads))
-                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            ProcessBuilder pb = new ProcessBuilder(javaBin, "-Xmx1g", BenchChild.class.getName(), what, onnx.toString(),
+                    String.valueOf(threads)).redirectError(ProcessBuilder.Redirect.DISCARD);
+            // Through the environment, not -cp: ONNX Runtime 1.29 crashes natively when an argument is ~4,000
+            // characters long, and a full class path is.
+            pb.environment().put("CLASSPATH", System.getProperty("java.class.path"));
+            Process p = pb.start();
             String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
             p.waitFor();
             for (String line : out.split("\n")) {

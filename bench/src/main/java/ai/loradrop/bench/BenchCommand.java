@@ -226,6 +226,7 @@ public final class BenchCommand implements CliCommand {
             table.add(new String[]{"PyTorch reference train", String.format("%.1f ex/s", torch),
                     String.format("speed-up %.2fx", headline / torch), ""});
         }
+        out.put("tokenizers", TokenizerBench.run(TorchReference.scripts().getParent().getParent(), quick, table));
         printTable(table);
         String json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(out);
         System.out.println(json);
@@ -275,7 +276,7 @@ public final class BenchCommand implements CliCommand {
      */
     static int wordnetBatches(int steps, List<Batch> batches) throws Exception {
         Path data = TorchReference.scripts().getParent().getParent().resolve("examples").resolve("data").resolve("wordnet-supersenses").resolve("train.csv");
-        ai.loradrop.text.WordPieceTokenizer tok = ai.loradrop.text.WordPieceTokenizer.fromFile(BundledMiniLM.extract().tokenizer());
+        ai.loradrop.text.Tokenizer tok = ai.loradrop.text.Tokenizer.fromFile(BundledMiniLM.extract().tokenizer());
         List<ai.loradrop.train.EncodedExample> ex = new ArrayList<>();
         ai.loradrop.tribuo.data.TextDataSource src = new ai.loradrop.tribuo.data.TextDataSource(data);
         Map<String, Integer> labels = new java.util.TreeMap<>();

@@ -20,7 +20,8 @@ final class EvaluateCommand {
     private EvaluateCommand() {}
 
     static final String USAGE = "loradrop evaluate (--model M [--base-model B] | --peft DIR [--encoder NAME | --base-model B [--tokenizer T]] [--labels a,b,c])"
-            + " --data F [column options] [--ensemble K] [--ensemble-seed S] [--threads N] [--report r.json] [--diagram PREFIX]";
+            + " --data F [column options] [--ensemble K] [--ensemble-seed S] [--threads N] [--long-text M] [--window-stride N]"
+            + " [--report r.json] [--diagram PREFIX]";
 
     static final String HELP = String.join("\n",
             "usage: " + USAGE,
@@ -35,6 +36,7 @@ final class EvaluateCommand {
             SavedModel.THREADS_HELP,
             "  --report F               JSON report",
             "  --diagram PREFIX         reliability diagram PREFIX.png and PREFIX.svg",
+            SavedModel.LONG_TEXT_HELP,
             "",
             AdapterModel.HELP,
             "",
@@ -42,6 +44,7 @@ final class EvaluateCommand {
 
     static int run(List<String> args, PrintStream out) throws Exception {
         List<String> options = new ArrayList<>(List.of("--model", "--data", "--ensemble", "--ensemble-seed", "--threads", "--report", "--diagram"));
+        options.addAll(SavedModel.LONG_TEXT_OPTIONS);
         options.addAll(DataColumns.OPTIONS);
         options.addAll(AdapterModel.OPTIONS);
         Args a = Args.parse(args, List.of(), options, USAGE);
@@ -56,7 +59,7 @@ final class EvaluateCommand {
         AdapterModel.inputs(a, roles);
         roles.output("--report", report).diagram("--diagram", a.value("--diagram", null)).check();
         DataColumns columns = DataColumns.of(a);
-        try (LoraDropModel model = SavedModel.withThreads(a, AdapterModel.load(a, "--pair-column"))) {
+        try (LoraDropModel model = SavedModel.withLongText(a, SavedModel.withThreads(a, AdapterModel.load(a, "--pair-column")))) {
             SavedModel.checkPairOption(a, model, "--pair-column");
             int k = SavedModel.ensembleSize(a, model);
             long seed = SavedModel.ensembleSeed(a, model);
@@ -81,6 +84,8 @@ final class EvaluateCommand {
                 settings.put("columns", columns.toJson());
                 settings.put("ensemble_size", k);
                 settings.put("ensemble_seed", seed);
+                settings.put("long_text", model.getLongText().name());
+                settings.put("window_stride", model.getWindowStride());
                 json.put("settings", settings);
                 json.put("provenance", JsonReport.provenance(model.getProvenance()));
                 if (report != null) {

@@ -35,6 +35,7 @@ public final class LoraDropCli {
         m.put("predict", new Command(PredictCommand.USAGE, PredictCommand.HELP, PredictCommand::run));
         m.put("demo", new Command(DemoCommand.USAGE, DemoCommand.HELP, DemoCommand::run));
         m.put("export", new Command(ExportCommand.USAGE, ExportCommand.HELP, ExportCommand::run));
+        m.put("tokenize", new Command(TokenizeCommand.USAGE, TokenizeCommand.HELP, TokenizeCommand::run));
         m.put("sweep", new Command(SweepCommand.USAGE, SweepCommand.HELP, SweepCommand::run));
         m.put("report", new Command(ReportCommand.USAGE, ReportCommand.HELP, ReportCommand::run));
         // Commands of other modules on the class path (bench), after the built-in ones.

@@ -49,12 +49,14 @@ final class PredictCommand {
             "  --ensemble K             ensemble size [the model's]",
             "  --ensemble-seed S        seed of the members' masks [the model's]",
             SavedModel.THREADS_HELP,
+            SavedModel.LONG_TEXT_HELP,
             "",
             AdapterModel.HELP);
 
     static int run(List<String> args, PrintStream out) throws Exception {
         List<String> options = new ArrayList<>(List.of("--model", "--text", "--pair", "--input", "--output", "--ensemble",
                 "--ensemble-seed", "--threads", "--text-column", "--pair-column", "--id-column"));
+        options.addAll(SavedModel.LONG_TEXT_OPTIONS);
         options.addAll(AdapterModel.OPTIONS);
         Args a = Args.parse(args, List.of(), options, USAGE);
         AdapterModel.checkSource(a);
@@ -89,7 +91,8 @@ final class PredictCommand {
         FileRoles roles = FileRoles.of(a).input("--input", input);
         AdapterModel.inputs(a, roles);
         roles.output("--output", output).check();
-        try (LoraDropModel loaded = SavedModel.withThreads(a, AdapterModel.load(a, single ? "--pair" : "--pair-column"))) {
+        try (LoraDropModel loaded = SavedModel.withLongText(a,
+                SavedModel.withThreads(a, AdapterModel.load(a, single ? "--pair" : "--pair-column")))) {
             SavedModel.checkPairOption(a, loaded, single ? "--pair" : "--pair-column");
             int k = SavedModel.ensembleSize(a, loaded);
             long seed = SavedModel.ensembleSeed(a, loaded);

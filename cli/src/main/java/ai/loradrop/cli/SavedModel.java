@@ -1,10 +1,12 @@
 package ai.loradrop.cli;
 
+import ai.loradrop.text.LongText;
 import ai.loradrop.tribuo.LoraDropModel;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * Loading a model file written by {@code train} (or any serialized {@link LoraDropModel}), and choosing its
@@ -103,6 +105,36 @@ final class SavedModel {
                     + " dropout (mode " + model.getSpec().lora().dropoutMode() + ", p = " + model.getSpec().lora().dropout() + ")");
         }
         return k;
+    }
+
+    /** The options that change how a saved model reads long texts ({@code predict} and {@code evaluate}). */
+    static final List<String> LONG_TEXT_OPTIONS = List.of("--long-text", "--window-stride");
+
+    /** The help lines of {@link #LONG_TEXT_OPTIONS}. */
+    static final String LONG_TEXT_HELP = String.join("\n",
+            "  --long-text M            texts longer than the model's max length: TRUNCATE | HEAD_TAIL | WINDOWS",
+            "                           [the model's own, as trained]",
+            "  --window-stride N        WINDOWS: word pieces between window starts [the model's own]");
+
+    /**
+     * The model with {@code --long-text} / {@code --window-stride} applied, or as it is without them. Closes
+     * {@code model} when it returns a copy.
+     * @param a the options.
+     * @param model the loaded model.
+     * @return the model to use; close it after use.
+     * @throws UsageException when a value is invalid for this model.
+     */
+    static LoraDropModel withLongText(Args a, LoraDropModel model) {
+        if (!a.has("--long-text") && !a.has("--window-stride")) {
+            return model;
+        }
+        try (model) {
+            LongText mode = a.enumValue("--long-text", LongText.class, model.getLongText());
+            int stride = a.intValue("--window-stride", model.getWindowStride());
+            return model.withLongText(mode, stride);
+        } catch (IllegalArgumentException e) {
+            throw a.error("Invalid --long-text/--window-stride: " + e.getMessage());
+        }
     }
 
     /** The ensemble seed from {@code --ensemble-seed}, defaulting to the model's own. */

@@ -84,9 +84,8 @@ class ReadmeJavaExampleTest {
         slice("train.csv", 400, work);
         Path test = slice("test.csv", 200, work);
 
-        // The class path goes in CLASSPATH, not on the command line: ONNX Runtime 1.29.0 reads the command line
-        // recursively when its environment is created and dies with SIGSEGV (exit 139) on one of about 4,000 bytes
-        // (see the CLI's OrtStartup), which the test's class path exceeds; a user's short command line does not.
+        // The class path goes in CLASSPATH, as a user's shell would set it. (A long -cp used to kill the JVM in ONNX
+        // Runtime 1.29.0's telemetry; LoRA-Drop now starts ONNX Runtime safely, see LongCommandLineStartupTest.)
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "ReadmeExample"));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(work.toFile()).redirectOutput(tmp.resolve("out.txt").toFile())
                 .redirectError(tmp.resolve("err.txt").toFile());

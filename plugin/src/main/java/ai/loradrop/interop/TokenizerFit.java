@@ -1,7 +1,7 @@
 package ai.loradrop.interop;
 
 import ai.loradrop.onnx.EncoderModel;
-import ai.loradrop.text.WordPieceTokenizer;
+import ai.loradrop.text.Tokenizer;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -33,7 +33,7 @@ public final class TokenizerFit {
      * @param encoderName the encoder's file or description, for the message.
      * @throws IllegalArgumentException when the tokenizer has ids past the embedding table.
      */
-    public static void check(WordPieceTokenizer tokenizer, EncoderModel encoder, String tokenizerName, String encoderName) {
+    public static void check(Tokenizer tokenizer, EncoderModel encoder, String tokenizerName, String encoderName) {
         long rows = encoder.vocabSize();
         if (rows <= 0) {
             return;  // no embedding table found: nothing to compare
@@ -57,7 +57,7 @@ public final class TokenizerFit {
      * @param adapter the adapter folder or description, for the message.
      * @return the differences, empty when the ids agree or none are recorded.
      */
-    public static List<String> compare(WordPieceTokenizer tokenizer, TokenizerIds recorded, String adapter) {
+    public static List<String> compare(Tokenizer tokenizer, TokenizerIds recorded, String adapter) {
         List<String> diffs = new ArrayList<>();
         if (recorded == null) {
             return diffs;

@@ -1,6 +1,6 @@
 package ai.loradrop.interop;
 
-import ai.loradrop.text.WordPieceTokenizer;
+import ai.loradrop.text.Tokenizer;
 
 /**
  * The ids that tie a tokenizer to an encoder, recorded in an adapter's sidecar: an import with a tokenizer whose ids
@@ -18,7 +18,9 @@ public record TokenizerIds(int vocabSize, int clsId, int sepId, int padId, int u
      * @param t the tokenizer.
      * @return its ids.
      */
-    public static TokenizerIds of(WordPieceTokenizer t) {
-        return new TokenizerIds(t.vocabSize(), t.clsId(), t.sepId(), t.padId(), t.unkId());
+    public static TokenizerIds of(Tokenizer t) {
+        int[] specials = t.singleSpecialIds();
+        return new TokenizerIds(t.vocabSize(), specials.length > 0 ? specials[0] : -1,
+                specials.length > 1 ? specials[specials.length - 1] : -1, t.padId(), t.unkId());
     }
 }

@@ -78,40 +78,15 @@ final class PostProcessorTemplate {
         return List.of(singleFirst, singleSecond, pairFirst, pairSecond, pairThird);
     }
 
-    Encoding single(int[] a, boolean truncated, int originalCount) {
-        int n = a.length + 2;
-        int[] ids = new int[n];
-        int[] types = new int[n];
-        ids[0] = singleFirst.id;
-        types[0] = singleFirst.typeId;
-        for (int i = 0; i < a.length; i++) {
-            ids[i + 1] = a[i];
-            types[i + 1] = singleTypeA;
-        }
-        ids[n - 1] = singleSecond.id;
-        types[n - 1] = singleSecond.typeId;
-        return new Encoding(ids, types, truncated, originalCount);
+    /** The same template as generic special tokens. */
+    SpecialTokens toSpecialTokens() {
+        return new SpecialTokens(
+                List.of(special(singleFirst), SpecialTokens.Piece.sequence('A', singleTypeA), special(singleSecond)),
+                List.of(special(pairFirst), SpecialTokens.Piece.sequence('A', pairTypeA), special(pairSecond),
+                        SpecialTokens.Piece.sequence('B', pairTypeB), special(pairThird)));
     }
 
-    Encoding pair(int[] a, int[] b, boolean truncated, int originalCount) {
-        int n = a.length + b.length + 3;
-        int[] ids = new int[n];
-        int[] types = new int[n];
-        int p = 0;
-        ids[p] = pairFirst.id;
-        types[p++] = pairFirst.typeId;
-        for (int id : a) {
-            ids[p] = id;
-            types[p++] = pairTypeA;
-        }
-        ids[p] = pairSecond.id;
-        types[p++] = pairSecond.typeId;
-        for (int id : b) {
-            ids[p] = id;
-            types[p++] = pairTypeB;
-        }
-        ids[p] = pairThird.id;
-        types[p] = pairThird.typeId;
-        return new Encoding(ids, types, truncated, originalCount);
+    private static SpecialTokens.Piece special(Special s) {
+        return SpecialTokens.Piece.special(s.token, new int[]{s.id}, s.typeId);
     }
 }

@@ -52,6 +52,20 @@ final class TokenizerJsonReader {
         }
     }
 
+    /**
+     * Whether a parsed tokenizer.json is a WordPiece tokenizer this reader accepts.
+     * @param root The parsed JSON.
+     * @return True if {@link #read(byte[], String)} would succeed on it.
+     */
+    static boolean supports(JsonNode root) {
+        try {
+            read(root);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
     private static TokenizerParts read(JsonNode root) {
         WordPieceModel model = readModel(root.get("model"));
         BertNormalizer normalizer = readNormalizer(root.get("normalizer"));

@@ -29,13 +29,12 @@ import java.util.logging.Logger;
  * The pipeline, as in Hugging Face: added tokens (such as a literal "[MASK]" in the text) are cut out first; the
  * rest is normalized (clean text, space around CJK ideographs, NFD and accent stripping, per code point lower
  * casing), split on white space and punctuation, and each word is split greedily into the longest vocabulary
- * pieces. {@link #encode(String, int)} and {@link #encodePair(String, String, int)} add the special tokens and
- * truncate; nothing is padded.
+ * pieces. {@link Tokenizer} adds the special tokens and truncates, as for every model type; nothing is padded.
  * <p>
  * Immutable and thread-safe. Java serialization writes the canonical JSON ({@link #toJsonBytes()}) and the source
  * hash, and rebuilds through {@link #fromJson(byte[], String)}.
  */
-public final class WordPieceTokenizer implements Serializable {
+public final class WordPieceTokenizer extends Tokenizer {
     private static final long serialVersionUID = 1L;
 
     private static final Logger logger = Logger.getLogger(WordPieceTokenizer.class.getName());
@@ -50,6 +49,8 @@ public final class WordPieceTokenizer implements Serializable {
     private final transient String canonicalSha256;
     private final transient String sourceSha256;
     private final transient int vocabSize;
+    private final transient SpecialTokens specialTokens;
+    private final transient String[] tokens;
 
     private WordPieceTokenizer(TokenizerParts parts, String sourceSha256) {
         this.parts = parts;
@@ -79,6 +80,12 @@ public final class WordPieceTokenizer implements Serializable {
             maxId = Math.max(maxId, s.id);
         }
         this.vocabSize = maxId + 1;
+        this.specialTokens = parts.template.toSpecialTokens();
+        this.tokens = new String[vocabSize];
+        parts.model.vocab().forEach((token, id) -> tokens[id] = token);
+        for (AddedToken t : parts.addedTokens) {
+            tokens[t.id] = t.content;
+        }
     }
 
     /**
@@ -94,7 +101,7 @@ public final class WordPieceTokenizer implements Serializable {
         byte[] bytes = readAll(path);
         String name = path.getFileName() == null ? "" : path.getFileName().toString().toLowerCase(Locale.ROOT);
         WordPieceTokenizer tokenizer;
-        if (name.endsWith(".json") || (!name.endsWith(".txt") && looksLikeJson(bytes))) {
+        if (name.endsWith(".json") || (!name.endsWith(".txt") && Tokenizer.looksLikeJson(bytes))) {
             tokenizer = new WordPieceTokenizer(TokenizerJsonReader.read(bytes, path.toString()), sha256(bytes));
         } else {
             tokenizer = new WordPieceTokenizer(vocabParts(bytes, path.toString(), true), sha256(bytes));
@@ -155,140 +162,76 @@ public final class WordPieceTokenizer implements Serializable {
         return new WordPieceTokenizer(TokenizerJsonReader.read(json, "JSON"), sourceSha256);
     }
 
+    @Override
+    Pieces pieces(String text) {
+        IntList ids = new IntList();
+        IntList words = new IntList();
+        tokenize(text, ids, words);
+        return new Pieces(ids.toArray(), words.toArray());
+    }
+
+    @Override
+    SpecialTokens specialTokens() {
+        return specialTokens;
+    }
+
     /**
-     * Encodes a text as {@code [CLS] pieces [SEP]} without truncation.
+     * Always {@code WordPiece}.
+     * @return The model type.
+     */
+    @Override
+    public String modelType() {
+        return "WordPiece";
+    }
+
+    @Override
+    public String token(int id) {
+        return id >= 0 && id < tokens.length ? tokens[id] : null;
+    }
+
+    /**
+     * Whether a parsed tokenizer.json is one this class serves exactly (WordPiece model, BertNormalizer or none,
+     * BertPreTokenizer, a BERT-shaped post-processor).
+     * @param root The parsed tokenizer.json.
+     * @return True if {@link #fromJson(byte[], String)} accepts it.
+     */
+    static boolean supports(com.fasterxml.jackson.databind.JsonNode root) {
+        return TokenizerJsonReader.supports(root);
+    }
+
+    /**
+     * Tokenizes a text completely.
      * @param text The text.
-     * @return The encoding.
+     * @param out Receives the ids.
+     * @param wordIds Receives, per id, the index of its pre-tokenized word (-1 for added tokens).
      */
-    public Encoding encode(String text) {
-        return encode(text, Integer.MAX_VALUE);
-    }
-
-    /**
-     * Encodes a text as {@code [CLS] pieces [SEP]}, keeping at most {@code maxLength} tokens: word pieces are
-     * dropped from the end of the text and [SEP] is kept.
-     * @param text The text.
-     * @param maxLength The maximum number of tokens, special tokens included; at least 2.
-     * @return The encoding.
-     * @throws IllegalArgumentException If {@code maxLength < 2}.
-     */
-    public Encoding encode(String text, int maxLength) {
-        int budget = budget(maxLength, PostProcessorTemplate.singleSpecialCount());
-        int[] ids = tokenIds(text);
-        boolean truncated = ids.length > budget;
-        int[] kept = truncated ? Arrays.copyOf(ids, budget) : ids;
-        return parts.template.single(kept, truncated, ids.length);
-    }
-
-    /**
-     * Encodes a pair as {@code [CLS] a [SEP] b [SEP]} with type id 0 up to the first [SEP] and 1 after it,
-     * without truncation.
-     * @param first The first text.
-     * @param second The second text.
-     * @return The encoding.
-     */
-    public Encoding encodePair(String first, String second) {
-        return encodePair(first, second, Integer.MAX_VALUE);
-    }
-
-    /**
-     * Encodes a pair as {@code [CLS] a [SEP] b [SEP]}, with type id 0 up to the first [SEP] and 1 after it,
-     * truncated as Hugging Face {@code tokenizers} 0.23 does with {@code longest_first}. Word pieces are dropped
-     * from the end of each text. Let {@code budget = maxLength - 3}, and let each text's length be its number of
-     * pieces up to the end of the first word at which the count reaches {@code maxLength} (the early exit of
-     * {@code tokenizers} 0.23, which stops tokenizing a text there); then:
-     * <ul>
-     *     <li>if the shorter text fits in the budget and the longer one can take the rest, the shorter keeps all
-     *     its pieces and the longer keeps {@code budget - shorter};</li>
-     *     <li>otherwise both are cut to {@code budget / 2} and the longer one gets the odd token
-     *     ({@code budget % 2}); when both lengths are equal, the second text gets it.</li>
-     * </ul>
-     * This is not "remove one token at a time from the longer text" (the slow Python tokenizers' rule), which
-     * gives the odd token to the other side on ties.
-     * @param first The first text.
-     * @param second The second text.
-     * @param maxLength The maximum number of tokens, special tokens included; at least 3.
-     * @return The encoding.
-     * @throws IllegalArgumentException If {@code maxLength < 3}.
-     */
-    public Encoding encodePair(String first, String second, int maxLength) {
-        int budget = budget(maxLength, PostProcessorTemplate.pairSpecialCount());
-        IntList a = new IntList();
-        IntList b = new IntList();
-        int lengthA = tokenize(first, a, maxLength);
-        int lengthB = tokenize(second, b, maxLength);
-        int total = a.size() + b.size();
-        if (total <= budget) {
-            return parts.template.pair(a.toArray(), b.toArray(), false, total);
-        }
-        int[] keep = longestFirst(lengthA, lengthB, budget);
-        return parts.template.pair(a.toArray(Math.min(keep[0], a.size())), b.toArray(Math.min(keep[1], b.size())),
-                true, total);
-    }
-
-    /**
-     * Hugging Face's {@code longest_first} split of a budget between two sequences that do not fit together.
-     * @param n1 The length of the first sequence.
-     * @param n2 The length of the second sequence.
-     * @param budget The number of word pieces that fit.
-     * @return The number of pieces to keep of the first and the second sequence.
-     */
-    private static int[] longestFirst(int n1, int n2, int budget) {
-        boolean swap = n1 > n2;
-        int shorter = swap ? n2 : n1;
-        int longer = shorter > budget ? shorter : Math.max(shorter, budget - shorter);
-        if (shorter + longer > budget) {
-            shorter = budget / 2;
-            longer = shorter + budget % 2;
-        }
-        return swap ? new int[]{longer, shorter} : new int[]{shorter, longer};
-    }
-
-    /**
-     * The word piece ids of a text, without special tokens and without truncation. Added tokens written in the
-     * text (such as "[MASK]") give their own id.
-     * @param text The text.
-     * @return The ids.
-     */
-    public int[] tokenIds(String text) {
-        IntList out = new IntList();
-        tokenize(text, out, Integer.MAX_VALUE);
-        return out.toArray();
-    }
-
-    /**
-     * Tokenizes a text completely, and also measures it as {@code tokenizers} 0.23 does under truncation: it
-     * tokenizes word by word and stops after the first word that brings the count to {@code limit} or more
-     * (added tokens are counted but never stop it).
-     * @param text The text.
-     * @param out Receives all the ids.
-     * @param limit The truncation {@code max_length}.
-     * @return The number of ids up to that stopping point, or all of them if it is never reached.
-     */
-    private int tokenize(String text, IntList out, int limit) {
-        int measured = -1;
+    private void tokenize(String text, IntList out, IntList wordIds) {
+        int word = 0;
         List<String> words = new ArrayList<>();
         for (AddedTokenMatcher.Segment raw : rawMatcher.split(text)) {
             if (raw.tokenId >= 0) {
                 out.add(raw.tokenId);
+                wordIds.add(-1);
                 continue;
             }
             for (AddedTokenMatcher.Segment seg : normalizedMatcher.split(normalize(raw.text))) {
                 if (seg.tokenId >= 0) {
                     out.add(seg.tokenId);
+                    wordIds.add(-1);
                     continue;
                 }
                 words.clear();
                 BertPreTokenizer.split(seg.text, words);
-                for (String word : words) {
-                    parts.model.tokenize(word, out);
-                    if (measured < 0 && out.size() >= limit) {
-                        measured = out.size();
+                for (String w : words) {
+                    int before = out.size();
+                    parts.model.tokenize(w, out);
+                    for (int i = before; i < out.size(); i++) {
+                        wordIds.add(word);
                     }
+                    word++;
                 }
             }
         }
-        return measured < 0 ? out.size() : measured;
     }
 
     /**
@@ -296,6 +239,7 @@ public final class WordPieceTokenizer implements Serializable {
      * tokens (the row count of the model's embedding table).
      * @return The vocabulary size.
      */
+    @Override
     public int vocabSize() {
         return vocabSize;
     }
@@ -304,6 +248,7 @@ public final class WordPieceTokenizer implements Serializable {
      * The padding token id (from the tokenizer.json padding section, else the id of [PAD]).
      * @return The pad id.
      */
+    @Override
     public int padId() {
         return parts.padId;
     }
@@ -328,6 +273,7 @@ public final class WordPieceTokenizer implements Serializable {
      * The id of the unknown token ([UNK]).
      * @return The unknown token id.
      */
+    @Override
     public int unkId() {
         return parts.model.unkId();
     }
@@ -347,6 +293,7 @@ public final class WordPieceTokenizer implements Serializable {
      * same tokenizer always gives the same bytes, whatever file it was loaded from.
      * @return A copy of the bytes.
      */
+    @Override
     public byte[] toJsonBytes() {
         return canonicalJson.clone();
     }
@@ -364,6 +311,7 @@ public final class WordPieceTokenizer implements Serializable {
      * JSON given to {@link #fromJson(byte[])}); kept across serialization.
      * @return 64 lower case hex digits.
      */
+    @Override
     public String sourceSha256() {
         return sourceSha256;
     }
@@ -398,14 +346,6 @@ public final class WordPieceTokenizer implements Serializable {
 
     private String normalize(String text) {
         return parts.normalizer == null ? text : parts.normalizer.normalize(text);
-    }
-
-    private static int budget(int maxLength, int specials) {
-        if (maxLength < specials) {
-            throw new IllegalArgumentException("maxLength must be at least " + specials
-                    + " (the number of special tokens), found " + maxLength);
-        }
-        return maxLength - specials;
     }
 
     private static TokenizerParts vocabParts(byte[] bytes, String source, boolean lowercase) {
@@ -453,19 +393,6 @@ public final class WordPieceTokenizer implements Serializable {
             end -= Character.charCount(cp);
         }
         return s.substring(0, end);
-    }
-
-    private static boolean looksLikeJson(byte[] bytes) {
-        for (byte b : bytes) {
-            if (b == '{') {
-                return true;
-            }
-            if (b != ' ' && b != '\t' && b != '\r' && b != '\n' && (b & 0xFF) != 0xEF && (b & 0xFF) != 0xBB
-                    && (b & 0xFF) != 0xBF) {
-                return false;
-            }
-        }
-        return false;
     }
 
     private static byte[] readAll(Path path) {

@@ -4,9 +4,11 @@
  */
 
 /**
- * Text to model inputs: a BERT WordPiece tokenizer ({@link ai.loradrop.text.WordPieceTokenizer}) that reads a
- * Hugging Face tokenizer.json or a vocab.txt and gives exactly the ids Hugging Face {@code tokenizers} gives, and
- * the {@link ai.loradrop.text.Encoding} of a text or text pair with special tokens, type ids and truncation.
+ * Text to model inputs: one {@link ai.loradrop.text.Tokenizer} for every Hugging Face tokenizer.json — the pure-Java
+ * {@link ai.loradrop.text.WordPieceTokenizer} for BERT-family WordPiece (exact, and about 5 times faster), and
+ * {@link ai.loradrop.text.HfTokenizer} (Hugging Face's Rust library through DJL) for BPE, Unigram and WordLevel —
+ * and the {@link ai.loradrop.text.Encoding} of a text or text pair with special tokens, type ids and truncation,
+ * done in one place for all of them; long texts as {@link ai.loradrop.text.LongText} says.
  * <p>
  * This is the lowest layer of LoRA-Drop: it depends on no other {@code ai.loradrop} package and on no Tribuo
  * model or trainer class.

@@ -7,7 +7,7 @@ import ai.loradrop.interop.ImportedAdapter;
 import ai.loradrop.interop.PeftAdapter;
 import ai.loradrop.interop.TokenizerFit;
 import ai.loradrop.onnx.EncoderModel;
-import ai.loradrop.text.WordPieceTokenizer;
+import ai.loradrop.text.Tokenizer;
 import ai.loradrop.tribuo.data.TextExamples;
 import com.google.protobuf.Any;
 import com.oracle.labs.mlrg.olcut.provenance.ListProvenance;
@@ -59,7 +59,7 @@ final class AdapterImport {
         Path dir = adapterDir.toAbsolutePath().normalize();
         EncoderModel encoder = EncoderModel.load(base);
         BaseModelFile baseFile = new BaseModelFile(base.toString(), sha256(base), Files.size(base));
-        WordPieceTokenizer tokenizer = WordPieceTokenizer.fromFile(tok);
+        Tokenizer tokenizer = Tokenizer.fromFile(tok);
         TokenizerFit.check(tokenizer, encoder, tok.toString(), base.toString());
         Path weights = dir.resolve(PeftAdapter.WEIGHTS_FILE);
         // Hash before reading, so the recorded hash is of the bytes (at the latest) as they were read.

@@ -14,9 +14,10 @@ import ai.loradrop.programs.ClassifierSpec;
 import ai.loradrop.programs.EnsemblePredict;
 import ai.loradrop.programs.ParameterLayout;
 import ai.loradrop.programs.Predict;
-import ai.loradrop.text.Encoding;
-import ai.loradrop.text.WordPieceTokenizer;
+import ai.loradrop.text.LongText;
+import ai.loradrop.text.Tokenizer;
 import ai.loradrop.train.Batcher;
+import ai.loradrop.train.DocumentEncoder;
 import ai.loradrop.train.EncodedExample;
 import ai.loradrop.tribuo.data.TextExamples;
 import ai.onnxruntime.OrtException;
@@ -116,7 +117,7 @@ public final class LoraDropModel extends Model<Label> implements AutoCloseable {
 
     private final transient EncoderModel encoder;
     private final transient BaseModelFile baseFile;
-    private final transient WordPieceTokenizer tokenizer;
+    private final transient Tokenizer tokenizer;
     private final transient ClassifierSpec spec;
     private final transient float[] params;
     private final transient ModelSettings settings;
@@ -128,7 +129,7 @@ public final class LoraDropModel extends Model<Label> implements AutoCloseable {
      */
     LoraDropModel(String name, ModelProvenance provenance, ImmutableFeatureMap featureIDMap,
                   ImmutableOutputInfo<Label> outputIDInfo, EncoderModel encoder, BaseModelFile baseFile,
-                  WordPieceTokenizer tokenizer, ClassifierSpec spec, float[] params, ModelSettings settings) {
+                  Tokenizer tokenizer, ClassifierSpec spec, float[] params, ModelSettings settings) {
         super(name, provenance, featureIDMap, outputIDInfo, true);
         this.encoder = Objects.requireNonNull(encoder, "encoder");
         this.baseFile = Objects.requireNonNull(baseFile, "baseFile");
@@ -248,7 +249,7 @@ public final class LoraDropModel extends Model<Label> implements AutoCloseable {
             sessions.checkOpen();
             return List.of();
         }
-        List<EncodedExample> encoded = encode(examples);
+        DocumentEncoder.Rows encoded = encode(examples);
         Scores scores = score(encoded);
         int c = spec.numClasses();
         List<LoraDropPrediction> out = new ArrayList<>(examples.size());
@@ -268,31 +269,22 @@ public final class LoraDropModel extends Model<Label> implements AutoCloseable {
         return out;
     }
 
-    private List<EncodedExample> encode(List<Example<Label>> examples) {
-        List<EncodedExample> out = new ArrayList<>(examples.size());
-        int truncated = 0;
-        for (int i = 0; i < examples.size(); i++) {
-            Encoding e = encodeText(tokenizer, examples.get(i), i, settings.textKey(), settings.pairKey(), settings.maxLength());
-            truncated += e.truncated() ? 1 : 0;
-            out.add(new EncodedExample(e.inputIds(), e.typeIds(), -1, 1f));
-        }
-        if (truncated > 0) {
-            int t = truncated;
-            logger.fine(() -> t + " of " + examples.size() + " examples were truncated to " + settings.maxLength() + " tokens");
-        }
-        return out;
+    /** The model's text-to-rows step (the same one the trainer used). */
+    DocumentEncoder documentEncoder() {
+        return new DocumentEncoder(tokenizer, settings.maxLength(), settings.longText(), settings.windowStride());
     }
 
-    /**
-     * Reads and tokenizes the text (or pair) of an example.
-     */
-    static Encoding encodeText(WordPieceTokenizer tokenizer, Example<?> example, int index, String textKey, String pairKey,
-                               int maxLength) {
-        String text = TextExamples.requireText(example, textKey, index);
-        if (pairKey == null) {
-            return tokenizer.encode(text, maxLength);
+    private DocumentEncoder.Rows encode(List<Example<Label>> examples) {
+        List<DocumentEncoder.Document> docs = new ArrayList<>(examples.size());
+        for (int i = 0; i < examples.size(); i++) {
+            docs.add(TextExamples.document(examples.get(i), i, settings.textKey(), settings.pairKey(), -1));
         }
-        return tokenizer.encodePair(text, TextExamples.requireText(example, pairKey, index), maxLength);
+        DocumentEncoder.Rows rows = documentEncoder().encode(docs);
+        if (rows.truncated() > 0) {
+            logger.fine(() -> rows.truncated() + " of " + examples.size() + " examples were longer than "
+                    + settings.maxLength() + " tokens (" + settings.longText() + ")");
+        }
+        return rows;
     }
 
     /**
@@ -318,6 +310,64 @@ public final class LoraDropModel extends Model<Label> implements AutoCloseable {
      * @param members the ensemble members' probabilities {@code [n][K][C]}, or null for the deterministic model.
      */
     public record Scores(double[][] logScores, float[][][] members) {}
+
+    /**
+     * Per-document scores: the scores of each row, and for documents split into windows the log of the mean of
+     * their windows' probabilities (per ensemble member, then averaged over members).
+     */
+    private Scores score(DocumentEncoder.Rows rows) {
+        Scores perRow = score(rows.rows());
+        if (!rows.windowed()) {
+            return perRow;
+        }
+        int n = rows.rows().size();
+        int c = spec.numClasses();
+        double[][] probs = new double[n][];
+        double[][] memberProbs = perRow.members == null ? null : new double[n][];
+        for (int r = 0; r < n; r++) {
+            probs[r] = perRow.members == null ? softmax(perRow.logScores[r], 1.0) : exp(perRow.logScores[r]);
+            if (memberProbs != null) {
+                float[][] m = perRow.members[r];
+                memberProbs[r] = new double[m.length * c];
+                for (int k = 0; k < m.length; k++) {
+                    for (int j = 0; j < c; j++) {
+                        memberProbs[r][k * c + j] = m[k][j];
+                    }
+                }
+            }
+        }
+        double[][] mean = DocumentEncoder.meanPerDocument(rows, probs);
+        double[][] log = new double[mean.length][];
+        for (int d = 0; d < mean.length; d++) {
+            log[d] = new double[c];
+            for (int j = 0; j < c; j++) {
+                log[d][j] = Math.log(Math.max(mean[d][j], PROBABILITY_FLOOR));
+            }
+        }
+        float[][][] members = null;
+        if (memberProbs != null) {
+            double[][] mm = DocumentEncoder.meanPerDocument(rows, memberProbs);
+            members = new float[mm.length][][];
+            for (int d = 0; d < mm.length; d++) {
+                int k = mm[d].length / c;
+                members[d] = new float[k][c];
+                for (int q = 0; q < k; q++) {
+                    for (int j = 0; j < c; j++) {
+                        members[d][q][j] = (float) mm[d][q * c + j];
+                    }
+                }
+            }
+        }
+        return new Scores(log, members);
+    }
+
+    private static double[] exp(double[] logs) {
+        double[] p = new double[logs.length];
+        for (int j = 0; j < logs.length; j++) {
+            p[j] = Math.exp(logs[j]);
+        }
+        return p;
+    }
 
     private Scores score(List<EncodedExample> encoded) {
         int n = encoded.size();
@@ -394,6 +444,40 @@ public final class LoraDropModel extends Model<Label> implements AutoCloseable {
         }
         checkEnsembleMemory(encoder, spec.lora(), k, "Ensemble size");
         return withSettings(settings.withEnsemble(k, seed));
+    }
+
+    /**
+     * A copy that reads texts longer than {@link #getMaxLength()} tokens another way (for instance a model trained
+     * with truncation that predicts from windows).
+     * @param mode what to do with long texts.
+     * @param stride {@link LongText#WINDOWS} only: word pieces between the starts of two windows.
+     * @return the new model.
+     * @throws IllegalArgumentException when the stride does not fit the window, or the model classifies sentence
+     *                                  pairs and the mode is not {@code TRUNCATE}.
+     */
+    public LoraDropModel withLongText(LongText mode, int stride) {
+        Objects.requireNonNull(mode, "mode");
+        if (settings.pairKey() != null && mode != LongText.TRUNCATE) {
+            throw new IllegalArgumentException("Sentence pairs are always truncated; longText must be TRUNCATE, got " + mode);
+        }
+        new DocumentEncoder(tokenizer, settings.maxLength(), mode, stride);
+        return withSettings(settings.withLongText(mode, stride));
+    }
+
+    /**
+     * What the model does with texts longer than {@link #getMaxLength()} tokens.
+     * @return the long-text policy.
+     */
+    public LongText getLongText() {
+        return settings.longText();
+    }
+
+    /**
+     * The window stride in word pieces ({@link LongText#WINDOWS} only).
+     * @return the stride.
+     */
+    public int getWindowStride() {
+        return settings.windowStride();
     }
 
     /**
@@ -586,7 +670,7 @@ public final class LoraDropModel extends Model<Label> implements AutoCloseable {
      * The tokenizer.
      * @return the tokenizer (immutable).
      */
-    public WordPieceTokenizer getTokenizer() {
+    public Tokenizer getTokenizer() {
         return tokenizer;
     }
 
@@ -862,7 +946,7 @@ public final class LoraDropModel extends Model<Label> implements AutoCloseable {
             // A referenced float base trained with quantizeBase=INT8 is quantized again (deterministically) at load.
             encoder = loadReferencedBase(p.baseFile(), baseOverride).quantized(quantizeBaseOf(carrier.provenance()));
         }
-        WordPieceTokenizer tokenizer = WordPieceTokenizer.fromJson(p.tokenizerJson(), p.tokenizerSha256());
+        Tokenizer tokenizer = Tokenizer.fromJson(p.tokenizerJson(), p.tokenizerSha256());
         return new LoraDropModel(carrier.name(), carrier.provenance(), carrier.featureDomain(), outputs, encoder,
                 baseOverride != null && p.baseModel() == null
                         ? new BaseModelFile(baseOverride.toAbsolutePath().toString(), p.baseFile().sha256(), p.baseFile().size())

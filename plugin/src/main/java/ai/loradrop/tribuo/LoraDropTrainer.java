@@ -18,14 +18,16 @@ import ai.loradrop.onnx.LinearModule;
 import ai.loradrop.onnx.QuantizedBackward;
 import ai.loradrop.optim.AdamWConfig;
 import ai.loradrop.programs.ClassifierSpec;
-import ai.loradrop.text.Encoding;
-import ai.loradrop.text.WordPieceTokenizer;
+import ai.loradrop.text.LongText;
+import ai.loradrop.text.Tokenizer;
+import ai.loradrop.train.DocumentEncoder;
 import ai.loradrop.train.EncodedExample;
 import ai.loradrop.train.EpochStats;
 import ai.loradrop.train.FineTuneResult;
 import ai.loradrop.train.FineTuner;
 import ai.loradrop.train.LrSchedule;
 import ai.loradrop.train.TrainingConfig;
+import ai.loradrop.tribuo.data.TextExamples;
 import ai.onnxruntime.OrtException;
 import com.oracle.labs.mlrg.olcut.config.Config;
 import com.oracle.labs.mlrg.olcut.config.ConfigurableName;
@@ -147,11 +149,17 @@ public final class LoraDropTrainer implements Trainer<Label>, WeightedExamples {
     @Config(description = "Path to the base encoder: an ONNX export of a BERT-family model with inputs input_ids and attention_mask (token_type_ids optional). Required unless encoder is set.")
     private Path baseModelPath;
 
-    @Config(description = "Path to the tokenizer: a Hugging Face tokenizer.json (WordPiece) or a BERT vocab.txt (lower-cased). Required unless encoder is set.")
+    @Config(description = "Path to the tokenizer: a Hugging Face tokenizer.json (WordPiece, BPE, Unigram or WordLevel) or a BERT vocab.txt (lower-cased). Required unless encoder is set.")
     private Path tokenizerPath;
 
     @Config(description = "Maximum tokens per example, special tokens included; longer texts are truncated.")
     private int maxLength = 128;
+
+    @Config(description = "What to do with a text longer than maxLength tokens: TRUNCATE (keep its start), HEAD_TAIL (keep its first quarter-budget and last tokens) or WINDOWS (overlapping windows of maxLength, each weighted 1/windows of its document; a document is predicted as the mean of its windows' probabilities). Sentence pairs are always truncated.")
+    private LongText longText = LongText.TRUNCATE;
+
+    @Config(description = "WINDOWS only: word pieces between the starts of two windows, from 1 to maxLength minus the special tokens.")
+    private int windowStride = 64;
 
     @Config(description = "Example metadata key holding the text.")
     private String textKey = "text";
@@ -311,6 +319,11 @@ public final class LoraDropTrainer implements Trainer<Label>, WeightedExamples {
     public synchronized void postConfig() {
         resolveEncoder();
         check(maxLength >= 2, "maxLength", "must be at least 2 (room for [CLS] and [SEP]), got " + maxLength);
+        check(longText != null, "longText", "must be set (TRUNCATE, HEAD_TAIL or WINDOWS)");
+        check(longText != LongText.WINDOWS || (windowStride >= 1 && windowStride <= maxLength), "windowStride",
+                "must be between 1 and maxLength " + maxLength + " with longText WINDOWS, got " + windowStride);
+        check(pairKey == null || longText == LongText.TRUNCATE, "longText", "must be TRUNCATE for sentence pairs (pairKey '"
+                + pairKey + "'), got " + longText);
         check(textKey != null && !textKey.isBlank(), "textKey", "must name a metadata key");
         check(pairKey == null || !pairKey.isBlank(), "pairKey", "must name a metadata key, or be left unset for single texts");
         check(pairKey == null || !pairKey.equals(textKey), "pairKey", "must differ from textKey '" + textKey + "'");
@@ -504,19 +517,24 @@ public final class LoraDropTrainer implements Trainer<Label>, WeightedExamples {
             throw new IllegalArgumentException("Classification needs at least 2 labels; the training data has "
                     + outputs.size() + ": " + outputs.getDomain());
         }
+        DocumentEncoder documents = new DocumentEncoder(res.tokenizer(), maxLength, longText, windowStride);
         int[] truncated = new int[1];
-        List<EncodedExample> all = encode(examples, outputs, res.tokenizer(), "Training", truncated);
+        DocumentEncoder.Rows allRows = encode(examples, outputs, documents, "Training", truncated);
+        List<EncodedExample> all = allRows.rows();
         List<EncodedExample> train = all;
         List<EncodedExample> valid = List.of();
         SplittableRandom splitRng = localRng.split();
         long runSeed = localRng.nextLong();
+        int documentCount = allRows.documents();
         if (validation != null) {
-            valid = encode(validation, outputs, res.tokenizer(), "Validation", truncated);
+            DocumentEncoder.Rows v = encode(validation, outputs, documents, "Validation", truncated);
+            valid = v.rows();
+            documentCount += v.documents();
             if (validationFraction > 0) {
                 logger.info("A validation dataset was given, so validationFraction " + validationFraction + " is ignored");
             }
         } else if (validationFraction > 0) {
-            List<List<EncodedExample>> parts = holdOut(all, validationFraction, splitRng);
+            List<List<EncodedExample>> parts = holdOut(allRows, validationFraction, splitRng);
             if (parts.get(0).size() < batchSize) {
                 throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "validationFraction %s holds out %d"
                         + " of the %d training examples, leaving %d to train on: fewer than one batch (batchSize %d);"
@@ -530,8 +548,8 @@ public final class LoraDropTrainer implements Trainer<Label>, WeightedExamples {
             logger.warning("patience is " + patience + " but there is no validation data, so early stopping is off");
         }
         if (truncated[0] > 0) {
-            logger.info(String.format("%d of %d texts were longer than maxLength %d tokens and were truncated",
-                    truncated[0], all.size() + (validation == null ? 0 : valid.size()), maxLength));
+            logger.info(String.format("%d of %d texts were longer than maxLength %d tokens (%s)", truncated[0],
+                    documentCount, maxLength, longText == LongText.TRUNCATE ? "truncated" : longText.name()));
         }
         ClassifierSpec spec = spec(outputs.size());
         TrainingConfig config = new TrainingConfig(epochs, batchSize, learningRate, warmupFraction, schedule,
@@ -569,7 +587,7 @@ public final class LoraDropTrainer implements Trainer<Label>, WeightedExamples {
             instance.putAll(quantizationProvenance(res.encoder()));
         }
         ModelSettings settings = new ModelSettings(maxLength, textKey, pairKey, ensembleSize, ensembleSeed, 1.0,
-                embedBaseModel, threads, Math.max(batchSize, 32));
+                embedBaseModel, threads, Math.max(batchSize, 32), longText, windowStride);
         ModelProvenance provenance = LoraDropModel.provenanceWithOptions(new ModelProvenance(
                 LoraDropModel.class.getName(), OffsetDateTime.now(), examples.getProvenance(), trainerProvenance, instance), settings);
         return new LoraDropModel("loradrop-model", provenance, examples.getFeatureIDMap(), outputs, res.encoder(),
@@ -632,9 +650,9 @@ public final class LoraDropTrainer implements Trainer<Label>, WeightedExamples {
         }
     }
 
-    private List<EncodedExample> encode(Dataset<Label> data, ImmutableOutputInfo<Label> outputs, WordPieceTokenizer tokenizer,
+    private DocumentEncoder.Rows encode(Dataset<Label> data, ImmutableOutputInfo<Label> outputs, DocumentEncoder encoder,
                                         String what, int[] truncated) {
-        List<EncodedExample> out = new ArrayList<>(data.size());
+        List<DocumentEncoder.Document> docs = new ArrayList<>(data.size());
         int i = 0;
         for (Example<Label> ex : data) {
             int label = outputs.getID(ex.getOutput());
@@ -642,27 +660,28 @@ public final class LoraDropTrainer implements Trainer<Label>, WeightedExamples {
                 throw new IllegalArgumentException(what + " example " + i + " has label '" + ex.getOutput().getLabel()
                         + "', which is not in the training label domain " + outputs.getDomain());
             }
-            Encoding e;
             try {
-                e = LoraDropModel.encodeText(tokenizer, ex, i, textKey, pairKey, maxLength);
+                docs.add(TextExamples.document(ex, i, textKey, pairKey, label));
             } catch (IllegalArgumentException err) {
                 throw new IllegalArgumentException(what + " data: " + err.getMessage(), err);
             }
-            truncated[0] += e.truncated() ? 1 : 0;
-            out.add(new EncodedExample(e.inputIds(), e.typeIds(), label, ex.getWeight()));
             i++;
         }
-        return out;
+        DocumentEncoder.Rows rows = encoder.encode(docs);
+        truncated[0] += rows.truncated();
+        return rows;
     }
 
     /**
-     * Splits off a seeded random fraction for validation, keeping at least one example on each side.
+     * Splits off a seeded random fraction of the documents for validation (a document's windows stay together),
+     * keeping at least one document on each side.
      */
-    private static List<List<EncodedExample>> holdOut(List<EncodedExample> all, double fraction, SplittableRandom rng) {
-        if (all.size() < 2) {
-            throw new IllegalArgumentException("validationFraction needs at least 2 training examples, got " + all.size());
+    private static List<List<EncodedExample>> holdOut(DocumentEncoder.Rows rows, double fraction, SplittableRandom rng) {
+        int docs = rows.documents();
+        if (docs < 2) {
+            throw new IllegalArgumentException("validationFraction needs at least 2 training examples, got " + docs);
         }
-        int[] idx = new int[all.size()];
+        int[] idx = new int[docs];
         for (int i = 0; i < idx.length; i++) {
             idx[i] = i;
         }
@@ -672,11 +691,14 @@ public final class LoraDropTrainer implements Trainer<Label>, WeightedExamples {
             idx[i] = idx[j];
             idx[j] = t;
         }
-        int nValid = (int) Math.min(all.size() - 1, Math.max(1, Math.round(fraction * all.size())));
-        List<EncodedExample> valid = new ArrayList<>(nValid);
-        List<EncodedExample> train = new ArrayList<>(all.size() - nValid);
+        int nValid = (int) Math.min(docs - 1, Math.max(1, Math.round(fraction * docs)));
+        int[][] rowsOf = rows.rowsOfDocument();
+        List<EncodedExample> valid = new ArrayList<>();
+        List<EncodedExample> train = new ArrayList<>();
         for (int i = 0; i < idx.length; i++) {
-            (i < nValid ? valid : train).add(all.get(idx[i]));
+            for (int r : rowsOf[idx[i]]) {
+                (i < nValid ? valid : train).add(rows.rows().get(r));
+            }
         }
         return List.of(train, valid);
     }
@@ -716,7 +738,7 @@ public final class LoraDropTrainer implements Trainer<Label>, WeightedExamples {
      * The encoder and tokenizer with their file fingerprints; reloaded only when a file's size or modification
      * time changes.
      */
-    private record Resources(EncoderModel encoder, BaseModelFile base, WordPieceTokenizer tokenizer, long tokenizerSize,
+    private record Resources(EncoderModel encoder, BaseModelFile base, Tokenizer tokenizer, long tokenizerSize,
                              Stamp baseStamp, Stamp tokenizerStamp) {}
 
     private record Stamp(Path path, long size, FileTime modified) {
@@ -738,7 +760,7 @@ public final class LoraDropTrainer implements Trainer<Label>, WeightedExamples {
                     : EncoderModel.load(b.path()).quantized(quantizeBase).withQuantizedBackward(quantizedBackward);
             BaseModelFile base = r != null && r.baseStamp().equals(b) ? r.base()
                     : new BaseModelFile(b.path().toString(), Sha256.ofFile(b.path()), b.size());
-            WordPieceTokenizer tok = WordPieceTokenizer.fromFile(t.path());
+            Tokenizer tok = Tokenizer.fromFile(t.path());
             TokenizerFit.check(tok, encoder, t.path().toString(), b.path().toString());
             cachedResources = new Resources(encoder, base, tok, t.size(), b, t);
             return cachedResources;
@@ -819,6 +841,26 @@ public final class LoraDropTrainer implements Trainer<Label>, WeightedExamples {
          */
         public Builder maxLength(int v) {
             draft.maxLength = v;
+            return this;
+        }
+
+        /**
+         * Sets {@code longText}.
+         * @param v the value.
+         * @return this.
+         */
+        public Builder longText(LongText v) {
+            draft.longText = v;
+            return this;
+        }
+
+        /**
+         * Sets {@code windowStride}.
+         * @param v the value.
+         * @return this.
+         */
+        public Builder windowStride(int v) {
+            draft.windowStride = v;
             return this;
         }
 

@@ -5,6 +5,7 @@ import ai.loradrop.io.Sha256;
 import ai.loradrop.lora.DropoutMode;
 import ai.loradrop.lora.LoraConfig;
 import ai.loradrop.programs.ClassifierSpec;
+import ai.loradrop.text.LongText;
 import ai.loradrop.tribuo.DamagedModelException.Part;
 import com.google.protobuf.Any;
 import com.google.protobuf.ByteString;
@@ -79,7 +80,9 @@ final class ModelCodec {
         THREADS(27, "threads", "int32", Part.SETTINGS),
         BATCH_SIZE(28, "batch_size", "int32", Part.SETTINGS),
         /** The parts' hashes; part of none. */
-        INTEGRITY(29, "integrity", "Integrity", null);
+        INTEGRITY(29, "integrity", "Integrity", null),
+        LONG_TEXT(30, "long_text", "string", Part.SETTINGS),
+        WINDOW_STRIDE(31, "window_stride", "int32", Part.SETTINGS);
 
         final int number;
         final String protoName;
@@ -189,6 +192,8 @@ final class ModelCodec {
             out.writeBool(Field.EMBED.number, s.embedBaseModel());
             out.writeInt32(Field.THREADS.number, s.threads());
             out.writeInt32(Field.BATCH_SIZE.number, s.batchSize());
+            out.writeString(Field.LONG_TEXT.number, s.longText().name());
+            out.writeInt32(Field.WINDOW_STRIDE.number, s.windowStride());
 
             ByteString all = ByteString.EMPTY;
             ByteString.Output integrity = ByteString.newOutput(512);
@@ -264,6 +269,8 @@ final class ModelCodec {
         boolean embed = true;
         int threads = 0;
         int batchSize = 32;
+        String longText = LongText.TRUNCATE.name();
+        int windowStride = 64;
         ByteString integrity = null;
         try {
             int start = in.getTotalBytesRead();
@@ -303,6 +310,8 @@ final class ModelCodec {
                         case THREADS -> threads = in.readInt32();
                         case BATCH_SIZE -> batchSize = in.readInt32();
                         case INTEGRITY -> integrity = in.readBytes();
+                        case LONG_TEXT -> longText = in.readString();
+                        case WINDOW_STRIDE -> windowStride = in.readInt32();
                     }
                 }
                 int end = in.getTotalBytesRead();
@@ -361,7 +370,7 @@ final class ModelCodec {
                     dropout, sparseScaled);
             ClassifierSpec spec = new ClassifierSpec(lora, Pooling.valueOf(pooling), numClasses, headDropout);
             ModelSettings settings = new ModelSettings(maxLength, textKey, pairKey, ensembleSize, ensembleSeed,
-                    temperature, embed, threads, batchSize);
+                    temperature, embed, threads, batchSize, LongText.valueOf(longText), windowStride);
             // Recorded hashes are lower-case hex; compare and keep them so even if an earlier writer used upper case.
             return new Payload(metadata, tokenizerJson, tokenizerSha.toLowerCase(Locale.ROOT), baseModel,
                     new BaseModelFile(basePath, baseSha.toLowerCase(Locale.ROOT), baseSize), spec, flat, settings);

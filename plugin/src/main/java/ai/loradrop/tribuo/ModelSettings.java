@@ -1,5 +1,7 @@
 package ai.loradrop.tribuo;
 
+import ai.loradrop.text.LongText;
+
 import java.io.Serializable;
 import java.util.Objects;
 
@@ -15,10 +17,24 @@ import java.util.Objects;
  * @param embedBaseModel whether serialization embeds the base encoder (else it references its file).
  * @param threads ONNX Runtime intra-op threads (0: its default).
  * @param batchSize examples per ONNX Runtime call.
+ * @param longText what to do with texts longer than {@code maxLength}.
+ * @param windowStride {@link LongText#WINDOWS} only: word pieces between the starts of two windows.
  */
 record ModelSettings(int maxLength, String textKey, String pairKey, int ensembleSize, long ensembleSeed,
-                     double temperature, boolean embedBaseModel, int threads, int batchSize) implements Serializable {
+                     double temperature, boolean embedBaseModel, int threads, int batchSize, LongText longText,
+                     int windowStride) implements Serializable {
+    /** The settings of models saved before long-text options existed: truncation. */
+    ModelSettings(int maxLength, String textKey, String pairKey, int ensembleSize, long ensembleSeed,
+                  double temperature, boolean embedBaseModel, int threads, int batchSize) {
+        this(maxLength, textKey, pairKey, ensembleSize, ensembleSeed, temperature, embedBaseModel, threads, batchSize,
+                LongText.TRUNCATE, 64);
+    }
+
     ModelSettings {
+        Objects.requireNonNull(longText, "longText");
+        if (windowStride < 1) {
+            throw new IllegalArgumentException("windowStride must be at least 1, got " + windowStride);
+        }
         if (maxLength < 2) {
             throw new IllegalArgumentException("maxLength must be at least 2, got " + maxLength);
         }
@@ -44,11 +60,18 @@ record ModelSettings(int maxLength, String textKey, String pairKey, int ensemble
     }
 
     ModelSettings withEnsemble(int k, long seed) {
-        return new ModelSettings(maxLength, textKey, pairKey, k, seed, temperature, embedBaseModel, threads, batchSize);
+        return new ModelSettings(maxLength, textKey, pairKey, k, seed, temperature, embedBaseModel, threads, batchSize,
+                longText, windowStride);
     }
 
     ModelSettings withTemperature(double t) {
-        return new ModelSettings(maxLength, textKey, pairKey, ensembleSize, ensembleSeed, t, embedBaseModel, threads, batchSize);
+        return new ModelSettings(maxLength, textKey, pairKey, ensembleSize, ensembleSeed, t, embedBaseModel, threads, batchSize,
+                longText, windowStride);
+    }
+
+    ModelSettings withLongText(LongText mode, int stride) {
+        return new ModelSettings(maxLength, textKey, pairKey, ensembleSize, ensembleSeed, temperature, embedBaseModel,
+                threads, batchSize, mode, stride);
     }
 
     ModelSettings withThreads(int n) {
@@ -56,6 +79,7 @@ record ModelSettings(int maxLength, String textKey, String pairKey, int ensemble
     }
 
     ModelSettings withEmbedBaseModel(boolean embed) {
-        return new ModelSettings(maxLength, textKey, pairKey, ensembleSize, ensembleSeed, temperature, embed, threads, batchSize);
+        return new ModelSettings(maxLength, textKey, pairKey, ensembleSize, ensembleSeed, temperature, embed, threads, batchSize,
+                longText, windowStride);
     }
 }

@@ -1,5 +1,6 @@
 package ai.loradrop.tribuo.data;
 
+import ai.loradrop.train.DocumentEncoder;
 import org.tribuo.Example;
 import org.tribuo.Output;
 import org.tribuo.classification.Label;
@@ -154,6 +155,24 @@ public final class TextExamples {
                     + " under metadata key '" + key + "'");
         }
         return text;
+    }
+
+    /**
+     * The document an example holds, for {@link DocumentEncoder}: its text (and second text, for pairs), a class
+     * index and its weight.
+     * @param example The example.
+     * @param index The example's position in its data set, used in error messages.
+     * @param textKey The metadata key of the text.
+     * @param pairKey The metadata key of the second text, or null for single texts.
+     * @param label The class index, or -1 when unknown.
+     * @return The document.
+     * @throws IllegalArgumentException As {@link #requireText(Example, String, int)}.
+     */
+    public static DocumentEncoder.Document document(Example<?> example, int index, String textKey, String pairKey,
+                                                    int label) {
+        String text = requireText(example, textKey, index);
+        String pair = pairKey == null ? null : requireText(example, pairKey, index);
+        return new DocumentEncoder.Document(text, pair, label, example.getWeight());
     }
 
     /**
