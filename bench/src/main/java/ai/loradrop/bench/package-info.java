@@ -1,3 +1,7 @@
+/*
+ * Copyright (c) 2025 LoRA-Drop contributors.
+ * Licensed under the Apache License, Version 2.0.
+ */
 /**
  * {@code loradrop bench}: training and prediction throughput, the MatMul roofline, peak memory and the PyTorch
  * LoRA reference ({@code bench/torch-lora}) measured side by side in one run. Contributed to the command line as a

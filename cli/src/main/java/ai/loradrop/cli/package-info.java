@@ -1,3 +1,7 @@
+/*
+ * Copyright (c) 2025 LoRA-Drop contributors.
+ * Licensed under the Apache License, Version 2.0.
+ */
 /**
  * The {@code loradrop} command line ({@link ai.loradrop.cli.LoraDropCli}): {@code train} fine-tunes an encoder on
  * a labelled CSV, TSV or JSON-lines file and evaluates it, {@code evaluate} measures a saved model (accuracy, macro

@@ -1,3 +1,7 @@
+/*
+ * Copyright (c) 2025 LoRA-Drop contributors.
+ * Licensed under the Apache License, Version 2.0.
+ */
 /**
  * Named encoders: pretrained encoders that Maven Central ships as jars holding an ONNX export and its
  * {@code tokenizer.json} ({@link ai.loradrop.encoders.NamedEncoder}, the one registry of their names, artifacts,

@@ -1,3 +1,7 @@
+/*
+ * Copyright (c) 2025 LoRA-Drop contributors.
+ * Licensed under the Apache License, Version 2.0.
+ */
 /**
  * Experiments over {@link ai.loradrop.tribuo.LoraDropTrainer} configurations: sweeps with repeats over seeds,
  * dev-set selection, optional k-fold cross-validation, resumable by configuration hash, and their results as

@@ -1,3 +1,7 @@
+/*
+ * Copyright (c) 2025 LoRA-Drop contributors.
+ * Licensed under the Apache License, Version 2.0.
+ */
 /**
  * Exchange with the Python ecosystem and with serving stacks: a safetensors reader and writer, PEFT LoRA adapter
  * folders ({@code adapter_model.safetensors} and {@code adapter_config.json}, plus a LoRA-Drop sidecar for the

@@ -1,3 +1,7 @@
+/*
+ * Copyright (c) 2025 LoRA-Drop contributors.
+ * Licensed under the Apache License, Version 2.0.
+ */
 /**
  * The Tribuo face of LoRA-Drop: a {@code Trainer<Label>} that fine-tunes an ONNX transformer encoder with LoRA and
  * LoRA dropout from Java, and the {@code Model<Label>} it produces.

@@ -1,3 +1,7 @@
+/*
+ * Copyright (c) 2025 LoRA-Drop contributors.
+ * Licensed under the Apache License, Version 2.0.
+ */
 package ai.loradrop.experiments;
 
 import java.nio.file.Path;

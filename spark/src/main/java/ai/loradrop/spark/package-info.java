@@ -1,3 +1,7 @@
+/*
+ * Copyright (c) 2025 LoRA-Drop contributors.
+ * Licensed under the Apache License, Version 2.0.
+ */
 /**
  * LoRA-Drop on Apache Spark: scoring a DataFrame's text column with a serialized {@code LoraDropModel}
  * ({@link ai.loradrop.spark.SparkScorer}), Tribuo's classification metrics and the calibration report aggregated on

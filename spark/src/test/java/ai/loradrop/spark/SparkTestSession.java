@@ -1,3 +1,7 @@
+/*
+ * Copyright (c) 2025 LoRA-Drop contributors.
+ * Licensed under the Apache License, Version 2.0.
+ */
 package ai.loradrop.spark;
 
 import org.apache.spark.sql.SparkSession;

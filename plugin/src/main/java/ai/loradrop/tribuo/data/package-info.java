@@ -1,3 +1,7 @@
+/*
+ * Copyright (c) 2025 LoRA-Drop contributors.
+ * Licensed under the Apache License, Version 2.0.
+ */
 /**
  * Text data for Tribuo: raw text travels in example metadata (Tribuo features are named numbers), each text
  * example carries one placeholder feature so Tribuo accepts it.
