@@ -4,18 +4,16 @@
  */
 package ai.loradrop.cli;
 
+import ai.loradrop.experiments.ProvenanceJson;
 import ai.loradrop.tribuo.LoraDropTrainer;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.oracle.labs.mlrg.olcut.provenance.Provenance;
-import com.oracle.labs.mlrg.olcut.provenance.ProvenanceUtil;
 import com.oracle.labs.mlrg.olcut.provenance.primitives.DoubleProvenance;
 import org.tribuo.provenance.ModelProvenance;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -50,38 +48,10 @@ final class JsonReport {
     }
 
     /**
-     * The model provenance as a readable JSON tree (OLCUT's {@link ProvenanceUtil#convertToMap} form: every object
-     * provenance a map of its fields, with its class name).
+     * The model provenance as a readable JSON tree ({@link ProvenanceJson#of}, the form sweep reports use too).
      */
     static Map<String, Object> provenance(ModelProvenance provenance) {
-        Map<String, Object> out = new LinkedHashMap<>();
-        for (Map.Entry<String, Object> e : ProvenanceUtil.convertToMap(provenance).entrySet()) {
-            out.put(e.getKey(), plain(e.getValue()));
-        }
-        return out;
-    }
-
-    /** A provenance tree value as JSON-friendly maps, lists and scalars. */
-    private static Object plain(Object v) {
-        if (v == null || v instanceof String || v instanceof Boolean) {
-            return v;
-        } else if (v instanceof Double d) {
-            return finite(d);
-        } else if (v instanceof Float f) {
-            return finite(f);
-        } else if (v instanceof Number) {
-            return v;
-        } else if (v instanceof Map<?, ?> m) {
-            Map<String, Object> out = new LinkedHashMap<>();
-            m.forEach((k, x) -> out.put(String.valueOf(k), plain(x)));
-            return out;
-        } else if (v instanceof Collection<?> c) {
-            List<Object> out = new ArrayList<>(c.size());
-            c.forEach(x -> out.add(plain(x)));
-            return out;
-        } else {
-            return String.valueOf(v);
-        }
+        return ProvenanceJson.of(provenance);
     }
 
     /** A double recorded in the model's instance provenance by the trainer, or null. */

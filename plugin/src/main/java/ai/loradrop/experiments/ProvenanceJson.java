@@ -22,11 +22,15 @@ import java.util.Map;
  * {@code "provenance"} entry of {@code loradrop train}'s report), and the training statistics the trainer records
  * in the instance provenance.
  */
-final class ProvenanceJson {
+public final class ProvenanceJson {
     private ProvenanceJson() {}
 
-    /** The provenance as maps, lists and scalars. */
-    static Map<String, Object> of(ModelProvenance provenance) {
+    /**
+     * The provenance as maps, lists and scalars (NaN and infinities as null), ready for a JSON writer.
+     * @param provenance the model's provenance.
+     * @return the tree.
+     */
+    public static Map<String, Object> of(ModelProvenance provenance) {
         Map<String, Object> out = new LinkedHashMap<>();
         for (Map.Entry<String, Object> e : ProvenanceUtil.convertToMap(provenance).entrySet()) {
             out.put(e.getKey(), plain(e.getValue()));
