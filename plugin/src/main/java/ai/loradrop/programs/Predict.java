@@ -4,7 +4,6 @@
  */
 package ai.loradrop.programs;
 
-import ai.loradrop.head.CrossEntropy;
 import ai.loradrop.onnx.EncoderModel;
 import ai.loradrop.onnx.Graph;
 import ai.loradrop.onnx.Tensors;
@@ -30,7 +29,10 @@ public final class Predict implements AutoCloseable {
 
     /** Output: logits. */
     public static final String LOGITS = "logits";
-    /** Output: probabilities. */
+    /**
+     * Output: the head's outputs — class probabilities (softmax), label probabilities (one sigmoid per label) or
+     * predicted values (regression, the linear outputs themselves), as {@link ClassifierSpec#loss()} says.
+     */
     public static final String PROBABILITIES = "probabilities";
 
     private final EncoderModel encoder;
@@ -69,7 +71,7 @@ public final class Predict implements AutoCloseable {
                 merged ? ProgramGraphs.ParamSource.MERGED : ProgramGraphs.ParamSource.CONSTANT, params,
                 ProgramGraphs.MaskSource.NONE, false);
         Graph g = f.graph();
-        String probs = CrossEntropy.probabilities(g, f.logits());
+        String probs = spec.loss().outputs(g, f.logits());
         g.addNode(NodeProto.newBuilder().setOpType("Identity").setName(g.fresh("out")).addInput(f.logits()).addOutput(LOGITS).build());
         g.addNode(NodeProto.newBuilder().setOpType("Identity").setName(g.fresh("out")).addInput(probs).addOutput(PROBABILITIES).build());
         g.addOutput(LOGITS, Tensors.FLOAT);
@@ -97,7 +99,7 @@ public final class Predict implements AutoCloseable {
     }
 
     /**
-     * Probabilities of a batch.
+     * The head's outputs of a batch: probabilities of classes or of labels, or regression values.
      * @param batch the batch.
      * @return row-major {@code [rows, classes]}.
      * @throws OrtException when ONNX Runtime fails.
