@@ -40,6 +40,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class OutputTextDataSourceTest {
 
+    /** The shipped data sets, relative to plugin/. */
+    static final Path DATA = Path.of("../examples/data");
+
     @TempDir
     Path dir;
 
@@ -245,6 +248,34 @@ class OutputTextDataSourceTest {
         }
         assertArrayEquals(new double[]{-2.0}, ((Regressor) regBack.getExample(1).getOutput()).getValues());
         assertEquals(reg.getProvenance(), regBack.getProvenance());
+    }
+
+    @Test
+    void shippedMultiLabelAndRegressionSetsLoad() {
+        MultiLabelTextDataSource tags = TextDataSource.builder(DATA.resolve("debian-debtags/train.jsonl")).idColumn("id")
+                .buildMultiLabel();
+        MutableDataset<MultiLabel> tagged = new MutableDataset<>(tags);
+        assertEquals(2500, tagged.size());
+        Set<String> domain = new TreeSet<>();
+        tagged.getOutputInfo().getDomain().forEach(l -> domain.addAll(l.getNameSet()));
+        assertEquals(20, domain.size());
+        long labels = 0;
+        for (Example<MultiLabel> ex : tagged) {
+            labels += ex.getOutput().getLabelSet().size();
+            assertTrue(ex.getOutput().getLabelSet().size() >= 1);
+        }
+        assertEquals(1.57, labels / 2500.0, 0.005);
+
+        for (String split : new String[]{"train", "dev", "test"}) {
+            RegressionTextDataSource depth = TextDataSource.builder(DATA.resolve("wordnet-depth/" + split + ".jsonl"))
+                    .labelColumn("depth").idColumn("id").buildRegression();
+            double sum = 0;
+            for (Example<Regressor> ex : depth) {
+                sum += ex.getOutput().getValues()[0];
+            }
+            assertEquals(split.equals("train") ? 3000 : split.equals("dev") ? 500 : 1000, depth.size());
+            assertEquals(split.equals("test") ? 7.98 : split.equals("dev") ? 7.89 : 7.88, sum / depth.size(), 0.005, split);
+        }
     }
 
     @Test
