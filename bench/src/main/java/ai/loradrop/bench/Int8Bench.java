@@ -63,16 +63,9 @@ final class Int8Bench {
 
     static Map<String, Object> run(EncoderModel floatBase, ClassifierSpec predictSpec, float[] params, Batch batch,
                                    int threads, boolean quick, Path int8Model) throws Exception {
-        Map<String, EncoderModel> variants = new LinkedHashMap<>();
-        variants.put("float", floatBase);
-        variants.put("int8_at_load", floatBase.quantized().withQuantizedBackward(QuantizedBackward.FLOAT));
-        variants.put("int8_at_load_int8_backward", floatBase.quantized().withQuantizedBackward(QuantizedBackward.INT8));
-        Path export = int8Model != null ? null : extractExport();
-        Path exportModel = int8Model != null ? int8Model : export;
+        Map<String, EncoderModel> variants = variants(floatBase, int8Model);
+        Path exportModel = int8Model != null ? int8Model : extracted;
         try {
-            if (exportModel != null) {
-                variants.put("int8_export", EncoderModel.load(exportModel).withQuantizedBackward(QuantizedBackward.FLOAT));
-            }
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("default_backward", EncoderModel.DEFAULT_QUANTIZED_BACKWARD.name());
             Map<String, Double> train = training(variants, threads, quick);
@@ -96,9 +89,44 @@ final class Int8Bench {
             }
             return out;
         } finally {
-            if (export != null) {
-                Files.deleteIfExists(export);
-            }
+            deleteExtracted();
+        }
+    }
+
+    /** The int8 export copied out of the class path by {@link #variants}, or null. */
+    private static Path extracted;
+
+    /**
+     * The variants every int8 measurement compares, float base first: the float base, the float base quantized at
+     * load with the float and with the int8 backward, and the int8 export ({@code int8Model}, else the one on the
+     * class path, if any) with either backward.
+     * @param floatBase the float encoder.
+     * @param int8Model an int8 export, or null for the class path's.
+     * @return the variants by name.
+     */
+    static Map<String, EncoderModel> variants(EncoderModel floatBase, Path int8Model) throws IOException {
+        Map<String, EncoderModel> variants = new LinkedHashMap<>();
+        variants.put("float", floatBase);
+        variants.put("int8_at_load", floatBase.quantized().withQuantizedBackward(QuantizedBackward.FLOAT));
+        variants.put("int8_at_load_int8_backward", floatBase.quantized().withQuantizedBackward(QuantizedBackward.INT8));
+        Path exportModel = int8Model;
+        if (exportModel == null) {
+            extracted = extractExport();
+            exportModel = extracted;
+        }
+        if (exportModel != null) {
+            EncoderModel export = EncoderModel.load(exportModel);
+            variants.put("int8_export", export.withQuantizedBackward(QuantizedBackward.FLOAT));
+            variants.put("int8_export_int8_backward", export.withQuantizedBackward(QuantizedBackward.INT8));
+        }
+        return variants;
+    }
+
+    /** Deletes the int8 export that {@link #variants} copied out of the class path, if any. */
+    static void deleteExtracted() throws IOException {
+        if (extracted != null) {
+            Files.deleteIfExists(extracted);
+            extracted = null;
         }
     }
 

@@ -51,7 +51,8 @@ public final class Predict implements AutoCloseable {
     public Predict(EncoderModel encoder, ClassifierSpec spec, float[] params, boolean merged, int threads) throws OrtException {
         this.encoder = encoder;
         this.numClasses = spec.numClasses();
-        this.model = buildModel(encoder, spec, params, merged);
+        // The session runs ONNX Runtime's fused residual LayerNorm; buildModel (and the export) stay standard ONNX.
+        this.model = ai.loradrop.onnx.Fusions.skipLayerNorm(buildModel(encoder, spec, params, merged));
         this.session = OrtSupport.session(model, threads, SharedWeights.of(encoder));
     }
 
@@ -128,6 +129,16 @@ public final class Predict implements AutoCloseable {
         } finally {
             OrtSupport.closeAll(feeds);
         }
+    }
+
+    /**
+     * Ends ONNX Runtime's profiling of this prediction program's session (enabled when the session was created with the system
+     * property {@code loradrop.profile} set to a file prefix) and writes its trace.
+     * @return the path of the trace file (Chrome trace JSON, one event per kernel run).
+     * @throws OrtException when profiling was not enabled or the file cannot be written.
+     */
+    public String endProfiling() throws OrtException {
+        return session.endProfiling();
     }
 
     @Override
