@@ -13,6 +13,7 @@ import ai.loradrop.optim.AdamWConfig;
 import ai.loradrop.programs.Batch;
 import ai.loradrop.programs.ClassifierSpec;
 import ai.loradrop.programs.Predict;
+import ai.loradrop.programs.QuantizedMerge;
 import ai.loradrop.programs.TrainStep;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -96,9 +97,12 @@ final class ProfileBench {
                 boolean sameProgram = e.getValue().isQuantized() && e.getValue().quantizedBackward() == QuantizedBackward.INT8
                         && variants.containsKey(e.getKey().replace("_int8_backward", ""));
                 if (!sameProgram) {
-                    System.setProperty("loradrop.profile", dir.resolve("predict-" + e.getKey()).toString());
-                    predicts.add(new Predict(e.getValue(), spec, params, true, threads));
-                    predictNames.add(e.getKey());
+                    for (QuantizedMerge qm : e.getValue().isQuantized() ? QuantizedMerge.values() : new QuantizedMerge[]{QuantizedMerge.DEFAULT}) {
+                        String name = e.getKey() + (qm == QuantizedMerge.REQUANTIZE ? "_requantize" : "");
+                        System.setProperty("loradrop.profile", dir.resolve("predict-" + name).toString());
+                        predicts.add(new Predict(e.getValue(), spec, params, true, qm, threads));
+                        predictNames.add(name);
+                    }
                 }
             }
         } finally {
