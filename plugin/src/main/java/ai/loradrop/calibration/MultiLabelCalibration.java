@@ -164,7 +164,7 @@ public final class MultiLabelCalibration {
                 }
             }
             for (int l = 0; l < labels.size(); l++) {
-                double s = scores.get(labels.get(l)).getScore();
+                double s = score(scores.get(labels.get(l)), labels.get(l));
                 if (!Double.isFinite(s)) {
                     throw new IllegalArgumentException("Prediction " + i + ": score of '" + labels.get(l) + "' is " + s);
                 }
@@ -174,6 +174,24 @@ public final class MultiLabelCalibration {
             weights[i] = p.getExample().getWeight();
         }
         return new PredictionArrays(labels, probs, targets, weights);
+    }
+
+    /**
+     * The score of one label in a prediction's output scores: Tribuo's linear multi-label models keep it on the
+     * {@link org.tribuo.classification.Label} inside the {@link MultiLabel} (whose own score is NaN), other models on the
+     * {@code MultiLabel} itself.
+     */
+    private static double score(MultiLabel m, String name) {
+        double s = m.getScore();
+        if (Double.isFinite(s)) {
+            return s;
+        }
+        for (org.tribuo.classification.Label l : m.getLabelSet()) {
+            if (l.getLabel().equals(name)) {
+                return l.getScore();
+            }
+        }
+        return s;
     }
 
     private static int validate(double[][] probs, boolean[][] targets, double[] weights, List<String> labels,
