@@ -141,7 +141,7 @@ public final class EnsemblePredict implements AutoCloseable {
             this.memberWeights = null;
         }
         this.stacked = foldable;
-        this.session = OrtSupport.session(model, threads, SharedWeights.of(encoder));
+        this.session = OrtSupport.session(ai.loradrop.onnx.Fusions.skipLayerNorm(model), threads, SharedWeights.of(encoder));
     }
 
     /**

@@ -473,6 +473,16 @@ public final class TrainStep implements AutoCloseable {
         }
     }
 
+    /**
+     * Ends ONNX Runtime's profiling of this training step's session (enabled when the session was created with the system
+     * property {@code loradrop.profile} set to a file prefix) and writes its trace.
+     * @return the path of the trace file (Chrome trace JSON, one event per kernel run).
+     * @throws OrtException when profiling was not enabled or the file cannot be written.
+     */
+    public String endProfiling() throws OrtException {
+        return session.endProfiling();
+    }
+
     @Override
     public void close() {
         if (closed) {
