@@ -125,7 +125,7 @@ public final class LoraDropModel extends Model<Label> implements AutoCloseable {
     private final transient ClassifierSpec spec;
     private final transient float[] params;
     private final transient ModelSettings settings;
-    private final transient Sessions sessions;
+    private final transient ModelSessions sessions;
     private final transient Cleaner.Cleanable cleanable;
 
     /**
@@ -142,7 +142,7 @@ public final class LoraDropModel extends Model<Label> implements AutoCloseable {
         this.params = params.clone();
         this.settings = Objects.requireNonNull(settings, "settings");
         validateParts();
-        this.sessions = new Sessions(encoder, spec, this.params, settings);
+        this.sessions = new ModelSessions(encoder, spec, this.params, settings);
         this.cleanable = CLEANER.register(this, sessions);
     }
 
@@ -958,7 +958,7 @@ public final class LoraDropModel extends Model<Label> implements AutoCloseable {
     }
 
     /** The trainer's {@code quantizeBase} recorded in a model's provenance ({@code NONE} when absent). */
-    private static ai.loradrop.onnx.BaseQuantization quantizeBaseOf(org.tribuo.provenance.ModelProvenance provenance) {
+    static ai.loradrop.onnx.BaseQuantization quantizeBaseOf(org.tribuo.provenance.ModelProvenance provenance) {
         Provenance v = provenance.getTrainerProvenance().getConfiguredParameters().get("quantizeBase");
         if (v instanceof com.oracle.labs.mlrg.olcut.provenance.PrimitiveProvenance<?> pp) {
             return ai.loradrop.onnx.BaseQuantization.valueOf(String.valueOf(pp.getValue()));
@@ -966,7 +966,7 @@ public final class LoraDropModel extends Model<Label> implements AutoCloseable {
         return ai.loradrop.onnx.BaseQuantization.NONE;
     }
 
-    private static EncoderModel loadReferencedBase(BaseModelFile ref, Path override) throws IOException {
+    static EncoderModel loadReferencedBase(BaseModelFile ref, Path override) throws IOException {
         Path path = override != null ? override : Path.of(ref.path());
         if (!Files.isRegularFile(path)) {
             throw new IOException("The base model of this LoRA-Drop model is not embedded and its file is missing: " + path
@@ -1018,100 +1018,6 @@ public final class LoraDropModel extends Model<Label> implements AutoCloseable {
                 InvalidObjectException ex = new InvalidObjectException("Cannot read a LoraDropModel: " + e.getMessage());
                 ex.initCause(e);
                 throw ex;
-            }
-        }
-    }
-
-    // ---------------------------------------------------------------------------------------------- sessions
-
-    /**
-     * The prediction programs of one model, created on first use. Holds no reference to the model, so the cleaner
-     * can close it once the model is unreachable.
-     */
-    private static final class Sessions implements Runnable {
-        private final EncoderModel encoder;
-        private final ClassifierSpec spec;
-        private final float[] params;
-        private final ModelSettings settings;
-        private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
-        private volatile Predict predict;
-        private volatile EnsemblePredict ensemble;
-        private volatile boolean closed;
-
-        Sessions(EncoderModel encoder, ClassifierSpec spec, float[] params, ModelSettings settings) {
-            this.encoder = encoder;
-            this.spec = spec;
-            this.params = params;
-            this.settings = settings;
-        }
-
-        interface Work<R> {
-            R apply(Sessions s) throws OrtException;
-        }
-
-        void checkOpen() {
-            if (closed) {
-                throw new IllegalStateException("This LoraDropModel has been closed; deserialize or copy it again to predict");
-            }
-        }
-
-        <R> R use(Work<R> work) {
-            lock.readLock().lock();
-            try {
-                checkOpen();
-                return work.apply(this);
-            } catch (OrtException e) {
-                throw new IllegalStateException("ONNX Runtime failed while predicting: " + e.getMessage(), e);
-            } finally {
-                lock.readLock().unlock();
-            }
-        }
-
-        Predict predict() throws OrtException {
-            Predict p = predict;
-            if (p == null) {
-                synchronized (this) {
-                    p = predict;
-                    if (p == null) {
-                        p = new Predict(encoder, spec, params, true, settings.threads());
-                        predict = p;
-                    }
-                }
-            }
-            return p;
-        }
-
-        EnsemblePredict ensemble() throws OrtException {
-            EnsemblePredict e = ensemble;
-            if (e == null) {
-                synchronized (this) {
-                    e = ensemble;
-                    if (e == null) {
-                        e = new EnsemblePredict(encoder, spec, params, settings.ensembleSize(), settings.ensembleSeed(),
-                                settings.threads());
-                        ensemble = e;
-                    }
-                }
-            }
-            return e;
-        }
-
-        /** Closes the sessions (the cleaner's action). */
-        @Override
-        public void run() {
-            lock.writeLock().lock();
-            try {
-                closed = true;
-                if (predict != null) {
-                    predict.close();
-                    predict = null;
-                }
-                if (ensemble != null) {
-                    ensemble.close();
-                    ensemble = null;
-                }
-            } finally {
-                lock.writeLock().unlock();
             }
         }
     }

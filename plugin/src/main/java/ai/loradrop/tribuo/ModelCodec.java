@@ -4,6 +4,7 @@
  */
 package ai.loradrop.tribuo;
 
+import ai.loradrop.head.HeadLoss;
 import ai.loradrop.head.Pooling;
 import ai.loradrop.io.Sha256;
 import ai.loradrop.lora.DropoutMode;
@@ -86,7 +87,11 @@ final class ModelCodec {
         /** The parts' hashes; part of none. */
         INTEGRITY(29, "integrity", "Integrity", null),
         LONG_TEXT(30, "long_text", "string", Part.SETTINGS),
-        WINDOW_STRIDE(31, "window_stride", "int32", Part.SETTINGS);
+        WINDOW_STRIDE(31, "window_stride", "int32", Part.SETTINGS),
+        HEAD_LOSS(32, "head_loss", "string", Part.SETTINGS),
+        THRESHOLD(33, "threshold", "double", Part.SETTINGS),
+        TARGET_MEAN(34, "target_mean", "repeated double", Part.SETTINGS),
+        TARGET_STD(35, "target_std", "repeated double", Part.SETTINGS);
 
         final int number;
         final String protoName;
@@ -126,9 +131,35 @@ final class ModelCodec {
      * @param spec the classifier.
      * @param params the flat parameters.
      * @param settings the prediction settings.
+     * @param outputs what a model of another output type than {@code Label} adds (null for classifiers).
      */
     record Payload(ModelDataProto metadata, byte[] tokenizerJson, String tokenizerSha256, ByteString baseModel,
-                   BaseModelFile baseFile, ClassifierSpec spec, float[] params, ModelSettings settings) {}
+                   BaseModelFile baseFile, ClassifierSpec spec, float[] params, ModelSettings settings,
+                   OutputSettings outputs) {
+        /**
+         * A classifier's payload.
+         * @param metadata Tribuo's model metadata.
+         * @param tokenizerJson the canonical tokenizer.json.
+         * @param tokenizerSha256 the tokenizer's source hash.
+         * @param baseModel the embedded ONNX encoder, or null when referenced.
+         * @param baseFile the base encoder file record.
+         * @param spec the classifier.
+         * @param params the flat parameters.
+         * @param settings the prediction settings.
+         */
+        Payload(ModelDataProto metadata, byte[] tokenizerJson, String tokenizerSha256, ByteString baseModel,
+                BaseModelFile baseFile, ClassifierSpec spec, float[] params, ModelSettings settings) {
+            this(metadata, tokenizerJson, tokenizerSha256, baseModel, baseFile, spec, params, settings, null);
+        }
+    }
+
+    /**
+     * The settings of multi-label and regression models (written only for them, so classifier files are unchanged).
+     * @param threshold the multi-label decision threshold on each label's probability.
+     * @param targetMean per regression output (id order), the training mean the head's outputs are relative to.
+     * @param targetStd per regression output, the training standard deviation they are in units of.
+     */
+    record OutputSettings(double threshold, double[] targetMean, double[] targetStd) {}
 
     private ModelCodec() {}
 
@@ -198,6 +229,17 @@ final class ModelCodec {
             out.writeInt32(Field.BATCH_SIZE.number, s.batchSize());
             out.writeString(Field.LONG_TEXT.number, s.longText().name());
             out.writeInt32(Field.WINDOW_STRIDE.number, s.windowStride());
+            if (p.spec().loss() != HeadLoss.SOFTMAX_CROSS_ENTROPY) {
+                out.writeString(Field.HEAD_LOSS.number, p.spec().loss().name());
+                OutputSettings o = p.outputs();
+                out.writeDouble(Field.THRESHOLD.number, o.threshold());
+                for (double v : o.targetMean()) {
+                    out.writeDouble(Field.TARGET_MEAN.number, v);
+                }
+                for (double v : o.targetStd()) {
+                    out.writeDouble(Field.TARGET_STD.number, v);
+                }
+            }
 
             ByteString all = ByteString.EMPTY;
             ByteString.Output integrity = ByteString.newOutput(512);
@@ -263,6 +305,10 @@ final class ModelCodec {
         String pooling = null;
         Integer numClasses = null;
         double headDropout = 0;
+        String headLoss = null;
+        double threshold = 0.5;
+        List<Double> targetMean = new ArrayList<>();
+        List<Double> targetStd = new ArrayList<>();
         byte[] params = null;
         Integer maxLength = null;
         String textKey = null;
@@ -316,6 +362,10 @@ final class ModelCodec {
                         case INTEGRITY -> integrity = in.readBytes();
                         case LONG_TEXT -> longText = in.readString();
                         case WINDOW_STRIDE -> windowStride = in.readInt32();
+                        case HEAD_LOSS -> headLoss = in.readString();
+                        case THRESHOLD -> threshold = in.readDouble();
+                        case TARGET_MEAN -> readDoubles(in, tag, targetMean);
+                        case TARGET_STD -> readDoubles(in, tag, targetStd);
                     }
                 }
                 int end = in.getTotalBytesRead();
@@ -372,14 +422,31 @@ final class ModelCodec {
         try {
             LoraConfig lora = new LoraConfig(rank, alpha, rsLora, targets, regex, DropoutMode.valueOf(dropoutMode),
                     dropout, sparseScaled);
-            ClassifierSpec spec = new ClassifierSpec(lora, Pooling.valueOf(pooling), numClasses, headDropout);
+            HeadLoss loss = headLoss == null ? HeadLoss.SOFTMAX_CROSS_ENTROPY : HeadLoss.valueOf(headLoss);
+            ClassifierSpec spec = new ClassifierSpec(lora, Pooling.valueOf(pooling), numClasses, headDropout, loss);
+            OutputSettings outputs = loss == HeadLoss.SOFTMAX_CROSS_ENTROPY ? null : new OutputSettings(threshold,
+                    targetMean.stream().mapToDouble(Double::doubleValue).toArray(),
+                    targetStd.stream().mapToDouble(Double::doubleValue).toArray());
             ModelSettings settings = new ModelSettings(maxLength, textKey, pairKey, ensembleSize, ensembleSeed,
                     temperature, embed, threads, batchSize, LongText.valueOf(longText), windowStride);
             // Recorded hashes are lower-case hex; compare and keep them so even if an earlier writer used upper case.
             return new Payload(metadata, tokenizerJson, tokenizerSha.toLowerCase(Locale.ROOT), baseModel,
-                    new BaseModelFile(basePath, baseSha.toLowerCase(Locale.ROOT), baseSize), spec, flat, settings);
+                    new BaseModelFile(basePath, baseSha.toLowerCase(Locale.ROOT), baseSize), spec, flat, settings, outputs);
         } catch (IllegalArgumentException e) {
             throw new IOException("Corrupt LoRA-Drop model: " + e.getMessage(), e);
+        }
+    }
+
+    /** A repeated double, written unpacked (one tagged value each) and also read packed, as protobuf parsers do. */
+    private static void readDoubles(CodedInputStream in, int tag, List<Double> out) throws IOException {
+        if (WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
+            int limit = in.pushLimit(in.readRawVarint32());
+            while (in.getBytesUntilLimit() > 0) {
+                out.add(in.readDouble());
+            }
+            in.popLimit(limit);
+        } else {
+            out.add(in.readDouble());
         }
     }
 

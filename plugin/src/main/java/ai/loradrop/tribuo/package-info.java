@@ -3,9 +3,15 @@
  * Licensed under the Apache License, Version 2.0.
  */
 /**
- * The Tribuo face of LoRA-Drop: a {@code Trainer<Label>} that fine-tunes an ONNX transformer encoder with LoRA and
- * LoRA dropout from Java, and the {@code Model<Label>} it produces.
+ * The Tribuo face of LoRA-Drop: trainers that fine-tune an ONNX transformer encoder with LoRA and LoRA dropout from
+ * Java, one per Tribuo output type over one generic core ({@link ai.loradrop.tribuo.AbstractLoraDropTrainer}, in the
+ * pattern of Tribuo's {@code AbstractSGDTrainer}), and the models they produce.
  * <ul>
+ *     <li>{@link ai.loradrop.tribuo.LoraDropMultiLabelTrainer} / {@link ai.loradrop.tribuo.LoraDropMultiLabelModel}:
+ *     {@code MultiLabel} (one sigmoid per label, binary cross-entropy, a decision threshold);
+ *     {@link ai.loradrop.tribuo.LoraDropRegressionTrainer} / {@link ai.loradrop.tribuo.LoraDropRegressionModel}:
+ *     {@code Regressor} (one output per dimension, MSE or Huber on standardised targets, an ensemble's predictive
+ *     variance); both share {@link ai.loradrop.tribuo.AbstractLoraDropModel}.</li>
  *     <li>{@link ai.loradrop.tribuo.LoraDropTrainer}: OLCUT-configurable trainer (every hyperparameter a
  *     {@code @Config} field, or a {@link ai.loradrop.tribuo.LoraDropTrainer.Builder}); its provenance
  *     ({@link ai.loradrop.tribuo.LoraDropTrainerProvenance}) adds the SHA-256 and size of the encoder and tokenizer

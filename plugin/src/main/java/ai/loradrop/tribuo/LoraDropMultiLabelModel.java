@@ -1,0 +1,142 @@
+/*
+ * Copyright (c) 2025 LoRA-Drop contributors.
+ * Licensed under the Apache License, Version 2.0.
+ */
+package ai.loradrop.tribuo;
+
+import ai.loradrop.onnx.EncoderModel;
+import ai.loradrop.programs.ClassifierSpec;
+import ai.loradrop.text.Tokenizer;
+import com.google.protobuf.Any;
+import org.tribuo.Example;
+import org.tribuo.ImmutableFeatureMap;
+import org.tribuo.ImmutableOutputInfo;
+import org.tribuo.Prediction;
+import org.tribuo.classification.Label;
+import org.tribuo.multilabel.MultiLabel;
+import org.tribuo.multilabel.MultiLabelFactory;
+import org.tribuo.provenance.ModelProvenance;
+
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A multi-label text model trained by {@link LoraDropMultiLabelTrainer}: one sigmoid per label on a LoRA-adapted
+ * encoder. A prediction's {@code MultiLabel} holds the labels whose probability reaches the decision threshold (each
+ * {@code Label} carrying its probability), and its output scores hold every label with its probability, as Tribuo's
+ * multi-label models give them ({@code MultiLabelEvaluator} works on them). With a test-time ensemble
+ * ({@link #withEnsemble}) a label's probability is the mean of the members' sigmoids.
+ * <p>
+ * Serialization (protobuf and Java) embeds or references the base encoder as {@link LoraDropModel} does.
+ */
+public final class LoraDropMultiLabelModel extends AbstractLoraDropModel<MultiLabel> {
+    private static final long serialVersionUID = 1L;
+
+    private final transient double threshold;
+
+    LoraDropMultiLabelModel(String name, ModelProvenance provenance, ImmutableFeatureMap featureIDMap,
+                            ImmutableOutputInfo<MultiLabel> outputIDInfo, EncoderModel encoder, BaseModelFile baseFile,
+                            Tokenizer tokenizer, ClassifierSpec spec, float[] params, ModelSettings settings, double threshold) {
+        super(name, provenance, featureIDMap, outputIDInfo, true, encoder, baseFile, tokenizer, spec, params, settings);
+        if (!(threshold > 0 && threshold < 1)) {
+            throw new IllegalArgumentException("The decision threshold must be in (0, 1), got " + threshold);
+        }
+        this.threshold = threshold;
+    }
+
+    @Override
+    Prediction<MultiLabel> toPrediction(Example<MultiLabel> example, double[] p, double[][] members) {
+        Map<String, MultiLabel> scores = new LinkedHashMap<>(p.length * 2);
+        Set<Label> chosen = new LinkedHashSet<>();
+        for (int j = 0; j < p.length; j++) {
+            String name = outputIDInfo.getOutput(j).getLabelString();
+            Label l = new Label(name, p[j]);
+            scores.put(name, new MultiLabel(l));
+            if (p[j] >= threshold) {
+                chosen.add(l);
+            }
+        }
+        return new Prediction<>(new MultiLabel(chosen), scores, example.size(), example, true);
+    }
+
+    @Override
+    MultiLabel unknownOutput() {
+        return MultiLabelFactory.UNKNOWN_MULTILABEL;
+    }
+
+    /**
+     * The decision threshold on each label's probability.
+     * @return the threshold.
+     */
+    public double getThreshold() {
+        return threshold;
+    }
+
+    /**
+     * A copy that decides with another threshold.
+     * @param t the threshold, in (0, 1).
+     * @return the new model (with its own sessions; close it separately).
+     */
+    public LoraDropMultiLabelModel withThreshold(double t) {
+        return new LoraDropMultiLabelModel(name, provenance, featureIDMap, outputIDInfo, encoder, baseFile, tokenizer, spec,
+                params, settings, t);
+    }
+
+    /**
+     * A copy that predicts with a test-time ensemble over LoRA dropout masks (mean of the members' sigmoids).
+     * @param k the ensemble size; 1 gives the deterministic model.
+     * @param seed the seed of the members' masks.
+     * @return the new model (with its own sessions; close it separately).
+     */
+    public LoraDropMultiLabelModel withEnsemble(int k, long seed) {
+        if (k < 1) {
+            throw new IllegalArgumentException("Ensemble size must be at least 1, got " + k);
+        }
+        LoraDropModel.checkEnsembleMemory(encoder, spec.lora(), k, "Ensemble size");
+        ModelSettings s = settings.withEnsemble(k, seed);
+        return new LoraDropMultiLabelModel(name, LoraDropModel.provenanceWithOptions(provenance, s), featureIDMap,
+                outputIDInfo, encoder, baseFile, tokenizer, spec, params, s, threshold);
+    }
+
+    /**
+     * A copy whose serialized form embeds the base encoder, or references it by path and SHA-256.
+     * @param embed whether to embed it.
+     * @return the new model.
+     */
+    public LoraDropMultiLabelModel withBaseModelEmbedded(boolean embed) {
+        ModelSettings s = settings.withEmbedBaseModel(embed);
+        return new LoraDropMultiLabelModel(name, LoraDropModel.provenanceWithOptions(provenance, s), featureIDMap,
+                outputIDInfo, encoder, baseFile, tokenizer, spec, params, s, threshold);
+    }
+
+    @Override
+    protected LoraDropMultiLabelModel copy(String newName, ModelProvenance newProvenance) {
+        return new LoraDropMultiLabelModel(newName, newProvenance, featureIDMap, outputIDInfo, encoder, baseFile, tokenizer,
+                spec, params, settings, threshold);
+    }
+
+    @Override
+    ModelCodec.OutputSettings outputSettings() {
+        return new ModelCodec.OutputSettings(threshold, new double[0], new double[0]);
+    }
+
+    /**
+     * Deserialization factory, called by Tribuo's {@code ProtoUtil} (through {@code Model.deserialize}).
+     * @param version the serialized version.
+     * @param className the class name.
+     * @param message the payload.
+     * @return the model.
+     * @throws IOException when the payload is corrupt or the base encoder file cannot be read.
+     */
+    public static LoraDropMultiLabelModel deserializeFromProto(int version, String className, Any message) throws IOException {
+        Parts p = readParts(version, message, MultiLabel.class, "LoraDropMultiLabelModel");
+        @SuppressWarnings("unchecked") // checked by readParts
+        ImmutableOutputInfo<MultiLabel> outputs = (ImmutableOutputInfo<MultiLabel>) p.carrier().outputDomain();
+        return new LoraDropMultiLabelModel(p.carrier().name(), p.carrier().provenance(), p.carrier().featureDomain(), outputs,
+                p.encoder(), p.baseFile(), p.tokenizer(), p.payload().spec(), p.payload().params(), p.payload().settings(),
+                p.payload().outputs().threshold());
+    }
+}
