@@ -78,6 +78,28 @@ record DataColumns(String text, String pair, String label, String weight, String
      * @return the dataset.
      */
     MutableDataset<Label> read(Path file, String textKey, String pairKey) {
+        return new MutableDataset<>(builder(file, textKey, pairKey).build());
+    }
+
+    /**
+     * Reads a file of the given task: labels joined by commas (or a JSON array) for multi-label, a number for
+     * regression.
+     * @param task the task (not classification: {@link #read} types those).
+     * @param file the file.
+     * @param textKey the metadata key of the text.
+     * @param pairKey the metadata key of the second text.
+     * @return the dataset.
+     */
+    MutableDataset<?> read(Task task, Path file, String textKey, String pairKey) {
+        TextDataSource.Builder b = builder(file, textKey, pairKey);
+        return switch (task) {
+            case CLASSIFICATION -> new MutableDataset<>(b.build());
+            case MULTILABEL -> new MutableDataset<>(b.buildMultiLabel());
+            case REGRESSION -> new MutableDataset<>(b.buildRegression());
+        };
+    }
+
+    private TextDataSource.Builder builder(Path file, String textKey, String pairKey) {
         TextDataSource.Builder b = TextDataSource.builder(file).textColumn(text).labelColumn(label)
                 .textKey(textKey).pairKey(pairKey);
         if (pair != null) {
@@ -89,7 +111,7 @@ record DataColumns(String text, String pair, String label, String weight, String
         if (id != null) {
             b.idColumn(id);
         }
-        return new MutableDataset<>(b.build());
+        return b;
     }
 
     /** The columns for the report's settings. */

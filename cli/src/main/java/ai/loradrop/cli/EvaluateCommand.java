@@ -63,6 +63,18 @@ final class EvaluateCommand {
         AdapterModel.inputs(a, roles);
         roles.output("--report", report).diagram("--diagram", a.value("--diagram", null)).check();
         DataColumns columns = DataColumns.of(a);
+        Task task = modelFile != null ? OutputTasks.taskOf(modelFile) : Task.CLASSIFICATION;
+        if (task != Task.CLASSIFICATION) {
+            OutputTasks.checkOptions(a, task);
+            try (var model = OutputTasks.load(modelFile, task)) {
+                int k = a.has("--ensemble") ? a.intValue("--ensemble", 1) : model.getEnsembleSize();
+                long seed = a.has("--ensemble-seed") ? a.longValue("--ensemble-seed", 0) : model.getEnsembleSeed();
+                MutableDataset<?> data = columns.read(task, dataFile, model.getTextKey(),
+                        model.getPairKey().orElse(TextExamples.DEFAULT_PAIR_KEY));
+                evaluateOutputs(task, model, k, seed, data, a, modelFile, dataFile, columns, report, out);
+            }
+            return 0;
+        }
         try (LoraDropModel model = SavedModel.withLongText(a, SavedModel.withThreads(a, AdapterModel.load(a, "--pair-column")))) {
             SavedModel.checkPairOption(a, model, "--pair-column");
             int k = SavedModel.ensembleSize(a, model);
@@ -103,5 +115,35 @@ final class EvaluateCommand {
             }
         }
         return 0;
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static void evaluateOutputs(Task task, ai.loradrop.tribuo.AbstractLoraDropModel<?> model, int k, long seed,
+                                        MutableDataset<?> data, Args a, Path modelFile, Path dataFile, DataColumns columns,
+                                        Path report, PrintStream out) throws java.io.IOException {
+        try (var det = OutputTasks.withEnsemble(model, 1, seed);
+             var ens = k > 1 ? OutputTasks.withEnsemble(model, k, seed) : null) {
+            // Without a dev set here, the deterministic model's constant variance is fitted on the evaluated data.
+            Map<String, Object> sections = OutputTasks.evaluate(task, (ai.loradrop.tribuo.AbstractLoraDropModel) det,
+                    (ai.loradrop.tribuo.AbstractLoraDropModel) ens, (org.tribuo.Dataset) data, "data", (org.tribuo.Dataset) data, out);
+            Map<String, Object> json = new LinkedHashMap<>();
+            json.put("command", "evaluate");
+            json.put("task", task.option());
+            json.put("model", modelFile.toString());
+            json.putAll(JsonReport.trainingStats(model.getProvenance()));
+            json.put("test_examples", data.size());
+            json.putAll(sections);
+            Map<String, Object> settings = new LinkedHashMap<>();
+            settings.put("data", dataFile.toString());
+            settings.put("columns", columns.toJson());
+            settings.put("ensemble_size", k);
+            settings.put("ensemble_seed", seed);
+            json.put("settings", settings);
+            json.put("provenance", JsonReport.provenance(model.getProvenance()));
+            if (report != null) {
+                JsonReport.write(report, json);
+                out.println("Report written to " + report);
+            }
+        }
     }
 }

@@ -38,7 +38,9 @@ final class PredictCommand {
     static final String HELP = String.join("\n",
             "usage: " + USAGE,
             "",
-            "Classifies texts with a saved model.",
+            "Predicts texts with a saved model: classification (label, probability, uncertainty), multi-label (the",
+            "labels at the model's threshold and every label's score) or regression (the value, and its variance for",
+            "an ensemble); the model file says which.",
             "",
             "  --model M                the model file written by loradrop train (or use --peft, below)",
             "  --text T                 one text: prints label, probability, top 3 and uncertainty",
@@ -95,6 +97,24 @@ final class PredictCommand {
         FileRoles roles = FileRoles.of(a).input("--input", input);
         AdapterModel.inputs(a, roles);
         roles.output("--output", output).check();
+        Task task = a.has("--model") ? OutputTasks.taskOf(a.existingFile("--model")) : Task.CLASSIFICATION;
+        if (task != Task.CLASSIFICATION) {
+            OutputTasks.checkOptions(a, task);
+            try (var loaded = OutputTasks.load(a.existingFile("--model"), task)) {
+                int k = a.has("--ensemble") ? a.intValue("--ensemble", 1) : loaded.getEnsembleSize();
+                long seed = a.has("--ensemble-seed") ? a.longValue("--ensemble-seed", 0) : loaded.getEnsembleSeed();
+                try (var model = OutputTasks.withEnsemble(loaded, k, seed)) {
+                    if (single) {
+                        OutputTasks.printOne(model, a.require("--text"), a.value("--pair", null), out);
+                    } else {
+                        OutputTasks.predictFile(model, UnlabelledTexts.read(input,
+                                a.value("--text-column", TextExamples.DEFAULT_TEXT_KEY), a.value("--pair-column", null),
+                                a.value("--id-column", TextExamples.ID_KEY), a.has("--id-column")), output, out);
+                    }
+                }
+            }
+            return 0;
+        }
         try (LoraDropModel loaded = SavedModel.withLongText(a,
                 SavedModel.withThreads(a, AdapterModel.load(a, single ? "--pair" : "--pair-column")))) {
             SavedModel.checkPairOption(a, loaded, single ? "--pair" : "--pair-column");

@@ -24,14 +24,17 @@ import java.util.Map;
 final class TrainCommand {
     private TrainCommand() {}
 
-    static final String USAGE = "loradrop train --train F [--dev F] [--test F] [column options] [--encoder NAME | --base-model DIR_OR_ONNX"
+    static final String USAGE = "loradrop train [--task T] --train F [--dev F] [--test F] [column options] [--encoder NAME | --base-model DIR_OR_ONNX"
             + " [--tokenizer F]] [--peft DIR] [hyperparameters] [--ensemble K] [--ensemble-seed S] [--temperature-scaling]"
             + " --output model.tribuo [--report r.json] [--diagram PREFIX]";
 
     static final String HELP = String.join("\n",
             "usage: " + USAGE,
             "",
-            "Fine-tunes a BERT-family ONNX encoder with LoRA (and LoRA dropout) for text classification.",
+            "Fine-tunes a BERT-family ONNX encoder with LoRA (and LoRA dropout) for text classification, multi-label",
+            "tagging or regression.",
+            "",
+            Task.HELP,
             "",
             "Files:",
             "  --train F                training data",
@@ -54,7 +57,7 @@ final class TrainCommand {
             "  --temperature-scaling    fit a temperature on --dev (for the deterministic model and the ensemble)");
 
     static final List<String> FLAGS = concat(new ArrayList<>(TrainerFlags.FLAGS.keySet()), List.of("--temperature-scaling"));
-    static final List<String> OPTIONS = concat(concat(new ArrayList<>(List.of("--train", "--dev", "--test", "--encoder", "--base-model",
+    static final List<String> OPTIONS = concat(concat(new ArrayList<>(List.of(Task.OPTION, "--train", "--dev", "--test", "--encoder", "--base-model",
             "--tokenizer", "--output", "--report", "--diagram")), DataColumns.OPTIONS),
             new ArrayList<>(TrainerFlags.OPTIONS.keySet()));
 
@@ -76,6 +79,15 @@ final class TrainCommand {
         if (temperatureScaling && devFile == null) {
             throw a.error("--temperature-scaling fits the temperature on the dev set: give --dev");
         }
+        Task task = Task.of(a);
+        if (task != Task.CLASSIFICATION) {
+            for (String o : List.of("--diagram", "--temperature-scaling")) {
+                if (a.has(o)) {
+                    throw a.error(o + " applies to " + Task.OPTION + " classification (the multi-label and regression"
+                            + " reports give their calibration figures in the JSON)");
+                }
+            }
+        }
         DataColumns columns = DataColumns.of(a);
         String pairKey = columns.pair() == null ? null : TextExamples.DEFAULT_PAIR_KEY;
         BaseModelFiles base = BaseModelFiles.resolve(a);
@@ -90,6 +102,23 @@ final class TrainCommand {
             }
         }
         roles.output("--output", output).output("--report", report).diagram("--diagram", a.value("--diagram", null)).check();
+        // The report's settings (the task's trainer adds itself below).
+        Map<String, Object> settings = new LinkedHashMap<>();
+        if (task != Task.CLASSIFICATION) {
+            settings.put("task", task.option());
+        }
+        settings.put("train", trainFile.toString());
+        settings.put("dev", devFile == null ? null : devFile.toString());
+        settings.put("test", testFile == null ? null : testFile.toString());
+        settings.put("encoder", base.encoder() == null ? null : base.encoder().encoderName());
+        settings.put("base_model", base.onnx().toString());
+        settings.put("tokenizer", base.tokenizer().toString());
+        settings.put("columns", columns.toJson());
+        settings.put("hyperparameters_given", TrainerFlags.given(a));
+        if (task != Task.CLASSIFICATION) {
+            return OutputTasks.train(a, task, base, columns, pairKey,
+                    new OutputTasks.TrainFiles(trainFile, devFile, testFile, output, report), settings, out);
+        }
         LoraDropTrainer trainer = TrainerFlags.trainer(a, base, pairKey);
         int k = (Integer) TrainerFlags.value(a, "ensembleSize");
         long ensembleSeed = (Long) TrainerFlags.value(a, "ensembleSeed");
@@ -100,16 +129,6 @@ final class TrainCommand {
         MutableDataset<Label> test = testFile == null ? null : columns.read(testFile, TextExamples.DEFAULT_TEXT_KEY, pk);
         checkLabelsKnown(train, dev, "--dev", devFile);
         checkLabelsKnown(train, test, "--test", testFile);
-
-        Map<String, Object> settings = new LinkedHashMap<>();
-        settings.put("train", trainFile.toString());
-        settings.put("dev", devFile == null ? null : devFile.toString());
-        settings.put("test", testFile == null ? null : testFile.toString());
-        settings.put("encoder", base.encoder() == null ? null : base.encoder().encoderName());
-        settings.put("base_model", base.onnx().toString());
-        settings.put("tokenizer", base.tokenizer().toString());
-        settings.put("columns", columns.toJson());
-        settings.put("hyperparameters_given", TrainerFlags.given(a));
         settings.put("trainer", trainer.toString());
         settings.put("ensemble_size", k);
         settings.put("ensemble_seed", ensembleSeed);

@@ -52,8 +52,9 @@ final class TrainerFlags {
      * @param name     the option, e.g. {@code --learning-rate}.
      * @param setting  the trainer field it sets.
      * @param isSwitch whether it takes no value (boolean fields).
+     * @param tasks    the tasks whose trainer has the setting.
      */
-    record Flag(String name, LoraDropTrainer.Setting setting, boolean isSwitch) {
+    record Flag(String name, LoraDropTrainer.Setting setting, boolean isSwitch, Set<Task> tasks) {
         /** The value a switch sets. */
         boolean switchValue() {
             return !NEGATED.containsKey(setting.name());
@@ -70,7 +71,9 @@ final class TrainerFlags {
                 return (switchValue() ? "" : "sets " + setting.name() + " to false: ") + setting.description();
             }
             String d = defaultText(setting.defaultValue());
-            return setting.description() + (d == null ? "" : " [" + d + "]");
+            return setting.description() + (d == null ? "" : " [" + d + "]")
+                    + (tasks.size() == Task.values().length ? "" : " (" + Task.OPTION + " "
+                    + tasks.stream().map(Task::option).collect(Collectors.joining(", ")) + ")");
         }
     }
 
@@ -91,8 +94,18 @@ final class TrainerFlags {
             + ALL.stream().map(f -> helpLine(f.synopsis(), f.help())).collect(Collectors.joining("\n"));
 
     private static List<Flag> derive() {
+        // Every task's settings, each once: the shared ones in the classification trainer's order, then each
+        // task's own, valid for the tasks whose trainer declares them.
+        Map<String, LoraDropTrainer.Setting> byName = new LinkedHashMap<>();
+        Map<String, java.util.EnumSet<Task>> tasks = new LinkedHashMap<>();
+        for (Task t : Task.values()) {
+            for (LoraDropTrainer.Setting s : t.settings()) {
+                byName.putIfAbsent(s.name(), s);
+                tasks.computeIfAbsent(s.name(), n -> java.util.EnumSet.noneOf(Task.class)).add(t);
+            }
+        }
         List<Flag> out = new ArrayList<>();
-        for (LoraDropTrainer.Setting s : LoraDropTrainer.settings()) {
+        for (LoraDropTrainer.Setting s : byName.values()) {
             if (NOT_OPTIONS.contains(s.name())) {
                 continue;
             }
@@ -107,7 +120,7 @@ final class TrainerFlags {
             } else {
                 name = RENAMED.getOrDefault(s.name(), "--" + kebab(s.name()));
             }
-            out.add(new Flag(name, s, bool));
+            out.add(new Flag(name, s, bool, Collections.unmodifiableSet(tasks.get(s.name()))));
         }
         return Collections.unmodifiableList(out);
     }
@@ -189,16 +202,37 @@ final class TrainerFlags {
     static LoraDropTrainer trainer(Args a, BaseModelFiles base, String pairKey) {
         LoraDropTrainer.Builder b = (base.encoder() != null ? LoraDropTrainer.builder(base.encoder())
                 : LoraDropTrainer.builder(base.onnx(), base.tokenizer())).pairKey(pairKey);
+        return build(a, Task.CLASSIFICATION, b::set, b::build);
+    }
+
+    /**
+     * Builds the trainer of a task through its builder: sets every option given (refusing the options of other
+     * tasks), then builds it.
+     * @param a the parsed options.
+     * @param task the task.
+     * @param set the builder's set-by-field-name.
+     * @param build the builder's build.
+     * @param <R> the trainer type.
+     * @return the trainer.
+     * @throws UsageException when a value is malformed, belongs to another task, or is rejected by the trainer.
+     */
+    static <R> R build(Args a, Task task, java.util.function.BiConsumer<String, Object> set,
+                       java.util.function.Supplier<R> build) {
         if (a.has("--peft")) {
             AdapterModel.adapterDir(a);
         }
         for (Flag f : ALL) {
             if (f.isSwitch() ? a.flag(f.name()) : a.has(f.name())) {
-                b.set(f.setting().name(), f.isSwitch() ? (Object) f.switchValue() : parse(a, f));
+                if (!f.tasks().contains(task)) {
+                    throw a.error(f.name() + " applies to " + Task.OPTION + " "
+                            + f.tasks().stream().map(Task::option).collect(Collectors.joining(" or "))
+                            + ", not " + task.option());
+                }
+                set.accept(f.setting().name(), f.isSwitch() ? (Object) f.switchValue() : parse(a, f));
             }
         }
         try {
-            return b.build();
+            return build.get();
         } catch (PropertyException e) {
             if ("initialAdapterPath".equals(e.getProperty())) {
                 // The folder was checked above, so this is an adapter that does not fit the settings: a failure.
@@ -285,7 +319,11 @@ final class TrainerFlags {
         StringBuilder sb = new StringBuilder();
         sb.append("| field | type | `loradrop train` option | default | meaning |\n");
         sb.append("|---|---|---|---|---|\n");
-        for (LoraDropTrainer.Setting s : LoraDropTrainer.settings()) {
+        Map<String, LoraDropTrainer.Setting> all = new LinkedHashMap<>();
+        for (Task t : Task.values()) {
+            t.settings().forEach(s -> all.putIfAbsent(s.name(), s));
+        }
+        for (LoraDropTrainer.Setting s : all.values()) {
             String option = ALL.stream().filter(f -> f.setting().name().equals(s.name())).findFirst()
                     .map(f -> "`" + f.synopsis() + "`").orElse(switch (s.name()) {
                         case "encoder" -> "`--encoder NAME`";

@@ -350,6 +350,14 @@ public abstract class AbstractLoraDropModel<T extends Output<T>> extends Model<T
     public String getTextKey() {
         return settings.textKey();
     }
+    /**
+     * The metadata key of the second text of a sentence pair.
+     * @return the key, or empty for a model of single texts.
+     */
+    public Optional<String> getPairKey() {
+        return Optional.ofNullable(settings.pairKey());
+    }
+
 
     /**
      * Whether {@link #close()} has been called.

@@ -1,0 +1,203 @@
+/*
+ * Copyright (c) 2025 LoRA-Drop contributors.
+ * Licensed under the Apache License, Version 2.0.
+ */
+package ai.loradrop.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code train --task multilabel|regression}, {@code evaluate} and {@code predict} end to end on the tiny test
+ * encoder: synthetic texts holding any subset of three keywords, labelled with the set of their classes (multi-label,
+ * labels joined by commas in a CSV) or with a number the keywords add up to (regression, JSON lines). The reports
+ * carry the issue's keys under {@code deterministic} and {@code ensemble}, training learns the task, and the options of
+ * one task are refused for another before any work.
+ */
+class TaskCliTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** What each keyword adds to the regression target. */
+    private static final double[] WEIGHTS = {1.0, 2.0, 4.0};
+
+    @TempDir
+    static Path dir;
+    static Path encoder;
+
+    @BeforeAll
+    static void encoder() throws IOException {
+        encoder = Files.createDirectories(dir.resolve("enc"));
+        Files.copy(TinyModelCliTest.TINY_ONNX, encoder.resolve("model.onnx"), StandardCopyOption.REPLACE_EXISTING);
+        List<String> vocab = new ArrayList<>(List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"));
+        vocab.addAll(TinyModelCliTest.KEYWORDS);
+        vocab.addAll(TinyModelCliTest.FILLERS);
+        Files.write(encoder.resolve("vocab.txt"), vocab, StandardCharsets.UTF_8);
+    }
+
+    private static List<String> common(Path train, Path test, Path model, Path report, int epochs, String lr) {
+        return new ArrayList<>(List.of("train", "--train", train.toString(), "--test", test.toString(),
+                "--base-model", encoder.toString(), "--max-length", "16", "--rank", "4", "--alpha", "8", "--epochs", String.valueOf(epochs),
+                "--dropout-mode", "INPUT", "--dropout", "0.1", "--batch-size", "8", "--learning-rate", lr,
+                "--warmup-fraction", "0", "--threads", "1", "--ensemble", "4", "--ensemble-seed", "3",
+                "--output", model.toString(), "--report", report.toString()));
+    }
+
+    /** A text with the keywords of {@code mask}'s bits among fillers. */
+    private static String text(int mask, Random rnd) {
+        List<String> words = new ArrayList<>();
+        int n = 3 + rnd.nextInt(3);
+        for (int i = 0; i < n; i++) {
+            words.add(TinyModelCliTest.FILLERS.get(rnd.nextInt(TinyModelCliTest.FILLERS.size())));
+        }
+        for (int c = 0; c < 3; c++) {
+            if ((mask & (1 << c)) != 0) {
+                words.add(rnd.nextInt(words.size() + 1), TinyModelCliTest.KEYWORDS.get(c));
+            }
+        }
+        return String.join(" ", words);
+    }
+
+    private static Path multiLabelCsv(Path file, int copies, long seed) throws IOException {
+        Random rnd = new Random(seed);
+        List<String> lines = new ArrayList<>(List.of("id,label,text"));
+        for (int k = 0; k < copies; k++) {
+            for (int mask = 0; mask < 8; mask++) {
+                List<String> labels = new ArrayList<>();
+                for (int c = 0; c < 3; c++) {
+                    if ((mask & (1 << c)) != 0) {
+                        labels.add(TinyModelCliTest.CLASSES.get(c));
+                    }
+                }
+                lines.add("m" + seed + "-" + lines.size() + ",\"" + String.join(",", labels) + "\"," + text(mask, rnd));
+            }
+        }
+        Files.write(file, lines, StandardCharsets.UTF_8);
+        return file;
+    }
+
+    private static Path regressionJsonl(Path file, int copies, long seed) throws IOException {
+        Random rnd = new Random(seed);
+        List<String> lines = new ArrayList<>();
+        for (int k = 0; k < copies; k++) {
+            for (int mask = 0; mask < 8; mask++) {
+                double y = 0;
+                for (int c = 0; c < 3; c++) {
+                    y += (mask & (1 << c)) != 0 ? WEIGHTS[c] : 0;
+                }
+                lines.add("{\"id\": \"r" + seed + "-" + lines.size() + "\", \"text\": \"" + text(mask, rnd) + "\", \"score\": " + y + "}");
+            }
+        }
+        Files.write(file, lines, StandardCharsets.UTF_8);
+        return file;
+    }
+
+    @Test
+    void multiLabelTrainEvaluatePredict() throws IOException {
+        Path train = multiLabelCsv(dir.resolve("ml-train.csv"), 8, 1);
+        Path test = multiLabelCsv(dir.resolve("ml-test.csv"), 3, 2);
+        Path model = dir.resolve("ml.tribuo");
+        Path report = dir.resolve("ml.json");
+        List<String> args = common(train, test, model, report, 10, "1e-2");
+        args.addAll(List.of("--task", "multilabel", "--threshold", "0.5"));
+        CliRun r = CliRun.of(args.toArray(new String[0]));
+        assertEquals(0, r.code(), r.toString());
+        JsonNode json = JSON.readTree(report.toFile());
+        assertEquals("multilabel", json.get("task").asText());
+        for (String section : List.of(EvaluationReport.DETERMINISTIC, EvaluationReport.ENSEMBLE)) {
+            JsonNode s = json.get(section);
+            for (String k : List.of("micro_f1", "macro_f1", "jaccard", "ece", "brier")) {
+                assertTrue(s.get(k).isNumber(), section + " lacks " + k + ": " + s);
+            }
+        }
+        // Three independent keyword detectors: a learnt model gets most (example, label) decisions right.
+        assertTrue(json.get("deterministic").get("micro_f1").asDouble() > 0.7, json.get("deterministic").toString());
+        assertEquals(4, json.get("ensemble").get("ensemble_size").asInt());
+
+        Path evalReport = dir.resolve("ml-eval.json");
+        CliRun e = CliRun.of("evaluate", "--model", model.toString(), "--data", test.toString(), "--report", evalReport.toString());
+        assertEquals(0, e.code(), e.toString());
+        JsonNode ej = JSON.readTree(evalReport.toFile());
+        assertEquals(json.get("ensemble").get("micro_f1").asDouble(), ej.get("ensemble").get("micro_f1").asDouble(), 1e-12,
+                "evaluate reproduces the training report's ensemble");
+
+        Path predictions = dir.resolve("ml-pred.csv");
+        CliRun p = CliRun.of("predict", "--model", model.toString(), "--input", test.toString(), "--output", predictions.toString());
+        assertEquals(0, p.code(), p.toString());
+        List<String> lines = Files.readAllLines(predictions);
+        assertEquals("id,labels,p:animal,p:colour,p:weather", lines.get(0));
+        assertEquals(25, lines.size());
+    }
+
+    @Test
+    void regressionTrainEvaluatePredict() throws IOException {
+        Path train = regressionJsonl(dir.resolve("r-train.jsonl"), 8, 1);
+        Path dev = regressionJsonl(dir.resolve("r-dev.jsonl"), 2, 3);
+        Path test = regressionJsonl(dir.resolve("r-test.jsonl"), 3, 2);
+        Path model = dir.resolve("r.tribuo");
+        Path report = dir.resolve("r.json");
+        List<String> args = common(train, test, model, report, 20, "2e-2");
+        args.addAll(List.of("--task", "regression", "--label-column", "score", "--dev", dev.toString(), "--loss", "HUBER"));
+        CliRun r = CliRun.of(args.toArray(new String[0]));
+        assertEquals(0, r.code(), r.toString());
+        JsonNode json = JSON.readTree(report.toFile());
+        for (String section : List.of(EvaluationReport.DETERMINISTIC, EvaluationReport.ENSEMBLE)) {
+            JsonNode s = json.get(section);
+            for (String k : List.of("rmse", "mae", "r2", "nll")) {
+                assertTrue(s.get(k).isNumber(), section + " lacks " + k + ": " + s);
+            }
+            for (String level : List.of("0.5", "0.8", "0.95")) {
+                double c = s.get("coverage").get(level).asDouble();
+                assertTrue(c >= 0 && c <= 1, section + " coverage " + level + " = " + c);
+            }
+        }
+        assertTrue(json.get("ensemble").get("variance_scale").asDouble() > 0);
+        assertEquals("dev", json.get("ensemble").get("variance_scale_fitted_on").asText());
+        // The target is a sum of keyword weights (sd about 2.3): a learnt model explains most of it.
+        assertTrue(json.get("deterministic").get("r2").asDouble() > 0.5, json.get("deterministic").toString());
+
+        Path predictions = dir.resolve("r-pred.jsonl");
+        CliRun p = CliRun.of("predict", "--model", model.toString(), "--input", test.toString(), "--output", predictions.toString());
+        assertEquals(0, p.code(), p.toString());
+        JsonNode first = JSON.readTree(Files.readAllLines(predictions).get(0));
+        assertTrue(first.get("prediction").isNumber() && first.get("variance").asDouble() > 0, first.toString());
+
+        CliRun one = CliRun.of("predict", "--model", model.toString(), "--text", "the red dog sits", "--ensemble", "1");
+        assertEquals(0, one.code(), one.toString());
+        assertTrue(one.out().contains("prediction: "), one.out());
+        assertFalse(one.out().contains("variance"), "a deterministic prediction has no variance: " + one.out());
+    }
+
+    @Test
+    void optionsOfAnotherTaskAreRefusedBeforeTraining() throws IOException {
+        Path train = multiLabelCsv(dir.resolve("opt-train.csv"), 1, 1);
+        Path model = dir.resolve("never.tribuo");
+        CliRun loss = CliRun.of("train", "--task", "multilabel", "--train", train.toString(), "--base-model", encoder.toString(),
+                "--loss", "HUBER", "--output", model.toString());
+        assertEquals(2, loss.code(), loss.toString());
+        assertTrue(loss.err().contains("--loss applies to --task regression"), loss.err());
+        CliRun threshold = CliRun.of("train", "--train", TinyModelCliTest.writeCsv(dir.resolve("c.csv"), 2, 1).toString(),
+                "--base-model", encoder.toString(), "--threshold", "0.4", "--output", model.toString());
+        assertEquals(2, threshold.code(), threshold.toString());
+        assertTrue(threshold.err().contains("--threshold applies to --task multilabel"), threshold.err());
+        CliRun task = CliRun.of("train", "--task", "ranking", "--train", train.toString(), "--base-model", encoder.toString(),
+                "--output", model.toString());
+        assertEquals(2, task.code(), task.toString());
+        assertTrue(task.err().contains("classification|multilabel|regression"), task.err());
+        assertFalse(Files.exists(model), "nothing was trained");
+    }
+}
