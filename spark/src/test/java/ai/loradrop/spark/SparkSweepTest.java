@@ -112,14 +112,17 @@ class SparkSweepTest {
     static final java.util.concurrent.atomic.AtomicInteger INJECTED = new java.util.concurrent.atomic.AtomicInteger();
 
     /** A tiny grid: two ranks x two seeds = 4 runs, K = 2 ensembles. */
-    static final String GRID = "{\"trainer\": {\"epochs\": 2}, \"grid\": {\"rank\": [2, 4]}, \"seeds\": [1, 2],"
-            + " \"ensembleSize\": 2, \"maxEnsembleSize\": 2}";
+    static final String GRID = "{\"trainer\": {\"maxLength\": 16, \"alpha\": 8, \"epochs\": 2, \"batchSize\": 8,"
+            + " \"dropoutMode\": \"INPUT\", \"dropout\": 0.1, \"learningRate\": 0.01, \"warmupFraction\": 0.0,"
+            + " \"threads\": 1, \"logIntervalSeconds\": 60},"
+            + " \"grid\": {\"rank\": [2, 4]}, \"seeds\": [1, 2], \"ensembleSize\": 2, \"maxEnsembleSize\": 2}";
 
     @Test
     void gridSweepWritesTheSingleJvmResultsTableAndSurvivesARetriedTask() throws Exception {
         Path dev = TinyTask.writeCsv(dir.resolve("dev.csv"), TinyTask.rows(30, 3));
         SweepGrid grid = SweepGrid.fromJson(GRID);
-        LoraDropTrainer base = task.trainer().build();
+        // the base trainer loradrop-spark sweep builds: the grid sets the rest
+        LoraDropTrainer base = LoraDropTrainer.builder(task.encoder, task.vocab).build();
         Path single = dir.resolve("sweep-single");
         SweepResult local = new Sweep(grid, base, new SweepData(read(train), read(dev), read(test)), single, false, false).run();
         local.writeAll(single);
@@ -146,6 +149,24 @@ class SparkSweepTest {
         // the Markdown table equals the single-JVM one but for its timing column
         assertEquals(withoutTiming(Files.readAllLines(single.resolve(SweepResult.MARKDOWN))),
                 withoutTiming(Files.readAllLines(distributed.resolve(SweepResult.MARKDOWN))));
+
+        // loradrop-spark sweep (the session of this class) writes the same table
+        Path gridFile = Files.writeString(dir.resolve("grid.json"), GRID);
+        Path viaCli = dir.resolve("sweep-cli");
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        int code = SparkCli.run(new String[]{"sweep", "--grid", gridFile.toString(), "--train", train.toString(), "--dev",
+                dev.toString(), "--test", test.toString(), "--output-dir", viaCli.toString(), "--base-model",
+                task.encoder.toString(), "--tokenizer", task.vocab.toString()}, new java.io.PrintStream(out, true),
+                new java.io.PrintStream(err, true));
+        assertEquals(0, code, err.toString());
+        assertTrue(out.toString().contains("Written " + viaCli.resolve(SweepResult.HTML)), out.toString());
+        assertEquals(withoutTiming(Files.readAllLines(single.resolve(SweepResult.MARKDOWN))),
+                withoutTiming(Files.readAllLines(viaCli.resolve(SweepResult.MARKDOWN))));
+        code = SparkCli.run(new String[]{"sweep", "--train", train.toString()}, new java.io.PrintStream(out, true),
+                new java.io.PrintStream(err, true));
+        assertEquals(2, code);
+        assertTrue(err.toString().contains("Missing --grid") && err.toString().contains("loradrop-spark sweep --grid"), err.toString());
 
         // a task failing once is retried: every run back exactly once, with the same report
         int before = INJECTED.get();
