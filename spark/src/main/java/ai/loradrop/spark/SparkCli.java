@@ -30,7 +30,7 @@ import java.util.Map;
 
 /**
  * The {@code loradrop-spark} command: {@code score} writes a scored copy of a file, {@code evaluate} prints (and
- * writes) the distributed evaluation. The same main class runs under {@code spark-submit}; {@code --master} is then
+ * writes) the distributed evaluation, {@code sweep} runs a sweep grid with one task per run. The same main class runs under {@code spark-submit}; {@code --master} is then
  * left to spark-submit.
  * <p>
  * Everything checkable is checked before the job starts: the model, the input's columns, that no output exists,
