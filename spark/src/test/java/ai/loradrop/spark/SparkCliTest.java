@@ -230,6 +230,23 @@ class SparkCliTest {
     }
 
     @Test
+    void helpListsTheThreeCommandsAndUsageErrorsExitWithTwo() {
+        Run help = cli("--help");
+        assertEquals(0, help.code());
+        for (String usage : List.of(SparkCli.SCORE_USAGE, SparkCli.EVALUATE_USAGE, SparkCli.SWEEP_USAGE)) {
+            assertTrue(help.out().contains(usage), usage);
+        }
+        Run none = cli();
+        assertEquals(2, none.code());
+        Run unknown = cli("train");
+        assertEquals(2, unknown.code());
+        assertTrue(unknown.err().contains("commands: score, evaluate, sweep"), unknown.err());
+        Run missing = cli("score", "--input", csv.toString());
+        assertEquals(2, missing.code());
+        assertTrue(missing.err().contains("Missing --output") && missing.err().contains(SparkCli.SCORE_USAGE), missing.err());
+    }
+
+    @Test
     void scoreWritesParquetWithUncertaintyForEnsembles() throws Exception {
         Path out = dir.resolve("scored-parquet");
         Run r = cli("score", "--model", modelFile.toString(), "--input", csv.toString(), "--output", out.toString(),
