@@ -52,7 +52,8 @@ public final class BenchCommand implements CliCommand {
     /** Creates the command (for {@link java.util.ServiceLoader}). */
     public BenchCommand() {}
 
-    static final String USAGE = "loradrop bench [--quick] [--json FILE] [--threads N] [--torch] [--base-model ONNX] [--int8-model ONNX]";
+    static final String USAGE = "loradrop bench [--quick] [--json FILE] [--threads N] [--torch] [--base-model ONNX] [--int8-model ONNX]\n"
+            + "       loradrop bench --profile [--profile-dir DIR] [--profile-steps N] [--json FILE] [--threads N] [--int8-model ONNX]";
 
     @Override
     public String name() {
@@ -70,7 +71,11 @@ public final class BenchCommand implements CliCommand {
                 + "Training and prediction throughput on all-MiniLM-L6-v2, the MatMul roofline and peak memory;\n"
                 + "--torch adds the PyTorch LoRA reference (bench/torch-lora) side by side; the int8 rows quantize the\n"
                 + "encoder at load and add --int8-model (an int8 export, e.g. all-minilm-l6-v2-q.onnx; by default the one\n"
-                + "on the class path, if any).";
+                + "on the class path, if any).\n\n"
+                + "--profile instead runs ONNX Runtime's profiler on the training step and the prediction program (seq 64,\n"
+                + "batch 32; float base, int8 at load with float and int8 backward, the int8 export) and prints the time per\n"
+                + "op type, its share of the step and the GFLOP/s of the matrix ops against the MatMul roofline (JSON with\n"
+                + "--json; the raw traces go to --profile-dir, default a temporary folder).";
     }
 
     @Override
@@ -79,7 +84,8 @@ public final class BenchCommand implements CliCommand {
     }
 
     static int runBench(List<String> args) throws Exception {
-        Args a = Args.parse(args, List.of("--quick", "--torch"), List.of("--json", "--threads", "--base-model", "--torch-out", "--int8-model"), USAGE);
+        Args a = Args.parse(args, List.of("--quick", "--torch", "--profile"), List.of("--json", "--threads", "--base-model", "--torch-out", "--int8-model",
+                "--profile-dir", "--profile-steps"), USAGE);
         boolean quick = a.flag("--quick");
         int threads = a.intValue("--threads", Runtime.getRuntime().availableProcessors());
         Path onnx = a.has("--base-model") ? a.existingFile("--base-model") : BundledMiniLM.extract().onnx();
@@ -93,6 +99,16 @@ public final class BenchCommand implements CliCommand {
         double roof = roofline(threads, quick);
         out.put("roofline_gflops", round(roof, 1));
         table.add(new String[]{"MatMul roofline", "", String.format("%.1f GFLOP/s", roof), ""});
+        if (a.flag("--profile")) {
+            Path dir = a.has("--profile-dir") ? Path.of(a.value("--profile-dir", null)) : Files.createTempDirectory("loradrop-profile");
+            Map<String, EncoderModel> variants = Int8Bench.variants(enc, a.has("--int8-model") ? a.existingFile("--int8-model") : null);
+            try {
+                out.put("profile", ProfileBench.run(variants, threads, a.intValue("--profile-steps", quick ? 3 : 8), roof, dir, table));
+            } finally {
+                Int8Bench.deleteExtracted();
+            }
+            return finish(a, out, table);
+        }
 
         // Prediction first, so that its peak RSS is measured before training's.
         resetPeak();
@@ -231,6 +247,11 @@ public final class BenchCommand implements CliCommand {
                     String.format("speed-up %.2fx", headline / torch), ""});
         }
         out.put("tokenizers", TokenizerBench.run(TorchReference.scripts().getParent().getParent(), quick, table));
+        return finish(a, out, table);
+    }
+
+    /** Prints the table and the JSON, and writes the JSON to {@code --json} when given. */
+    private static int finish(Args a, Map<String, Object> out, List<String[]> table) throws IOException {
         printTable(table);
         String json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(out);
         System.out.println(json);
@@ -384,38 +405,72 @@ public final class BenchCommand implements CliCommand {
     }
 
     static double roofline(int threads, boolean quick) throws OrtException {
-        int m = 2048;
-        int k = 1024;
-        int nn = 1024;
-        ModelProto model = ModelProto.newBuilder().setIrVersion(8)
-                .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(17))
-                .setGraph(GraphProto.newBuilder().setName("mm")
-                        .addNode(NodeProto.newBuilder().setOpType("MatMul").addInput("a").addInput("b").addOutput("c"))).build();
-        Graph g = new Graph(model, "/r/");
-        g.addInput("a", Tensors.FLOAT, (long) m, (long) k);
-        g.addInput("b", Tensors.FLOAT, (long) k, (long) nn);
-        g.addOutput("c", Tensors.FLOAT);
-        float[] av = new float[m * k];
-        float[] bv = new float[k * nn];
-        Random r = new Random(0);
-        for (int i = 0; i < av.length; i++) {
-            av[i] = r.nextFloat();
-        }
-        for (int i = 0; i < bv.length; i++) {
-            bv[i] = r.nextFloat();
-        }
-        try (OrtSession s = OrtSupport.session(g.toModel("mm"), threads);
-             OnnxTensor a = OrtSupport.floats(av, m, k);
-             OnnxTensor b = OrtSupport.floats(bv, k, nn)) {
+        try (Roofline r = new Roofline(threads)) {
             double best = Double.MAX_VALUE;
             for (int i = 0; i < (quick ? 8 : 20); i++) {
-                long t0 = System.nanoTime();
-                try (OrtSession.Result res = s.run(Map.of("a", a, "b", b))) {
-                    res.get(0);
-                }
-                best = Math.min(best, (System.nanoTime() - t0) / 1e9);
+                best = Math.min(best, r.seconds());
             }
-            return 2.0 * m * k * nn / best / 1e9;
+            return r.flops() / best / 1e9;
+        }
+    }
+
+    /** The roofline probe: one 2048×1024 · 1024×1024 float MatMul through ONNX Runtime. */
+    static final class Roofline implements AutoCloseable {
+        private static final int M = 2048;
+        private static final int K = 1024;
+        private static final int N = 1024;
+        private final OrtSession session;
+        private final OnnxTensor a;
+        private final OnnxTensor b;
+
+        Roofline(int threads) throws OrtException {
+            ModelProto model = ModelProto.newBuilder().setIrVersion(8)
+                    .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(17))
+                    .setGraph(GraphProto.newBuilder().setName("mm")
+                            .addNode(NodeProto.newBuilder().setOpType("MatMul").addInput("a").addInput("b").addOutput("c"))).build();
+            Graph g = new Graph(model, "/r/");
+            g.addInput("a", Tensors.FLOAT, (long) M, (long) K);
+            g.addInput("b", Tensors.FLOAT, (long) K, (long) N);
+            g.addOutput("c", Tensors.FLOAT);
+            float[] av = new float[M * K];
+            float[] bv = new float[K * N];
+            Random r = new Random(0);
+            for (int i = 0; i < av.length; i++) {
+                av[i] = r.nextFloat();
+            }
+            for (int i = 0; i < bv.length; i++) {
+                bv[i] = r.nextFloat();
+            }
+            OrtSession s = OrtSupport.session(g.toModel("mm"), threads);
+            try {
+                this.a = OrtSupport.floats(av, M, K);
+                this.b = OrtSupport.floats(bv, K, N);
+            } catch (OrtException | RuntimeException e) {
+                s.close();
+                throw e;
+            }
+            this.session = s;
+        }
+
+        /** FLOPs of one call. */
+        double flops() {
+            return 2.0 * M * K * N;
+        }
+
+        /** Seconds one call takes. */
+        double seconds() throws OrtException {
+            long t0 = System.nanoTime();
+            try (OrtSession.Result res = session.run(Map.of("a", a, "b", b))) {
+                res.get(0);
+            }
+            return (System.nanoTime() - t0) / 1e9;
+        }
+
+        @Override
+        public void close() throws OrtException {
+            a.close();
+            b.close();
+            session.close();
         }
     }
 

@@ -14,6 +14,7 @@ import ai.loradrop.programs.Batch;
 import ai.loradrop.programs.ClassifierSpec;
 import ai.loradrop.programs.EnsemblePredict;
 import ai.loradrop.programs.Predict;
+import ai.loradrop.programs.QuantizedMerge;
 import ai.loradrop.programs.TrainStep;
 
 import java.io.IOException;
@@ -63,16 +64,9 @@ final class Int8Bench {
 
     static Map<String, Object> run(EncoderModel floatBase, ClassifierSpec predictSpec, float[] params, Batch batch,
                                    int threads, boolean quick, Path int8Model) throws Exception {
-        Map<String, EncoderModel> variants = new LinkedHashMap<>();
-        variants.put("float", floatBase);
-        variants.put("int8_at_load", floatBase.quantized().withQuantizedBackward(QuantizedBackward.FLOAT));
-        variants.put("int8_at_load_int8_backward", floatBase.quantized().withQuantizedBackward(QuantizedBackward.INT8));
-        Path export = int8Model != null ? null : extractExport();
-        Path exportModel = int8Model != null ? int8Model : export;
+        Map<String, EncoderModel> variants = variants(floatBase, int8Model);
+        Path exportModel = int8Model != null ? int8Model : extracted;
         try {
-            if (exportModel != null) {
-                variants.put("int8_export", EncoderModel.load(exportModel).withQuantizedBackward(QuantizedBackward.FLOAT));
-            }
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("default_backward", EncoderModel.DEFAULT_QUANTIZED_BACKWARD.name());
             Map<String, Double> train = training(variants, threads, quick);
@@ -84,7 +78,10 @@ final class Int8Bench {
             out.put("train_speedup_vs_float", BenchCommand.round(train.get(headline) / train.get("float"), 3));
             out.put("train_speedup_vs_float_int8_backward",
                     BenchCommand.round(train.get("int8_at_load_int8_backward") / train.get("float"), 3));
-            out.put("predict_speedup_vs_float", BenchCommand.round(predict.get("int8_at_load") / predict.get("float"), 3));
+            out.put("predict_speedup_vs_float", BenchCommand.round(predict.get(QuantizedMerge.DEFAULT == QuantizedMerge.REQUANTIZE
+                    ? "int8_at_load_requantize" : "int8_at_load") / predict.get("float"), 3));
+            out.put("predict_speedup_vs_float_requantize", BenchCommand.round(predict.get("int8_at_load_requantize") / predict.get("float"), 3));
+            out.put("default_quantized_merge", QuantizedMerge.DEFAULT.name());
             if (exportModel != null) {
                 out.put("int8_export_model", exportModel.getFileName().toString());
                 out.put("train_speedup_vs_float_int8_export", BenchCommand.round(train.get("int8_export") / train.get("float"), 3));
@@ -96,9 +93,44 @@ final class Int8Bench {
             }
             return out;
         } finally {
-            if (export != null) {
-                Files.deleteIfExists(export);
-            }
+            deleteExtracted();
+        }
+    }
+
+    /** The int8 export copied out of the class path by {@link #variants}, or null. */
+    private static Path extracted;
+
+    /**
+     * The variants every int8 measurement compares, float base first: the float base, the float base quantized at
+     * load with the float and with the int8 backward, and the int8 export ({@code int8Model}, else the one on the
+     * class path, if any) with either backward.
+     * @param floatBase the float encoder.
+     * @param int8Model an int8 export, or null for the class path's.
+     * @return the variants by name.
+     */
+    static Map<String, EncoderModel> variants(EncoderModel floatBase, Path int8Model) throws IOException {
+        Map<String, EncoderModel> variants = new LinkedHashMap<>();
+        variants.put("float", floatBase);
+        variants.put("int8_at_load", floatBase.quantized().withQuantizedBackward(QuantizedBackward.FLOAT));
+        variants.put("int8_at_load_int8_backward", floatBase.quantized().withQuantizedBackward(QuantizedBackward.INT8));
+        Path exportModel = int8Model;
+        if (exportModel == null) {
+            extracted = extractExport();
+            exportModel = extracted;
+        }
+        if (exportModel != null) {
+            EncoderModel export = EncoderModel.load(exportModel);
+            variants.put("int8_export", export.withQuantizedBackward(QuantizedBackward.FLOAT));
+            variants.put("int8_export_int8_backward", export.withQuantizedBackward(QuantizedBackward.INT8));
+        }
+        return variants;
+    }
+
+    /** Deletes the int8 export that {@link #variants} copied out of the class path, if any. */
+    static void deleteExtracted() throws IOException {
+        if (extracted != null) {
+            Files.deleteIfExists(extracted);
+            extracted = null;
         }
     }
 
@@ -111,6 +143,12 @@ final class Int8Bench {
             table.add(new String[]{"train WordNet batches, " + v + " (interleaved)", String.format("%.1f ex/s", train.get(v)),
                     predict.containsKey(v) ? String.format("predict %.1f ex/s", predict.get(v)) : "",
                     String.format("%.2fx float", train.get(v) / train.get("float"))});
+        }
+        for (String v : predict.keySet()) {
+            if (v.endsWith("_requantize")) {
+                table.add(new String[]{"predict " + v + " (merged and requantized)", String.format("%.1f ex/s", predict.get(v)),
+                        "", String.format("%.2fx float", predict.get(v) / predict.get("float"))});
+            }
         }
         table.add(new String[]{"int8 ensemble K=8 (float LoRA branches)", int8.get("ensemble8_examples_per_s") + " ex/s", "", ""});
     }
@@ -152,19 +190,28 @@ final class Int8Bench {
         }
     }
 
-    /** Examples/s of each variant's deterministic (merged) program on one batch, calls interleaved round-robin. */
+    /**
+     * Examples/s of each variant's deterministic (merged) program on one batch, calls interleaved round-robin; an int8
+     * variant runs twice, with the LoRA update as a float branch ({@code name}) and merged and requantized
+     * ({@code name_requantize}).
+     */
     private static Map<String, Double> prediction(Map<String, EncoderModel> variants, ClassifierSpec spec, float[] params,
                                                   Batch batch, int threads, boolean quick) throws Exception {
         List<Predict> programs = new ArrayList<>();
+        List<String> names = new ArrayList<>();
         try {
-            for (EncoderModel e : variants.values()) {
-                if (e.quantizedBackward() == QuantizedBackward.INT8 && e.isQuantized()) {
+            for (Map.Entry<String, EncoderModel> e : variants.entrySet()) {
+                EncoderModel enc = e.getValue();
+                if (enc.quantizedBackward() == QuantizedBackward.INT8 && enc.isQuantized()) {
                     continue; // the backward form does not change prediction
                 }
-                Predict p = new Predict(e, spec, params, true, threads);
-                programs.add(p);
-                p.probabilities(batch);
-                p.probabilities(batch);
+                for (QuantizedMerge qm : enc.isQuantized() ? QuantizedMerge.values() : new QuantizedMerge[]{QuantizedMerge.DEFAULT}) {
+                    Predict p = new Predict(enc, spec, params, true, qm, threads);
+                    programs.add(p);
+                    names.add(e.getKey() + (qm == QuantizedMerge.REQUANTIZE ? "_requantize" : ""));
+                    p.probabilities(batch);
+                    p.probabilities(batch);
+                }
             }
             long[] nanos = new long[programs.size()];
             int reps = quick ? 4 : 12;
@@ -176,12 +223,8 @@ final class Int8Bench {
                 }
             }
             Map<String, Double> out = new LinkedHashMap<>();
-            int k = 0;
-            for (Map.Entry<String, EncoderModel> e : variants.entrySet()) {
-                if (e.getValue().quantizedBackward() == QuantizedBackward.INT8 && e.getValue().isQuantized()) {
-                    continue;
-                }
-                out.put(e.getKey(), BenchCommand.round((double) reps * batch.rows() / (nanos[k++] / 1e9), 1));
+            for (int k = 0; k < programs.size(); k++) {
+                out.put(names.get(k), BenchCommand.round((double) reps * batch.rows() / (nanos[k] / 1e9), 1));
             }
             return out;
         } finally {

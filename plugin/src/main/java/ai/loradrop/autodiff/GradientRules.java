@@ -283,7 +283,11 @@ public final class GradientRules {
                 long m = c.meta(n, y).shape()[ra - 1];
                 String a2 = g.op("Reshape", a, g.longs(-1, k));
                 String d2 = g.op("Reshape", d[0], g.longs(-1, m));
-                out[1] = g.op("MatMul", g.transpose(a2, 1, 0), d2);
+                // A skinny result ([k, m], m < k, such as a LoRA down-projection's [in, r]) runs several times faster
+                // as (d2ᵀ · a2)ᵀ: ONNX Runtime's GEMM wants the wide side as its output columns (profiled: 1.2 vs 0.3 ms
+                // for [2048, 384]ᵀ · [2048, 8]); the small transpose after it is free, or cancels against the next one.
+                out[1] = m < k ? g.transpose(g.op("MatMul", g.transpose(d2, 1, 0), a2), 1, 0)
+                        : g.op("MatMul", g.transpose(a2, 1, 0), d2);
             } else {
                 String db = g.op("MatMul", g.transpose(a, swapLast(ra)), d[0]);
                 out[1] = c.sumTo(n, db, y, b);

@@ -240,10 +240,30 @@ public final class ReverseMode {
             }
             g.addInitializer(tt);
         }
-        String scaled = g.op("Mul", dy, m.q().weightScale());
+        // dy ⊙ s_w = (dy ⊙ s_w / c) · c with the scalar c = max s_w taken out, so that the product can be spelled as
+        // ONNX Runtime's MatMulIntegerToFloat fusion expects it, Mul(Cast(acc), Mul(s_a, c)): the quantization, integer
+        // product, cast and scaling then run as one DynamicQuantizeMatMul kernel (c must not be 1, or ONNX Runtime
+        // drops the Mul as a no-op before fusing).
+        float[] sw = Tensors.toFloats(inits.get(m.q().weightScale()));
+        float c = 0f;
+        for (float v : sw) {
+            c = Math.max(c, Math.abs(v));
+        }
+        if (c == 0f || c == 1f || !Float.isFinite(c)) {
+            c = 0.5f;
+        }
+        String swName = m.q().weightScale() + "_over_max";
+        if (!inits.containsKey(swName)) {
+            float[] r = new float[sw.length];
+            for (int i = 0; i < r.length; i++) {
+                r[i] = sw[i] / c;
+            }
+            g.addInitializer(Tensors.floats(swName, Tensors.dims(inits.get(m.q().weightScale())), r));
+        }
+        String scaled = g.op("Mul", dy, swName);
         String[] q = g.opN("DynamicQuantizeLinear", "", List.of(scaled), 3);
         String acc = g.op("MatMulInteger", q[0], tName, q[2]);
-        String dx = g.op("Mul", g.cast(acc, Tensors.FLOAT), q[1]);
+        String dx = g.op("Mul", g.cast(acc, Tensors.FLOAT), g.op("Mul", q[1], g.floats(new long[0], new float[]{c})));
         int[] z = m.q().weightZeroPoint() == null ? new int[]{0} : QuantizedLinears.toInts(inits.get(m.q().weightZeroPoint()));
         boolean zero = true;
         for (int v : z) {
@@ -254,8 +274,9 @@ public final class ReverseMode {
             for (int o = 0; o < out; o++) {
                 zf[o] = z[z.length == 1 ? 0 : o];
             }
+            // scaled carries s_w / c: the zero-point term takes the c back.
             String zcol = g.floats(new long[]{out, 1}, zf);
-            dx = g.op("Sub", dx, g.op("MatMul", scaled, zcol));
+            dx = g.op("Sub", dx, g.op("Mul", g.op("MatMul", scaled, zcol), g.scalar(c)));
         }
         return dx;
     }

@@ -57,12 +57,46 @@ public final class ReliabilityDiagram {
     private record Series(String name, CalibrationReport report) {
     }
 
+    /**
+     * What the two axes of the diagram show.
+     *
+     * @param x the horizontal axis: what the bins are of.
+     * @param y the vertical axis: what the bars measure.
+     */
+    public record Axes(String x, String y) {
+        /** Top-label confidence against accuracy, for class probabilities ({@link CalibrationMetrics}). */
+        public static final Axes CONFIDENCE = new Axes("confidence", "accuracy");
+
+        /**
+         * Predicted probability against the observed frequency of positives, for binary and multi-label
+         * probabilities ({@link MultiLabelCalibration}).
+         */
+        public static final Axes PROBABILITY = new Axes("predicted probability", "observed frequency");
+
+        /**
+         * Checks the names.
+         *
+         * @param x the horizontal axis name.
+         * @param y the vertical axis name.
+         */
+        public Axes {
+            Objects.requireNonNull(x, "x");
+            Objects.requireNonNull(y, "y");
+        }
+    }
+
     private final String title;
     private final List<Series> series;
     private final int width;
     private final int height;
+    private final Axes axes;
 
     private ReliabilityDiagram(String title, List<Series> series, int width, int height) {
+        this(title, series, width, height, Axes.CONFIDENCE);
+    }
+
+    private ReliabilityDiagram(String title, List<Series> series, int width, int height, Axes axes) {
+        this.axes = Objects.requireNonNull(axes, "axes");
         this.title = Objects.requireNonNull(title, "title");
         this.series = List.copyOf(series);
         if (width < MIN_SIZE || height < MIN_SIZE) {
@@ -116,7 +150,26 @@ public final class ReliabilityDiagram {
      * @return the resized diagram.
      */
     public ReliabilityDiagram withSize(int newWidth, int newHeight) {
-        return new ReliabilityDiagram(title, series, newWidth, newHeight);
+        return new ReliabilityDiagram(title, series, newWidth, newHeight, axes);
+    }
+
+    /**
+     * Returns a copy of this diagram with other axis names (by default {@link Axes#CONFIDENCE}).
+     *
+     * @param newAxes the axis names.
+     * @return the diagram with those axes.
+     */
+    public ReliabilityDiagram withAxes(Axes newAxes) {
+        return new ReliabilityDiagram(title, series, width, height, newAxes);
+    }
+
+    /**
+     * Returns the axis names.
+     *
+     * @return the axes.
+     */
+    public Axes axes() {
+        return axes;
     }
 
     /**
@@ -275,9 +328,9 @@ public final class ReliabilityDiagram {
             c.text(left - 6, y + 4, format1(v), 11, DiagramCanvas.Anchor.END, false, false);
             c.text(x, bottom + 16, format1(v), 11, DiagramCanvas.Anchor.MIDDLE, false, false);
         }
-        c.text(18, top + mainHeight / 2, "accuracy", 12, DiagramCanvas.Anchor.MIDDLE, false, true);
+        c.text(18, top + mainHeight / 2, axes.y(), 12, DiagramCanvas.Anchor.MIDDLE, false, true);
         c.text(18, countsTop + countsHeight / 2, "count", 12, DiagramCanvas.Anchor.MIDDLE, false, true);
-        c.text(left + plotWidth / 2, height - 12, "confidence", 12, DiagramCanvas.Anchor.MIDDLE, false, false);
+        c.text(left + plotWidth / 2, height - 12, axes.x(), 12, DiagramCanvas.Anchor.MIDDLE, false, false);
 
         int numBins = series.get(0).report().numBins();
         int maxCount = 1;
@@ -327,7 +380,7 @@ public final class ReliabilityDiagram {
             entries.add(String.format(Locale.ROOT, "%s (ECE %s, n=%d)", s.name(), format4(s.report().ece()),
                     s.report().examples()));
         }
-        entries.add("gap: accuracy vs confidence");
+        entries.add("gap: " + axes.y() + " vs " + axes.x());
         entries.add("perfect calibration");
         double textWidth = 0;
         for (String e : entries) {

@@ -10,6 +10,7 @@ import java.io.ObjectInputStream;
 import java.io.Serializable;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.function.DoubleUnaryOperator;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -76,25 +77,42 @@ public final class TemperatureScaling implements Serializable {
      */
     public static TemperatureScaling fit(double[][] logits, int[] labels) {
         validate(logits, labels);
+        double t = searchTemperature(temperature -> meanNll(logits, labels, temperature));
+        if (logger.isLoggable(Level.INFO)) {
+            logger.info(String.format(Locale.ROOT, "Temperature scaling on %d examples: T = %.4f, NLL %.5f -> %.5f",
+                    logits.length, t, meanNll(logits, labels, 1.0), meanNll(logits, labels, t)));
+        }
+        return new TemperatureScaling(t);
+    }
+
+    /**
+     * Finds the temperature in [{@value #MIN_TEMPERATURE}, {@value #MAX_TEMPERATURE}] minimising a function that is
+     * unimodal in {@code log T}, by golden-section search on {@code log T} to {@value #LOG_TEMPERATURE_TOLERANCE};
+     * logs a warning when the minimum is at an edge of the range. Shared by every temperature fit of this package.
+     *
+     * @param objective the loss as a function of the temperature.
+     * @return the minimising temperature.
+     */
+    static double searchTemperature(DoubleUnaryOperator objective) {
         double lo = Math.log(MIN_TEMPERATURE);
         double hi = Math.log(MAX_TEMPERATURE);
         double x1 = hi - INVERSE_GOLDEN_RATIO * (hi - lo);
         double x2 = lo + INVERSE_GOLDEN_RATIO * (hi - lo);
-        double f1 = meanNll(logits, labels, Math.exp(x1));
-        double f2 = meanNll(logits, labels, Math.exp(x2));
+        double f1 = objective.applyAsDouble(Math.exp(x1));
+        double f2 = objective.applyAsDouble(Math.exp(x2));
         while (hi - lo > LOG_TEMPERATURE_TOLERANCE) {
             if (f1 <= f2) {
                 hi = x2;
                 x2 = x1;
                 f2 = f1;
                 x1 = hi - INVERSE_GOLDEN_RATIO * (hi - lo);
-                f1 = meanNll(logits, labels, Math.exp(x1));
+                f1 = objective.applyAsDouble(Math.exp(x1));
             } else {
                 lo = x1;
                 x1 = x2;
                 f1 = f2;
                 x2 = lo + INVERSE_GOLDEN_RATIO * (hi - lo);
-                f2 = meanNll(logits, labels, Math.exp(x2));
+                f2 = objective.applyAsDouble(Math.exp(x2));
             }
         }
         double t = Math.exp((lo + hi) / 2);
@@ -103,11 +121,7 @@ public final class TemperatureScaling implements Serializable {
                     + "range [%s, %s]; the validation NLL may still decrease beyond it", t, MIN_TEMPERATURE,
                     MAX_TEMPERATURE));
         }
-        if (logger.isLoggable(Level.INFO)) {
-            logger.info(String.format(Locale.ROOT, "Temperature scaling on %d examples: T = %.4f, NLL %.5f -> %.5f",
-                    logits.length, t, meanNll(logits, labels, 1.0), meanNll(logits, labels, t)));
-        }
-        return new TemperatureScaling(t);
+        return t;
     }
 
     /**

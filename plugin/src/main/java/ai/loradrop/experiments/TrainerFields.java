@@ -38,9 +38,12 @@ public final class TrainerFields {
 
     private static Map<String, Field> configFields() {
         Map<String, Field> m = new TreeMap<>();
-        for (Field f : LoraDropTrainer.class.getDeclaredFields()) {
-            if (f.isAnnotationPresent(Config.class)) {
-                m.put(f.getName(), f);
+        // The shared settings live in the abstract superclass, so the whole class chain is read.
+        for (Class<?> c = LoraDropTrainer.class; c != null && c != Object.class; c = c.getSuperclass()) {
+            for (Field f : c.getDeclaredFields()) {
+                if (f.isAnnotationPresent(Config.class)) {
+                    m.putIfAbsent(f.getName(), f);
+                }
             }
         }
         return m;

@@ -3,6 +3,8 @@
  * Licensed under the Apache License, Version 2.0.
  */
 /**
- * The classification head appended to an encoder: pooling, the linear layer and example-weighted cross-entropy.
+ * The head appended to an encoder: pooling, the linear layer, and per output type its output function and
+ * example-weighted loss ({@link ai.loradrop.head.HeadLoss}): softmax cross-entropy for classes, sigmoid binary
+ * cross-entropy for labels, mean squared error or Huber for values.
  */
 package ai.loradrop.head;

@@ -4,10 +4,13 @@
  */
 package ai.loradrop.onnx;
 
+import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
+import ai.onnx.proto.OnnxMl.OperatorSetIdProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -59,6 +62,95 @@ public final class Fusions {
             logger.fine("Fused " + fused + " decomposed LayerNorm patterns");
         }
         return fused;
+    }
+
+    /** Domain of ONNX Runtime's contrib operators. */
+    static final String MS_DOMAIN = "com.microsoft";
+
+    /**
+     * For ONNX Runtime inference only: replaces each residual {@code Add → LayerNormalization} (last axis, one output)
+     * by ONNX Runtime's {@code SkipLayerNormalization}. On this machine kind ONNX Runtime 1.29's CPU
+     * {@code LayerNormalization} kernel takes about twice as long as {@code SkipLayerNormalization} on a
+     * {@code [32, 64, 384]} tensor, although the latter also does the addition (measured: 2.5 vs 1.2 ms), and ONNX
+     * Runtime does not fuse the pair itself when the shapes are symbolic. A pair is rewritten only when one input of
+     * the {@code Add} is the output of another (Skip)LayerNormalization, so both are activations of the same
+     * {@code [batch, seq, hidden]} shape. The kernel does not produce the mean and inverse standard deviation that a
+     * gradient needs, so training graphs keep {@code LayerNormalization}; models written for other runtimes must not
+     * carry the contrib op either.
+     * @param model the model.
+     * @return the rewritten model (the same instance when nothing matched).
+     */
+    public static ModelProto skipLayerNorm(ModelProto model) {
+        List<NodeProto> nodes = model.getGraph().getNodeList();
+        Map<String, Integer> producers = new HashMap<>();
+        Map<String, Integer> uses = new HashMap<>();
+        for (int i = 0; i < nodes.size(); i++) {
+            for (String o : nodes.get(i).getOutputList()) {
+                producers.put(o, i);
+            }
+            for (String in : nodes.get(i).getInputList()) {
+                uses.merge(in, 1, Integer::sum);
+            }
+        }
+        for (var o : model.getGraph().getOutputList()) {
+            uses.merge(o.getName(), 1, Integer::sum);
+        }
+        List<NodeProto> out = new ArrayList<>(nodes);
+        Set<Integer> drop = new HashSet<>();
+        int fused = 0;
+        for (int i = 0; i < nodes.size(); i++) {
+            NodeProto ln = nodes.get(i);
+            boolean oneOutput = ln.getOutputCount() == 1 || ln.getOutputList().subList(1, ln.getOutputCount()).stream().allMatch(String::isEmpty);
+            if (!ln.getOpType().equals("LayerNormalization") || !ln.getDomain().isEmpty() || !oneOutput
+                    || Attr.getInt(ln, "axis", -1) != -1 || ln.getInputCount() < 3 || ln.getInput(2).isEmpty()) {
+                continue;
+            }
+            Integer addIndex = producers.get(ln.getInput(0));
+            if (addIndex == null || drop.contains(addIndex)) {
+                continue;
+            }
+            NodeProto add = nodes.get(addIndex);
+            if (!add.getOpType().equals("Add") || add.getInputCount() != 2 || !residual(nodes, producers, add.getInput(0))
+                    && !residual(nodes, producers, add.getInput(1))) {
+                continue;
+            }
+            boolean sumUsedElsewhere = uses.getOrDefault(add.getOutput(0), 0) > 1;
+            NodeProto.Builder skip = NodeProto.newBuilder().setOpType("SkipLayerNormalization").setDomain(MS_DOMAIN)
+                    .setName(ln.getName() + "_skip").addInput(add.getInput(0)).addInput(add.getInput(1))
+                    .addInput(ln.getInput(1)).addInput(ln.getInput(2)).addOutput(ln.getOutput(0))
+                    .addAttribute(Attr.f("epsilon", Attr.getFloat(ln, "epsilon", 1e-5f)));
+            if (sumUsedElsewhere) {
+                skip.addOutput("").addOutput("").addOutput(add.getOutput(0));
+            }
+            out.set(i, skip.build());
+            drop.add(addIndex);
+            fused++;
+        }
+        if (fused == 0) {
+            return model;
+        }
+        List<NodeProto> kept = new ArrayList<>();
+        for (int i = 0; i < out.size(); i++) {
+            if (!drop.contains(i)) {
+                kept.add(out.get(i));
+            }
+        }
+        ModelProto.Builder m = model.toBuilder().setGraph(model.getGraph().toBuilder().clearNode().addAllNode(kept));
+        if (m.getOpsetImportList().stream().noneMatch(o -> o.getDomain().equals(MS_DOMAIN))) {
+            m.addOpsetImport(OperatorSetIdProto.newBuilder().setDomain(MS_DOMAIN).setVersion(1));
+        }
+        logger.fine("Fused " + fused + " Add + LayerNormalization pairs into SkipLayerNormalization");
+        return m.build();
+    }
+
+    /** Whether a value is computed by a (Skip)LayerNormalization node: an activation of the residual stream. */
+    private static boolean residual(List<NodeProto> nodes, Map<String, Integer> producers, String value) {
+        Integer p = producers.get(value);
+        if (p == null) {
+            return false;
+        }
+        String op = nodes.get(p).getOpType();
+        return op.equals("LayerNormalization") || op.equals("SkipLayerNormalization") && nodes.get(p).getOutput(0).equals(value);
     }
 
     private static NodeProto match(Graph g, NodeProto r1, int r1Index, Map<String, List<Integer>> consumers,

@@ -12,11 +12,12 @@ package ai.loradrop.programs;
  * @param inputIds the token ids.
  * @param attentionMask 1 for real tokens, 0 for padding.
  * @param tokenTypeIds the segment ids.
- * @param labels the class index per row (training only, else null).
+ * @param labels the class index per row (training a softmax head only, else null).
  * @param weights the example weight per row (training only, else null).
+ * @param targets row-major {@code [rows, outputs]} float targets (training a sigmoid or regression head only, else null).
  */
 public record Batch(int rows, int seq, long[] inputIds, long[] attentionMask, long[] tokenTypeIds, long[] labels,
-                    float[] weights) {
+                    float[] weights, float[] targets) {
     /**
      * Validates the sizes.
      * @param rows the number of examples.
@@ -24,8 +25,9 @@ public record Batch(int rows, int seq, long[] inputIds, long[] attentionMask, lo
      * @param inputIds the token ids.
      * @param attentionMask 1 for real tokens, 0 for padding.
      * @param tokenTypeIds the segment ids.
-     * @param labels the class index per row (training only, else null).
+     * @param labels the class index per row (training a softmax head only, else null).
      * @param weights the example weight per row (training only, else null).
+     * @param targets row-major {@code [rows, outputs]} float targets (training a sigmoid or regression head only, else null).
      */
     public Batch {
         int n = rows * seq;
@@ -41,6 +43,24 @@ public record Batch(int rows, int seq, long[] inputIds, long[] attentionMask, lo
         if (weights != null && weights.length != rows) {
             throw new IllegalArgumentException("weights must hold one entry per row");
         }
+        if (targets != null && (targets.length == 0 || targets.length % rows != 0)) {
+            throw new IllegalArgumentException("targets must hold the same positive number of outputs per row, got "
+                    + targets.length + " values for " + rows + " rows");
+        }
+    }
+
+    /**
+     * A batch with class indices (or no targets at all).
+     * @param rows the number of examples.
+     * @param seq the padded length.
+     * @param inputIds the token ids.
+     * @param attentionMask 1 for real tokens, 0 for padding.
+     * @param tokenTypeIds the segment ids.
+     * @param labels the class index per row (training only, else null).
+     * @param weights the example weight per row (training only, else null).
+     */
+    public Batch(int rows, int seq, long[] inputIds, long[] attentionMask, long[] tokenTypeIds, long[] labels, float[] weights) {
+        this(rows, seq, inputIds, attentionMask, tokenTypeIds, labels, weights, null);
     }
 
     /**
@@ -59,6 +79,7 @@ public record Batch(int rows, int seq, long[] inputIds, long[] attentionMask, lo
         long[] types = new long[n * times];
         long[] lab = labels == null ? null : new long[rows * times];
         float[] w = weights == null ? null : new float[rows * times];
+        float[] y = targets == null ? null : new float[targets.length * times];
         for (int t = 0; t < times; t++) {
             System.arraycopy(inputIds, 0, ids, t * n, n);
             System.arraycopy(attentionMask, 0, mask, t * n, n);
@@ -66,12 +87,15 @@ public record Batch(int rows, int seq, long[] inputIds, long[] attentionMask, lo
             if (lab != null) {
                 System.arraycopy(labels, 0, lab, t * rows, rows);
             }
+            if (y != null) {
+                System.arraycopy(targets, 0, y, t * targets.length, targets.length);
+            }
             if (w != null) {
                 for (int i = 0; i < rows; i++) {
                     w[t * rows + i] = weights[i] * weightScale;
                 }
             }
         }
-        return new Batch(rows * times, seq, ids, mask, types, lab, w);
+        return new Batch(rows * times, seq, ids, mask, types, lab, w, y);
     }
 }

@@ -4,7 +4,6 @@
  */
 package ai.loradrop.programs;
 
-import ai.loradrop.head.CrossEntropy;
 import ai.loradrop.lora.DropoutMode;
 import ai.loradrop.lora.LoraSurgery;
 import ai.loradrop.lora.MaskRng;
@@ -61,7 +60,8 @@ public final class EnsemblePredict implements AutoCloseable {
     private volatile boolean closed = false;
 
     /**
-     * Per-member probabilities and their mean.
+     * Per-member outputs and their mean: probabilities of classes or labels, or regression values (whose spread over
+     * the members is the ensemble's predictive variance).
      * @param rows examples.
      * @param classes classes.
      * @param members ensemble size K.
@@ -133,7 +133,7 @@ public final class EnsemblePredict implements AutoCloseable {
                     ProgramGraphs.MaskSource.EXPLICIT, false);
             this.targets = f.targets();
             Graph g = f.graph();
-            String probs = CrossEntropy.probabilities(g, f.logits());
+            String probs = spec.loss().outputs(g, f.logits());
             g.addNode(NodeProto.newBuilder().setOpType("Identity").setName(g.fresh("out")).addInput(probs).addOutput(probsOut).build());
             g.addOutput(probsOut, Tensors.FLOAT);
             g.topoSort();
@@ -141,7 +141,7 @@ public final class EnsemblePredict implements AutoCloseable {
             this.memberWeights = null;
         }
         this.stacked = foldable;
-        this.session = OrtSupport.session(model, threads, SharedWeights.of(encoder));
+        this.session = OrtSupport.session(ai.loradrop.onnx.Fusions.skipLayerNorm(model), threads, SharedWeights.of(encoder));
     }
 
     /**

@@ -4,7 +4,6 @@
  */
 package ai.loradrop.programs;
 
-import ai.loradrop.head.CrossEntropy;
 import ai.loradrop.onnx.EncoderModel;
 import ai.loradrop.onnx.Graph;
 import ai.loradrop.onnx.Tensors;
@@ -30,7 +29,10 @@ public final class Predict implements AutoCloseable {
 
     /** Output: logits. */
     public static final String LOGITS = "logits";
-    /** Output: probabilities. */
+    /**
+     * Output: the head's outputs — class probabilities (softmax), label probabilities (one sigmoid per label) or
+     * predicted values (regression, the linear outputs themselves), as {@link ClassifierSpec#loss()} says.
+     */
     public static final String PROBABILITIES = "probabilities";
 
     private final EncoderModel encoder;
@@ -49,9 +51,25 @@ public final class Predict implements AutoCloseable {
      * @throws OrtException when ONNX Runtime rejects the graph.
      */
     public Predict(EncoderModel encoder, ClassifierSpec spec, float[] params, boolean merged, int threads) throws OrtException {
+        this(encoder, spec, params, merged, QuantizedMerge.DEFAULT, threads);
+    }
+
+    /**
+     * Builds the program, choosing how a merged program treats int8 layers.
+     * @param encoder the encoder.
+     * @param spec the classifier.
+     * @param params the flat trained parameters.
+     * @param merged true to merge LoRA into the frozen weights.
+     * @param quantizedMerge with {@code merged}, whether int8 layers keep a float LoRA branch or are requantized.
+     * @param threads intra-op threads (0: ONNX Runtime's default).
+     * @throws OrtException when ONNX Runtime rejects the graph.
+     */
+    public Predict(EncoderModel encoder, ClassifierSpec spec, float[] params, boolean merged, QuantizedMerge quantizedMerge,
+                   int threads) throws OrtException {
         this.encoder = encoder;
         this.numClasses = spec.numClasses();
-        this.model = buildModel(encoder, spec, params, merged);
+        // The session runs ONNX Runtime's fused residual LayerNorm; buildModel (and the export) stay standard ONNX.
+        this.model = ai.loradrop.onnx.Fusions.skipLayerNorm(buildModel(encoder, spec, params, merged, quantizedMerge));
         this.session = OrtSupport.session(model, threads, SharedWeights.of(encoder));
     }
 
@@ -65,11 +83,25 @@ public final class Predict implements AutoCloseable {
      * @return the model.
      */
     public static ModelProto buildModel(EncoderModel encoder, ClassifierSpec spec, float[] params, boolean merged) {
+        return buildModel(encoder, spec, params, merged, QuantizedMerge.DEFAULT);
+    }
+
+    /**
+     * The prediction graph, choosing how a merged graph treats int8 layers.
+     * @param encoder the encoder.
+     * @param spec the classifier.
+     * @param params the flat trained parameters.
+     * @param merged true to merge LoRA into the frozen weights.
+     * @param quantizedMerge with {@code merged}, whether int8 layers keep a float LoRA branch or are requantized.
+     * @return the model.
+     */
+    public static ModelProto buildModel(EncoderModel encoder, ClassifierSpec spec, float[] params, boolean merged,
+                                        QuantizedMerge quantizedMerge) {
         ProgramGraphs.Forward f = ProgramGraphs.build(encoder, spec,
                 merged ? ProgramGraphs.ParamSource.MERGED : ProgramGraphs.ParamSource.CONSTANT, params,
-                ProgramGraphs.MaskSource.NONE, false);
+                ProgramGraphs.MaskSource.NONE, false, quantizedMerge);
         Graph g = f.graph();
-        String probs = CrossEntropy.probabilities(g, f.logits());
+        String probs = spec.loss().outputs(g, f.logits());
         g.addNode(NodeProto.newBuilder().setOpType("Identity").setName(g.fresh("out")).addInput(f.logits()).addOutput(LOGITS).build());
         g.addNode(NodeProto.newBuilder().setOpType("Identity").setName(g.fresh("out")).addInput(probs).addOutput(PROBABILITIES).build());
         g.addOutput(LOGITS, Tensors.FLOAT);
@@ -97,7 +129,7 @@ public final class Predict implements AutoCloseable {
     }
 
     /**
-     * Probabilities of a batch.
+     * The head's outputs of a batch: probabilities of classes or of labels, or regression values.
      * @param batch the batch.
      * @return row-major {@code [rows, classes]}.
      * @throws OrtException when ONNX Runtime fails.
@@ -128,6 +160,16 @@ public final class Predict implements AutoCloseable {
         } finally {
             OrtSupport.closeAll(feeds);
         }
+    }
+
+    /**
+     * Ends ONNX Runtime's profiling of this prediction program's session (enabled when the session was created with the system
+     * property {@code loradrop.profile} set to a file prefix) and writes its trace.
+     * @return the path of the trace file (Chrome trace JSON, one event per kernel run).
+     * @throws OrtException when profiling was not enabled or the file cannot be written.
+     */
+    public String endProfiling() throws OrtException {
+        return session.endProfiling();
     }
 
     @Override

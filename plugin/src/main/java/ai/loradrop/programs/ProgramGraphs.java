@@ -76,6 +76,12 @@ final class ProgramGraphs {
 
     static Forward build(EncoderModel encoder, ClassifierSpec spec, ParamSource params, float[] values,
                          MaskSource masks, boolean headMask) {
+        return build(encoder, spec, params, values, masks, headMask, QuantizedMerge.DEFAULT);
+    }
+
+    /** {@link #build(EncoderModel, ClassifierSpec, ParamSource, float[], MaskSource, boolean)} with int8 layers merged as given. */
+    static Forward build(EncoderModel encoder, ClassifierSpec spec, ParamSource params, float[] values,
+                         MaskSource masks, boolean headMask, QuantizedMerge quantizedMerge) {
         LoraConfig lora = spec.lora();
         List<LinearModule> targets = LoraSurgery.select(encoder, lora);
         ParameterLayout layout = new ParameterLayout(targets, lora.rank(), encoder.hiddenSize(), spec.numClasses());
@@ -90,7 +96,7 @@ final class ProgramGraphs {
         List<String> paramValues = new ArrayList<>();
         // Int8 layers keep their LoRA update as a float branch unless it is merged and requantized.
         java.util.Set<String> branchParams = new java.util.HashSet<>();
-        if (params == ParamSource.MERGED && !QUANTIZED_REQUANTIZE) {
+        if (params == ParamSource.MERGED && quantizedMerge == QuantizedMerge.BRANCH) {
             for (int t = 0; t < targets.size(); t++) {
                 if (targets.get(t).isQuantized()) {
                     branchParams.add(layout.loraA(t).name());
@@ -210,13 +216,6 @@ final class ProgramGraphs {
     private static boolean hasInput(Graph g, String name) {
         return g.inputs().stream().anyMatch(v -> v.getName().equals(name));
     }
-
-    /**
-     * Whether a merged program folds the LoRA update of an int8 layer into its weight and requantizes it per output
-     * column (system property {@code loradrop.quantizedMerge=requantize}) instead of keeping a float LoRA branch
-     * beside the integer kernel (the default, {@code branch}).
-     */
-    static final boolean QUANTIZED_REQUANTIZE = "requantize".equals(System.getProperty("loradrop.quantizedMerge", "branch"));
 
     /** The dequantized {@code [in, out]} weight of an int8 layer. */
     private static float[] dequantized(Graph g, LinearModule m) {

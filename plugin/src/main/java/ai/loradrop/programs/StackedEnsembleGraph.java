@@ -4,7 +4,6 @@
  */
 package ai.loradrop.programs;
 
-import ai.loradrop.head.CrossEntropy;
 import ai.loradrop.lora.MaskRng;
 import ai.loradrop.onnx.Attr;
 import ai.loradrop.onnx.EncoderModel;
@@ -113,7 +112,7 @@ final class StackedEnsembleGraph {
             g.addNode(NodeProto.newBuilder().setOpType("Reshape").setName(g.fresh("n_member_back"))
                     .addInput(prod).addInput(shape).addOutput(mm.getOutput(0)).build());
         }
-        String probs = CrossEntropy.probabilities(g, f.logits());
+        String probs = spec.loss().outputs(g, f.logits());
         g.addNode(NodeProto.newBuilder().setOpType("Identity").setName(g.fresh("out")).addInput(probs)
                 .addOutput("member_probabilities").build());
         g.addOutput("member_probabilities", Tensors.FLOAT);

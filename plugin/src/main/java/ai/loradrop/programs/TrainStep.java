@@ -7,7 +7,7 @@ package ai.loradrop.programs;
 import ai.loradrop.autodiff.ReverseMode;
 import ai.loradrop.autodiff.ShapeProbe;
 import ai.loradrop.autodiff.ValueMeta;
-import ai.loradrop.head.CrossEntropy;
+import ai.loradrop.head.LossValues;
 import ai.loradrop.lora.DropoutMode;
 import ai.loradrop.lora.MaskRng;
 import ai.loradrop.onnx.Attr;
@@ -55,6 +55,10 @@ public final class TrainStep implements AutoCloseable {
     public static final String GRAD = "grad";
     /** Output: global gradient norm before clipping. */
     public static final String GRAD_NORM = "grad_norm";
+    /** Input of a softmax head: int64 {@code [rows]} class indices. */
+    static final String LABELS = "labels";
+    /** Input of a sigmoid or regression head: float {@code [rows, outputs]} targets. */
+    static final String TARGETS = "targets";
 
     private final EncoderModel encoder;
     private final ClassifierSpec spec;
@@ -138,9 +142,14 @@ public final class TrainStep implements AutoCloseable {
         } finally {
             OrtSupport.closeAll(feeds);
         }
-        g.addInput("labels", Tensors.INT64, "rows");
+        if (spec.loss().floatTargets()) {
+            g.addInput(TARGETS, Tensors.FLOAT, "rows", (long) spec.numClasses());
+        } else {
+            g.addInput(LABELS, Tensors.INT64, "rows");
+        }
         g.addInput("weights", Tensors.FLOAT, "rows");
-        CrossEntropy.Values ce = CrossEntropy.append(g, f.logits(), "labels", "weights", spec.numClasses());
+        LossValues ce = spec.loss().append(g, f.logits(), spec.loss().floatTargets() ? TARGETS : LABELS, "weights",
+                spec.numClasses());
         Map<String, String> grads = ReverseMode.differentiate(g, meta, Map.of(f.logits(), ce.dLogits()), f.paramValues(),
                 encoder.quantizedBackward());
         List<String> parts = new ArrayList<>();
@@ -405,12 +414,21 @@ public final class TrainStep implements AutoCloseable {
 
     private Result run(Batch b, int firstRows, long step, float lr, Map<String, OnnxTensor> feeds) throws OrtException {
         checkOpen();
-        if (b.labels() == null || b.weights() == null) {
-            throw new IllegalArgumentException("A training batch needs labels and weights");
+        boolean floatTargets = spec.loss().floatTargets();
+        if ((floatTargets ? b.targets() == null : b.labels() == null) || b.weights() == null) {
+            throw new IllegalArgumentException("A training batch needs " + (floatTargets ? "float targets" : "labels")
+                    + " and weights for a " + spec.loss() + " head");
         }
-        for (long l : b.labels()) {
-            if (l < 0 || l >= spec.numClasses()) {
-                throw new IllegalArgumentException("Label index " + l + " outside [0, " + spec.numClasses() + ")");
+        if (floatTargets) {
+            if (b.targets().length != b.rows() * spec.numClasses()) {
+                throw new IllegalArgumentException("The batch holds " + b.targets().length / b.rows() + " targets per row, the head has "
+                        + spec.numClasses() + " outputs");
+            }
+        } else {
+            for (long l : b.labels()) {
+                if (l < 0 || l >= spec.numClasses()) {
+                    throw new IllegalArgumentException("Label index " + l + " outside [0, " + spec.numClasses() + ")");
+                }
             }
         }
         long[] shape = {b.rows(), b.seq()};
@@ -419,7 +437,11 @@ public final class TrainStep implements AutoCloseable {
         if (encoder.hasTokenTypes()) {
             feeds.put(EncoderModel.TOKEN_TYPE_IDS, OrtSupport.longs(b.tokenTypeIds(), shape));
         }
-        feeds.put("labels", OrtSupport.longs(b.labels(), b.rows()));
+        if (floatTargets) {
+            feeds.put(TARGETS, OrtSupport.floats(b.targets(), b.rows(), spec.numClasses()));
+        } else {
+            feeds.put(LABELS, OrtSupport.longs(b.labels(), b.rows()));
+        }
         feeds.put("weights", OrtSupport.floats(b.weights(), b.rows()));
         feeds.put("step", OrtSupport.floats(new float[]{step}));
         feeds.put("lr", OrtSupport.floats(new float[]{lr}));
@@ -449,6 +471,16 @@ public final class TrainStep implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("This training step has been closed");
         }
+    }
+
+    /**
+     * Ends ONNX Runtime's profiling of this training step's session (enabled when the session was created with the system
+     * property {@code loradrop.profile} set to a file prefix) and writes its trace.
+     * @return the path of the trace file (Chrome trace JSON, one event per kernel run).
+     * @throws OrtException when profiling was not enabled or the file cannot be written.
+     */
+    public String endProfiling() throws OrtException {
+        return session.endProfiling();
     }
 
     @Override

@@ -121,7 +121,8 @@ public final class Batcher {
      * @param examples the examples.
      * @param indices which examples, in batch order.
      * @param padId the padding token id.
-     * @param withLabels whether labels and weights are included (training).
+     * @param withLabels whether targets (class indices, or the examples' float targets when they have them) and
+     *                   weights are included (training).
      * @return the batch.
      */
     public static Batch toBatch(List<EncodedExample> examples, int[] indices, int padId, boolean withLabels) {
@@ -139,7 +140,10 @@ public final class Batcher {
         long[] ids = new long[rows * seq];
         long[] mask = new long[rows * seq];
         long[] types = new long[rows * seq];
-        long[] labels = withLabels ? new long[rows] : null;
+        boolean floatTargets = withLabels && rows > 0 && examples.get(indices[0]).targets() != null;
+        int outputs = floatTargets ? examples.get(indices[0]).targets().length : 0;
+        long[] labels = withLabels && !floatTargets ? new long[rows] : null;
+        float[] targets = floatTargets ? new float[rows * outputs] : null;
         float[] weights = withLabels ? new float[rows] : null;
         Arrays.fill(ids, padId);
         for (int r = 0; r < rows; r++) {
@@ -150,13 +154,21 @@ public final class Batcher {
                 mask[r * seq + t] = 1;
             }
             if (withLabels) {
-                if (e.label() < 0) {
-                    throw new IllegalArgumentException("Example " + indices[r] + " has no label");
+                if (floatTargets) {
+                    if (e.targets() == null || e.targets().length != outputs) {
+                        throw new IllegalArgumentException("Example " + indices[r] + " has " + (e.targets() == null ? "no"
+                                : e.targets().length) + " targets, expected " + outputs);
+                    }
+                    System.arraycopy(e.targets(), 0, targets, r * outputs, outputs);
+                } else {
+                    if (e.label() < 0) {
+                        throw new IllegalArgumentException("Example " + indices[r] + " has no label");
+                    }
+                    labels[r] = e.label();
                 }
-                labels[r] = e.label();
                 weights[r] = e.weight();
             }
         }
-        return new Batch(rows, seq, ids, mask, types, labels, weights);
+        return new Batch(rows, seq, ids, mask, types, labels, weights, targets);
     }
 }

@@ -32,17 +32,39 @@ public final class DocumentEncoder {
      * @param pair the second text of a pair, or null.
      * @param label the class index, or -1 when unknown (prediction).
      * @param weight the document's weight (finite, non-negative).
+     * @param targets the float targets of a sigmoid or regression head, or null.
      */
-    public record Document(String text, String pair, int label, float weight) {
+    public record Document(String text, String pair, int label, float weight, float[] targets) {
         /**
          * Validates.
          * @param text the text.
          * @param pair the second text of a pair, or null.
          * @param label the class index, or -1 when unknown (prediction).
          * @param weight the document's weight (finite, non-negative).
+         * @param targets the float targets of a sigmoid or regression head, or null.
          */
         public Document {
             Objects.requireNonNull(text, "text");
+        }
+
+        /**
+         * A document with a class index (or none).
+         * @param text the text.
+         * @param pair the second text of a pair, or null.
+         * @param label the class index, or -1 when unknown (prediction).
+         * @param weight the document's weight (finite, non-negative).
+         */
+        public Document(String text, String pair, int label, float weight) {
+            this(text, pair, label, weight, null);
+        }
+
+        /**
+         * The same document with float targets.
+         * @param values the targets.
+         * @return the document.
+         */
+        public Document withTargets(float[] values) {
+            return new Document(text, pair, -1, weight, values);
         }
     }
 
@@ -140,7 +162,7 @@ public final class DocumentEncoder {
             truncated += enc.get(0).truncated() ? 1 : 0;
             float w = doc.weight() / enc.size();
             for (Encoding e : enc) {
-                rows.add(new EncodedExample(e.inputIds(), e.typeIds(), doc.label(), w));
+                rows.add(new EncodedExample(e.inputIds(), e.typeIds(), doc.label(), w, doc.targets()));
                 docOf.add(d);
             }
         }

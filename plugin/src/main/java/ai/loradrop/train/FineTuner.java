@@ -4,6 +4,7 @@
  */
 package ai.loradrop.train;
 
+import ai.loradrop.head.HeadLoss;
 import ai.loradrop.onnx.EncoderModel;
 import ai.loradrop.programs.Batch;
 import ai.loradrop.programs.ClassifierSpec;
@@ -301,27 +302,64 @@ public final class FineTuner {
 
     private double[] validate(float[] params, List<EncodedExample> validation, int padId) throws OrtException {
         try (Predict p = new Predict(encoder, spec, params, true, config.threads())) {
-            float[][] probs = BatchPredictor.probabilities(p, validation, Math.max(config.batchSize(), 32), padId);
-            double nll = 0;
-            double w = 0;
-            double correct = 0;
-            for (int i = 0; i < probs.length; i++) {
-                EncodedExample e = validation.get(i);
-                if (e.label() < 0) {
-                    continue;
+            float[][] out = BatchPredictor.probabilities(p, validation, Math.max(config.batchSize(), 32), padId);
+            return validationLoss(spec.loss(), out, validation);
+        }
+    }
+
+    /**
+     * The weighted mean validation loss — the training loss of the head, on the deterministic model — and an
+     * accuracy: of the top class (softmax), of every label's decision at probability 0.5 (sigmoid), NaN for
+     * regression.
+     * @param loss the head loss.
+     * @param outputs the head's outputs per example.
+     * @param examples the examples (those without a target are left out).
+     * @return {@code {loss, accuracy}}.
+     */
+    static double[] validationLoss(HeadLoss loss, float[][] outputs, List<EncodedExample> examples) {
+        double sum = 0;
+        double w = 0;
+        double correct = 0;
+        for (int i = 0; i < outputs.length; i++) {
+            EncodedExample e = examples.get(i);
+            if (!e.hasTarget()) {
+                continue;
+            }
+            float[] o = outputs[i];
+            double l = 0;
+            double acc = 0;
+            switch (loss) {
+                case SOFTMAX_CROSS_ENTROPY -> {
+                    l = -Math.log(Math.max(o[e.label()], 1e-12));
+                    int arg = 0;
+                    for (int k = 1; k < o.length; k++) {
+                        if (o[k] > o[arg]) {
+                            arg = k;
+                        }
+                    }
+                    acc = arg == e.label() ? 1 : 0;
                 }
-                nll -= e.weight() * Math.log(Math.max(probs[i][e.label()], 1e-12));
-                w += e.weight();
-                int arg = 0;
-                for (int k = 1; k < probs[i].length; k++) {
-                    if (probs[i][k] > probs[i][arg]) {
-                        arg = k;
+                case SIGMOID_BINARY_CROSS_ENTROPY -> {
+                    for (int j = 0; j < o.length; j++) {
+                        double y = e.targets()[j];
+                        l -= y * Math.log(Math.max(o[j], 1e-12)) + (1 - y) * Math.log(Math.max(1 - o[j], 1e-12));
+                        acc += ((o[j] >= 0.5) == (y >= 0.5) ? 1.0 : 0.0) / o.length;
                     }
                 }
-                correct += arg == e.label() ? e.weight() : 0;
+                case MSE, HUBER -> {
+                    for (int j = 0; j < o.length; j++) {
+                        double r = o[j] - e.targets()[j];
+                        double c = Math.max(-HeadLoss.HUBER_DELTA, Math.min(HeadLoss.HUBER_DELTA, r));
+                        l += (loss == HeadLoss.MSE ? r * r : c * (r - c / 2)) / o.length;
+                    }
+                    acc = Double.NaN;
+                }
             }
-            return new double[]{nll / Math.max(w, 1e-12), correct / Math.max(w, 1e-12)};
+            sum += e.weight() * l;
+            correct += e.weight() * acc;
+            w += e.weight();
         }
+        return new double[]{sum / Math.max(w, 1e-12), correct / Math.max(w, 1e-12)};
     }
 
     /** Refuses a checkpoint of another run, naming the fields that differ. */

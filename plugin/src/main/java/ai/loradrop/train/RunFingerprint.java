@@ -79,6 +79,14 @@ record RunFingerprint(Map<String, String> fields) {
             buf.clear();
             buf.putInt(e.length()).putInt(e.label()).putFloat(e.weight());
             crc.update(buf.array(), 0, 12);
+            if (e.targets() != null) {
+                // Absent for class indices, so classification fingerprints are those written before float targets.
+                for (float v : e.targets()) {
+                    buf.clear();
+                    buf.putFloat(v);
+                    crc.update(buf.array(), 0, 4);
+                }
+            }
             for (int t = 0; t < e.length(); t++) {
                 buf.clear();
                 buf.putInt(e.inputIds()[t]).putInt(e.typeIds()[t]);

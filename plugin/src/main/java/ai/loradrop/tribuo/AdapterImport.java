@@ -140,15 +140,9 @@ final class AdapterImport {
 
     /** The trainer's default maximum length (its {@code maxLength} configuration field), for adapters that record none. */
     static int defaultMaxLength() {
-        try {
-            java.lang.reflect.Constructor<LoraDropTrainer> c = LoraDropTrainer.class.getDeclaredConstructor();
-            c.setAccessible(true);
-            java.lang.reflect.Field f = LoraDropTrainer.class.getDeclaredField("maxLength");
-            f.setAccessible(true);
-            return f.getInt(c.newInstance());
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("Cannot read LoraDropTrainer's default maxLength", e);
-        }
+        return LoraDropTrainer.settings().stream().filter(s -> s.name().equals("maxLength"))
+                .map(s -> (Integer) s.defaultValue()).findFirst()
+                .orElseThrow(() -> new IllegalStateException("LoraDropTrainer has no maxLength setting"));
     }
 
     private static void requireFile(Path p, String what) throws NoSuchFileException {

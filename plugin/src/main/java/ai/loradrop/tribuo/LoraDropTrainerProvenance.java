@@ -65,7 +65,7 @@ public final class LoraDropTrainerProvenance extends SkeletalTrainerProvenance {
      * @param adapterSha the SHA-256 of the initial adapter's weights, or null without one.
      * @param artifact the Maven coordinates of the named encoder's artifact, or null for a base model given by path.
      */
-    LoraDropTrainerProvenance(LoraDropTrainer host, BaseModelFile base, String tokenizerSha, long tokenizerBytes,
+    LoraDropTrainerProvenance(AbstractLoraDropTrainer<?, ?> host, BaseModelFile base, String tokenizerSha, long tokenizerBytes,
                               String adapterSha, String artifact) {
         super(host);
         this.encoderArtifact = artifact == null ? null : new StringProvenance(ENCODER_ARTIFACT, artifact);

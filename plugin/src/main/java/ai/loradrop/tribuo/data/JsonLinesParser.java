@@ -18,10 +18,13 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.StringJoiner;
 
 /**
  * Parses JSON lines: one JSON object per line, blank lines skipped. Scalar values (strings, numbers,
- * booleans) become strings; null counts as absent.
+ * booleans) become strings; null counts as absent. Keys allowed to hold arrays (the label column of set-valued
+ * outputs) take a JSON array of strings, joined by commas into one string (Tribuo's {@code MultiLabelFactory}
+ * form), so an element may not itself contain a comma.
  */
 final class JsonLinesParser {
 
@@ -38,10 +41,12 @@ final class JsonLinesParser {
      * @param text The decoded file contents.
      * @param file The file, for error messages.
      * @param wanted The keys to extract from each object; other keys are only listed as available columns.
+     * @param arrayKeys The wanted keys that may hold a JSON array of strings.
      * @return The records, in file order.
-     * @throws TextDataFormatException On a line that is not a JSON object, or a wanted key holding an array or object.
+     * @throws TextDataFormatException On a line that is not a JSON object, a wanted key holding an object or a
+     *                                 not allowed array, or an array element that is not a string or holds a comma.
      */
-    static List<TextRecord> parse(String text, Path file, Set<String> wanted) {
+    static List<TextRecord> parse(String text, Path file, Set<String> wanted, Set<String> arrayKeys) {
         List<TextRecord> records = new ArrayList<>();
         int lineNumber = 0;
         int row = 0;
@@ -61,7 +66,7 @@ final class JsonLinesParser {
             if (line.isBlank()) {
                 continue;
             }
-            records.add(toRecord(parseObject(line, file, lineNumber), file, lineNumber, ++row, wanted));
+            records.add(toRecord(parseObject(line, file, lineNumber), file, lineNumber, ++row, wanted, arrayKeys));
         }
         return records;
     }
@@ -80,7 +85,8 @@ final class JsonLinesParser {
         return node;
     }
 
-    private static TextRecord toRecord(JsonNode object, Path file, int lineNumber, int row, Set<String> wanted) {
+    private static TextRecord toRecord(JsonNode object, Path file, int lineNumber, int row, Set<String> wanted,
+                                       Set<String> arrayKeys) {
         List<String> keys = new ArrayList<>();
         Map<String, String> values = new HashMap<>();
         for (Iterator<String> it = object.fieldNames(); it.hasNext(); ) {
@@ -93,6 +99,10 @@ final class JsonLinesParser {
             if (value.isNull()) {
                 continue;
             }
+            if (value.isArray() && arrayKeys.contains(key)) {
+                values.put(key, joinArray(value, key, file, lineNumber));
+                continue;
+            }
             if (!value.isValueNode()) {
                 throw new TextDataFormatException(file, lineNumber, "key '" + key + "' holds a JSON "
                         + value.getNodeType().toString().toLowerCase() + ", expected a string, number or boolean");
@@ -100,5 +110,22 @@ final class JsonLinesParser {
             values.put(key, value.asText());
         }
         return new TextRecord(lineNumber, row, values, Collections.unmodifiableList(keys));
+    }
+
+    private static String joinArray(JsonNode array, String key, Path file, int lineNumber) {
+        StringJoiner joined = new StringJoiner(",");
+        for (int i = 0; i < array.size(); i++) {
+            JsonNode element = array.get(i);
+            if (!element.isTextual()) {
+                throw new TextDataFormatException(file, lineNumber, "key '" + key + "' element " + i + " is a JSON "
+                        + element.getNodeType().toString().toLowerCase() + ", expected a string");
+            }
+            if (element.asText().indexOf(',') >= 0) {
+                throw new TextDataFormatException(file, lineNumber, "key '" + key + "' element " + i + " '"
+                        + element.asText() + "' contains a comma, which cannot be part of a label");
+            }
+            joined.add(element.asText());
+        }
+        return joined.toString();
     }
 }

@@ -20,7 +20,7 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * Provenance of a {@link TextDataSource}: its configuration plus the file's SHA-256 hash
+ * Provenance of a {@link TextDataSource} or one of its siblings ({@link AbstractTextDataSource}): its configuration plus the file's SHA-256 hash
  * ({@link #RESOURCE_HASH}), size in bytes ({@link #FILE_SIZE}) and modification time
  * ({@link #FILE_MODIFIED_TIME}), and when the source was created ({@link #DATASOURCE_CREATION_TIME}).
  * The hash is of the exact bytes that were parsed.
@@ -45,7 +45,7 @@ public final class TextDataSourceProvenance extends SkeletalConfiguredObjectProv
      * @param size The file size in bytes.
      * @param modified The file's modification time.
      */
-    TextDataSourceProvenance(TextDataSource host, String sha256Hex, long size, OffsetDateTime modified) {
+    TextDataSourceProvenance(AbstractTextDataSource<?> host, String sha256Hex, long size, OffsetDateTime modified) {
         super(host, "DataSource");
         this.fileModifiedTime = new DateTimeProvenance(FILE_MODIFIED_TIME, modified);
         this.dataSourceCreationTime = new DateTimeProvenance(DATASOURCE_CREATION_TIME, OffsetDateTime.now());
