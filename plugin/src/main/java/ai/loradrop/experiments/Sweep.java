@@ -125,20 +125,7 @@ public final class Sweep {
      * @throws IllegalArgumentException when a configuration is invalid or the output folder is in use.
      */
     public SweepResult run() throws IOException {
-        List<RunSpec> specs = grid.expand();
-        Map<String, Object> identity = identity();
-        List<Planned> plan = new ArrayList<>();
-        for (RunSpec s : specs) {
-            Map<String, String> settings = new LinkedHashMap<>(s.settings());
-            settings.put(TrainerFields.SEED, Long.toString(s.seed()));
-            LoraDropTrainer t;
-            try {
-                t = TrainerFields.configure(base, settings);
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("run " + (s.index() + 1) + " (" + s.label() + "): " + e.getMessage(), e);
-            }
-            plan.add(new Planned(s, settings, hash(t, identity)));
-        }
+        List<Planned> plan = plan();
         if (reportOnly) {
             List<Map<String, Object>> done = new ArrayList<>();
             for (Planned p : plan) {
@@ -151,13 +138,7 @@ public final class Sweep {
                     done.size(), plan.size(), outputDir));
             return new SweepResult(grid, done, Selection.select(scores(done)));
         }
-        checkOutputDir();
-        Files.createDirectories(outputDir.resolve(RUNS));
-        Map<String, Object> manifest = new LinkedHashMap<>();
-        manifest.put("grid", grid.toMap());
-        manifest.put("data", identity);
-        manifest.put("runs", plan.size());
-        AtomicFiles.write(outputDir.resolve(MANIFEST), "sweep manifest", MAPPER.writeValueAsBytes(manifest));
+        writeManifest(plan.size());
 
         RunExecutor executor = new RunExecutor(grid, data);
         List<Map<String, Object>> reports = new ArrayList<>();
@@ -221,8 +202,127 @@ public final class Sweep {
         return new SweepResult(grid, all, Selection.select(scores(all)));
     }
 
+    /** Every run of the grid with its settings and hash; fails on the first invalid configuration. */
+    private List<Planned> plan() throws IOException {
+        Map<String, Object> identity = identity();
+        List<Planned> plan = new ArrayList<>();
+        for (RunSpec s : grid.expand()) {
+            plan.add(planned(s, identity));
+        }
+        return plan;
+    }
+
+    private Planned planned(RunSpec s, Map<String, Object> identity) throws IOException {
+        Map<String, String> settings = new LinkedHashMap<>(s.settings());
+        settings.put(TrainerFields.SEED, Long.toString(s.seed()));
+        LoraDropTrainer t;
+        try {
+            t = TrainerFields.configure(base, settings);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("run " + (s.index() + 1) + " (" + s.label() + "): " + e.getMessage(), e);
+        }
+        return new Planned(s, settings, hash(t, identity));
+    }
+
+    private void writeManifest(int runs) throws IOException {
+        checkOutputDir();
+        Files.createDirectories(outputDir.resolve(RUNS));
+        Map<String, Object> manifest = new LinkedHashMap<>();
+        manifest.put("grid", grid.toMap());
+        manifest.put("data", identity());
+        manifest.put("runs", runs);
+        AtomicFiles.write(outputDir.resolve(MANIFEST), "sweep manifest", MAPPER.writeValueAsBytes(manifest));
+    }
+
+    /**
+     * Prepares a sweep whose runs are trained elsewhere, one task per run (as {@code SparkSweep} does on a cluster),
+     * with the same checks and files as {@link #run()}: every configuration is checked, the output folder too, and the
+     * manifest is written. Each run is then trained by {@link #trainRun} (in any process holding an equal sweep) and
+     * its report handed to {@link #record}.
+     * @return the indices (in sweep order) of the runs still to train: all of them, or with resume those without a
+     *         report.
+     * @throws IOException when a report cannot be read or the manifest written.
+     * @throws IllegalArgumentException when a configuration is invalid or the output folder is in use.
+     */
+    public List<Integer> prepare() throws IOException {
+        List<Planned> plan = plan();
+        writeManifest(plan.size());
+        List<Integer> pending = new ArrayList<>();
+        for (int i = 0; i < plan.size(); i++) {
+            if (finished(plan.get(i).hash()) == null) {
+                pending.add(i);
+            }
+        }
+        if (pending.size() < plan.size()) {
+            progress.accept(String.format(Locale.ROOT, "sweep: %d of %d runs already finished in %s; resuming",
+                    plan.size() - pending.size(), plan.size(), outputDir));
+        }
+        return pending;
+    }
+
+    /**
+     * Trains and evaluates one run and returns its report, exactly the report {@link #run()} writes for it; writes
+     * nothing itself except the run's model when models are kept ({@value #MODEL} in the run's folder, which must
+     * then be reachable from this process).
+     * @param index the run's index in sweep order.
+     * @return the run's report.
+     * @throws IOException when the model cannot be written.
+     */
+    public Map<String, Object> trainRun(int index) throws IOException {
+        List<RunSpec> specs = grid.expand();
+        if (index < 0 || index >= specs.size()) {
+            throw new IllegalArgumentException("The sweep has runs 0 to " + (specs.size() - 1) + ", not " + index);
+        }
+        Planned p = planned(specs.get(index), identity());
+        Path model = null;
+        if (saveModels) {
+            Path dir = outputDir.resolve(RUNS).resolve(p.hash());
+            Files.createDirectories(dir);
+            model = dir.resolve(MODEL);
+        }
+        return report(new RunExecutor(grid, data), p, index, specs.size(), model);
+    }
+
+    /**
+     * Writes the reports of runs trained by {@link #trainRun} into their folders and returns the results of every
+     * finished run of the sweep, as {@link #run()} does.
+     * @param reports reports by run index.
+     * @return the results, in sweep order.
+     * @throws IOException when a report cannot be written or read.
+     * @throws IllegalArgumentException when a report does not belong to its run.
+     */
+    public SweepResult record(Map<Integer, Map<String, Object>> reports) throws IOException {
+        List<Planned> plan = plan();
+        for (Map.Entry<Integer, Map<String, Object>> e : reports.entrySet()) {
+            Planned p = plan.get(e.getKey());
+            if (!p.hash().equals(e.getValue().get("config_hash"))) {
+                throw new IllegalArgumentException("The report given for run " + (e.getKey() + 1) + " belongs to run "
+                        + e.getValue().get("config_hash") + ", not " + p.hash());
+            }
+            Path dir = outputDir.resolve(RUNS).resolve(p.hash());
+            Files.createDirectories(dir);
+            AtomicFiles.write(dir.resolve(REPORT), "run report", MAPPER.writeValueAsBytes(e.getValue()));
+        }
+        List<Map<String, Object>> done = new ArrayList<>();
+        for (Planned p : plan) {
+            Map<String, Object> r = finished(p.hash());
+            if (r != null) {
+                done.add(r);
+            }
+        }
+        progress.accept(String.format(Locale.ROOT, "sweep: %d of %d runs finished in %s", done.size(), plan.size(), outputDir));
+        return new SweepResult(grid, done, Selection.select(scores(done)));
+    }
+
     /** Trains and evaluates one run and writes its report. */
     private Map<String, Object> train(RunExecutor executor, Planned p, int i, int total, Path dir) throws IOException {
+        Map<String, Object> report = report(executor, p, i, total, saveModels ? dir.resolve(MODEL) : null);
+        AtomicFiles.write(dir.resolve(REPORT), "run report", MAPPER.writeValueAsBytes(report));
+        return report;
+    }
+
+    /** Trains and evaluates one run and assembles its report. */
+    private Map<String, Object> report(RunExecutor executor, Planned p, int i, int total, Path modelFile) throws IOException {
         progress.accept(String.format(Locale.ROOT, "sweep: run %d/%d (%s) starting", i + 1, total, p.spec().label()));
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("command", "sweep");
@@ -233,8 +333,7 @@ public final class Sweep {
         report.put("config", p.spec().settings());
         report.put("axes", p.spec().axisValues());
         report.put("seed", p.spec().seed());
-        report.putAll(executor.run(TrainerFields.configure(base, p.settings()), saveModels ? dir.resolve(MODEL) : null));
-        AtomicFiles.write(dir.resolve(REPORT), "run report", MAPPER.writeValueAsBytes(report));
+        report.putAll(executor.run(TrainerFields.configure(base, p.settings()), modelFile));
         return report;
     }
 

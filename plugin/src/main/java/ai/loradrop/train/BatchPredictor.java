@@ -32,7 +32,7 @@ public final class BatchPredictor {
         for (int[] idx : Batcher.inferenceBatches(examples, batchSize)) {
             Batch b = Batcher.toBatch(examples, idx, padId, false);
             float[] p = program.probabilities(b);
-            int c = p.length / idx.length;
+            int c = p.length / b.rows();
             for (int r = 0; r < idx.length; r++) {
                 out[idx[r]] = java.util.Arrays.copyOfRange(p, r * c, (r + 1) * c);
             }

@@ -22,6 +22,8 @@ public final class Batcher {
     public static final int PAD_MULTIPLE = 8;
     /** Bucketing sorts by length within windows of this many batches, keeping batches random across an epoch. */
     public static final int WINDOW_BATCHES = 50;
+    /** The fewest rows of an inference batch (see {@link #toBatch}). */
+    public static final int MIN_INFERENCE_ROWS = 2;
 
     private Batcher() {}
 
@@ -59,7 +61,21 @@ public final class Batcher {
     }
 
     /**
-     * Batches for inference: sorted by length, so each batch is padded as little as possible.
+     * The padded length of an example of {@code length} tokens: rounded up to a multiple of {@link #PAD_MULTIPLE}.
+     * @param length the example's length in tokens.
+     * @return the padded length.
+     */
+    public static int paddedLength(int length) {
+        return ((Math.max(1, length) + PAD_MULTIPLE - 1) / PAD_MULTIPLE) * PAD_MULTIPLE;
+    }
+
+    /**
+     * Batches for inference, length-bucketed: examples sorted by length and grouped by {@link #paddedLength}, each
+     * batch cut inside one bucket. Every example is therefore padded to its own padded length, whatever the other
+     * examples of the call or the batch size, so its scores do not depend on its batch mates: ONNX Runtime computes
+     * each row of a batch of a given padded length with the same float operations (verified for the deterministic and
+     * the ensemble programs by {@code BucketedBatchingTest}). A call with many lengths makes a few more, smaller
+     * batches than cutting across buckets would (at most one partial batch per bucket).
      * @param examples the examples.
      * @param batchSize the batch size.
      * @return index arrays, one per batch.
@@ -70,7 +86,18 @@ public final class Batcher {
             idx[i] = i;
         }
         Arrays.sort(idx, Comparator.comparingInt(i -> examples.get(i).length()));
-        return cut(idx, batchSize);
+        List<int[]> out = new ArrayList<>();
+        int s = 0;
+        while (s < idx.length) {
+            int bucket = paddedLength(examples.get(idx[s]).length());
+            int e = s;
+            while (e < idx.length && paddedLength(examples.get(idx[e]).length()) == bucket) {
+                e++;
+            }
+            out.addAll(cut(Arrays.copyOfRange(idx, s, e), batchSize));
+            s = e;
+        }
+        return out;
     }
 
     private static List<int[]> cut(Integer[] idx, int batchSize) {
@@ -87,7 +114,10 @@ public final class Batcher {
     }
 
     /**
-     * Pads selected examples into a batch.
+     * Pads selected examples into a batch. An inference batch ({@code withLabels} false) holds at least
+     * {@link #MIN_INFERENCE_ROWS} rows: a single example is repeated, because ONNX Runtime computes a batch of one row
+     * with other float operations than a larger one (its scores differ in the last bits); callers read the first
+     * {@code indices.length} rows of the results.
      * @param examples the examples.
      * @param indices which examples, in batch order.
      * @param padId the padding token id.
@@ -96,11 +126,16 @@ public final class Batcher {
      * @return the batch.
      */
     public static Batch toBatch(List<EncodedExample> examples, int[] indices, int padId, boolean withLabels) {
+        if (!withLabels && indices.length < MIN_INFERENCE_ROWS) {
+            int[] repeated = new int[MIN_INFERENCE_ROWS];
+            Arrays.fill(repeated, indices[0]);
+            indices = repeated;
+        }
         int max = 1;
         for (int i : indices) {
             max = Math.max(max, examples.get(i).length());
         }
-        int seq = ((max + PAD_MULTIPLE - 1) / PAD_MULTIPLE) * PAD_MULTIPLE;
+        int seq = paddedLength(max);
         int rows = indices.length;
         long[] ids = new long[rows * seq];
         long[] mask = new long[rows * seq];

@@ -5,7 +5,11 @@
 package ai.loradrop.spark;
 
 import ai.loradrop.calibration.CalibrationMetrics;
+import ai.loradrop.experiments.Sweep;
+import ai.loradrop.experiments.SweepGrid;
+import ai.loradrop.experiments.SweepResult;
 import ai.loradrop.io.AtomicFiles;
+import ai.loradrop.tribuo.LoraDropTrainer;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -26,7 +30,7 @@ import java.util.Map;
 
 /**
  * The {@code loradrop-spark} command: {@code score} writes a scored copy of a file, {@code evaluate} prints (and
- * writes) the distributed evaluation. The same main class runs under {@code spark-submit}; {@code --master} is then
+ * writes) the distributed evaluation, {@code sweep} runs a sweep grid with one task per run. The same main class runs under {@code spark-submit}; {@code --master} is then
  * left to spark-submit.
  * <p>
  * Everything checkable is checked before the job starts: the model, the input's columns, that no output exists,
@@ -42,11 +46,17 @@ public final class SparkCli {
             + " [--report FILE.json] [--master URL] [--ensemble K] [--ensemble-seed S] [--threads N] [--text-column C]"
             + " [--pair-column C] [--batch-rows N] [--partitions N]";
 
+    /** Usage of {@code sweep}. */
+    static final String SWEEP_USAGE = "loradrop-spark sweep --grid FILE --train F --dev F [--test F] --output-dir DIR"
+            + " --base-model ONNX --tokenizer F [--text-column C] [--label-column C] [--resume] [--save-models] [--master URL]";
+
     static final String HELP = String.join("\n",
             "usage: " + SCORE_USAGE,
             "       " + EVALUATE_USAGE,
+            "       " + SWEEP_USAGE,
             "",
-            "Scores or evaluates a file of texts with a LoRA-Drop model on Apache Spark.",
+            "Scores or evaluates a file of texts with a LoRA-Drop model on Apache Spark, or runs a sweep grid with one",
+            "Spark task per run.",
             "",
             "  --model M          a model file written by loradrop train (read on the driver, broadcast to the executors)",
             "  --input F          CSV, TSV, JSON lines or Parquet, by extension (.csv .tsv .tab .jsonl .ndjson .json",
@@ -69,12 +79,27 @@ public final class SparkCli {
             "                     default parallelism when the input has fewer partitions]",
             "  --label-column C   evaluate: the true labels [" + SparkEvaluator.DEFAULT_LABEL_COLUMN + "]",
             "  --bins N           evaluate: calibration bins [" + CalibrationMetrics.DEFAULT_BINS + "]",
-            "  --report FILE      evaluate: also write the evaluation as JSON (a new file)");
+            "  --report FILE      evaluate: also write the evaluation as JSON (a new file)",
+            "",
+            "sweep: the grid files of loradrop sweep (JSON or OLCUT XML; see examples/configs/sweep-*.{json,xml}); each run",
+            "trains as one Spark task, and the driver writes what loradrop sweep writes into --output-dir (runs/<hash>/"
+                    + Sweep.REPORT + ",",
+            "  " + SweepResult.MARKDOWN + ", " + SweepResult.CSV + ", " + SweepResult.JSON + ", " + SweepResult.HTML
+                    + "). The files must be readable at the same paths on every executor.",
+            "  --grid FILE        the grid",
+            "  --train/--dev/--test F   the data (CSV, TSV or JSON lines); the dev set selects, the test set is only evaluated",
+            "  --base-model ONNX  the encoder; --tokenizer F its tokenizer.json or vocab.txt",
+            "  --resume           keep the runs an interrupted sweep finished in DIR",
+            "  --save-models      keep each run's model as runs/<hash>/" + Sweep.MODEL);
 
     private static final List<String> COMMON = List.of("--model", "--input", "--master", "--ensemble", "--ensemble-seed",
             "--threads", "--text-column", "--pair-column", "--batch-rows", "--partitions");
     private static final List<String> SCORE = List.of("--output", "--format", "--top-k");
     private static final List<String> EVALUATE = List.of("--label-column", "--bins", "--report");
+    private static final List<String> SWEEP = List.of("--grid", "--train", "--dev", "--test", "--output-dir",
+            "--base-model", "--tokenizer", "--text-column", "--label-column", "--master");
+    /** Options without a value. */
+    private static final List<String> FLAGS = List.of("--resume", "--save-models");
 
     /** The default ONNX Runtime threads per executor: tasks run side by side, one core each. */
     static final int DEFAULT_THREADS = 1;
@@ -107,7 +132,8 @@ public final class SparkCli {
             return switch (command) {
                 case "score" -> score(Options.parse(rest, SCORE, SCORE_USAGE), out);
                 case "evaluate" -> evaluate(Options.parse(rest, EVALUATE, EVALUATE_USAGE), out);
-                default -> throw new UsageError("Unknown command '" + command + "'; commands: score, evaluate", SCORE_USAGE);
+                case "sweep" -> sweep(Options.parse(rest, SWEEP, SWEEP_USAGE), out);
+                default -> throw new UsageError("Unknown command '" + command + "'; commands: score, evaluate, sweep", SCORE_USAGE);
             };
         } catch (UsageError e) {
             err.println("error: " + e.getMessage());
@@ -189,6 +215,45 @@ public final class SparkCli {
                 out.println("Wrote the report to " + report);
             }
             job.model.release();
+            return 0;
+        });
+    }
+
+    private static int sweep(Options o, PrintStream out) throws Exception {
+        Path gridFile = o.existingFile("--grid");
+        Path train = o.existingFile("--train");
+        Path dev = o.has("--dev") ? o.existingFile("--dev") : null;
+        Path test = o.has("--test") ? o.existingFile("--test") : null;
+        Path onnx = o.existingFile("--base-model");
+        Path tokenizer = o.existingFile("--tokenizer");
+        Path outDir = Path.of(o.require("--output-dir"));
+        Path parent = outDir.toAbsolutePath().getParent();
+        if (parent == null || !Files.isDirectory(parent)) {
+            throw new UsageError("The folder that would hold --output-dir does not exist: " + parent, SWEEP_USAGE);
+        }
+        if (Files.exists(outDir) && !Files.isDirectory(outDir)) {
+            throw new UsageError("--output-dir " + outDir + " is a file", SWEEP_USAGE);
+        }
+        SweepGrid grid;
+        try {
+            grid = SweepGrid.load(gridFile);
+        } catch (IllegalArgumentException e) {
+            throw new UsageError(gridFile + ": " + e.getMessage(), SWEEP_USAGE);
+        }
+        if (grid.folds() == 0 && dev == null) {
+            throw new UsageError("the dev set selects the best run: give --dev (or folds in the grid)", SWEEP_USAGE);
+        }
+        LoraDropTrainer base = LoraDropTrainer.builder(onnx, tokenizer).build();
+        SparkSweep.GridSweep sweep = new SparkSweep.GridSweep(grid, base, train, dev, test,
+                o.value("--text-column", SparkScorer.DEFAULT_TEXT_COLUMN),
+                o.value("--label-column", SparkEvaluator.DEFAULT_LABEL_COLUMN), outDir, o.has("--resume"),
+                o.has("--save-models"));
+        return withSession(o, spark -> {
+            SweepResult result = sweep.run(spark);
+            out.println(result.table().toMarkdown());
+            for (String f : List.of(SweepResult.MARKDOWN, SweepResult.CSV, SweepResult.JSON, SweepResult.HTML)) {
+                out.println("Written " + outDir.resolve(f));
+            }
             return 0;
         });
     }
@@ -309,10 +374,17 @@ public final class SparkCli {
 
         static Options parse(List<String> args, List<String> specific, String usage) {
             Options o = new Options(usage);
-            List<String> known = new ArrayList<>(COMMON);
+            boolean sweep = specific == SWEEP;
+            List<String> known = new ArrayList<>(sweep ? List.of() : COMMON);
             known.addAll(specific);
             for (int i = 0; i < args.size(); i++) {
                 String a = args.get(i);
+                if (sweep && FLAGS.contains(a)) {
+                    if (o.values.put(a, "true") != null) {
+                        throw new UsageError("Option " + a + " is given twice", usage);
+                    }
+                    continue;
+                }
                 if (!known.contains(a)) {
                     throw new UsageError("Unknown option '" + a + "'", usage);
                 }
@@ -336,6 +408,14 @@ public final class SparkCli {
                 throw new UsageError("Missing " + name, usage);
             }
             return v;
+        }
+
+        Path existingFile(String name) {
+            Path p = Path.of(require(name));
+            if (!Files.isRegularFile(p)) {
+                throw new UsageError(name + ": the file does not exist: " + p, usage);
+            }
+            return p;
         }
 
         String value(String name, String fallback) {

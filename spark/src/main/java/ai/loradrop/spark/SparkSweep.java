@@ -6,7 +6,14 @@ package ai.loradrop.spark;
 
 import ai.loradrop.calibration.CalibrationEvaluator;
 import ai.loradrop.calibration.CalibrationReport;
+import ai.loradrop.experiments.Sweep;
+import ai.loradrop.experiments.SweepData;
+import ai.loradrop.experiments.SweepGrid;
+import ai.loradrop.experiments.SweepResult;
 import ai.loradrop.io.AtomicFiles;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import ai.loradrop.tribuo.LoraDropModel;
 import ai.loradrop.tribuo.LoraDropTrainer;
 import ai.loradrop.tribuo.data.TextDataSource;
@@ -15,7 +22,9 @@ import com.oracle.labs.mlrg.olcut.config.ConfigurationManager;
 import com.oracle.labs.mlrg.olcut.provenance.ProvenanceUtil;
 import com.oracle.labs.mlrg.olcut.provenance.io.XMLProvenanceSerialization;
 import org.apache.spark.SparkEnv;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.api.java.function.Function;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -35,9 +44,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 /**
@@ -228,5 +240,143 @@ public final class SparkSweep implements Serializable {
             out.add(Run.of(prefix + "-" + i, trainers.get(i)));
         }
         return out;
+    }
+
+    /**
+     * A sweep of an experiments grid ({@link SweepGrid}, the grid files of {@code loradrop sweep}) on Spark: the
+     * driver checks every configuration and the output folder and writes the manifest
+     * ({@link Sweep#prepare()}), each run of the grid still to train becomes one Spark task that trains and evaluates it
+     * ({@link Sweep#trainRun}, the single-JVM sweep's code), and the reports come back to the driver, which writes
+     * them into the run folders and writes the same results table and HTML report as the single-JVM sweep
+     * ({@link Sweep#record}, {@link SweepResult#writeAll}). A task that fails is retried by Spark; only the driver
+     * writes reports, one per run, so a retried run is neither lost nor counted twice.
+     * <p>
+     * The data files (and the encoder and tokenizer of the base trainer) must be readable at the same paths on every
+     * executor; so must the output folder when models are kept. Serializable: tasks capture it.
+     */
+    public static final class GridSweep implements Serializable {
+        private static final long serialVersionUID = 1L;
+        private static final ObjectMapper MAPPER = new ObjectMapper();
+
+        private final String gridJson;
+        private final Run base;
+        private final String train;
+        private final String dev;
+        private final String test;
+        private final String textColumn;
+        private final String labelColumn;
+        private final String outputDir;
+        private final boolean resume;
+        private final boolean saveModels;
+
+        /**
+         * Creates a grid sweep.
+         * @param grid the grid.
+         * @param base the base trainer (its settings apply unless the grid replaces them).
+         * @param train the training file (CSV, TSV or JSON lines, read with {@link TextDataSource}).
+         * @param dev the dev file (it selects), or null with k-fold cross-validation.
+         * @param test the test file, or null.
+         * @param textColumn the text column of the files.
+         * @param labelColumn the label column of the files.
+         * @param outputDir the output folder: new or empty, or one of this sweep with {@code resume}.
+         * @param resume whether to keep the runs an earlier, interrupted sweep finished in the folder.
+         * @param saveModels whether to keep each run's model in its run folder.
+         * @throws JsonProcessingException never in practice (the grid as JSON).
+         */
+        public GridSweep(SweepGrid grid, LoraDropTrainer base, Path train, Path dev, Path test, String textColumn,
+                         String labelColumn, Path outputDir, boolean resume, boolean saveModels) throws JsonProcessingException {
+            this.gridJson = MAPPER.writeValueAsString(grid.toMap());
+            this.base = Run.of("base", base);
+            this.train = train.toAbsolutePath().toString();
+            this.dev = dev == null ? null : dev.toAbsolutePath().toString();
+            this.test = test == null ? null : test.toAbsolutePath().toString();
+            this.textColumn = Objects.requireNonNull(textColumn, "textColumn");
+            this.labelColumn = Objects.requireNonNull(labelColumn, "labelColumn");
+            this.outputDir = outputDir.toAbsolutePath().toString();
+            this.resume = resume;
+            this.saveModels = saveModels;
+        }
+
+        /** The experiments sweep in this JVM: the grid, the base trainer and the data read from the files. */
+        Sweep sweep() {
+            return new Sweep(SweepGrid.fromJson(gridJson), base.trainer(),
+                    new SweepData(read(train), dev == null ? null : read(dev), test == null ? null : read(test)),
+                    Path.of(outputDir), resume, saveModels);
+        }
+
+        private MutableDataset<Label> read(String file) {
+            return new MutableDataset<>(new TextDataSource(Path.of(file), textColumn, labelColumn));
+        }
+
+        /**
+         * Runs the sweep: checks on the driver, one Spark task per run still to train, reports recorded and the
+         * tables and report written into the output folder.
+         * @param spark the session.
+         * @return the results of every run, in sweep order.
+         * @throws IOException when a file is missing or a report cannot be written.
+         * @throws IllegalArgumentException when a configuration is invalid or the output folder is in use.
+         */
+        public SweepResult run(SparkSession spark) throws IOException {
+            for (String f : java.util.Arrays.asList(train, dev, test)) {
+                if (f != null && !Files.isRegularFile(Path.of(f))) {
+                    throw new IOException("The sweep's data file does not exist: " + f);
+                }
+            }
+            Sweep sweep = sweep();
+            List<Integer> pending = sweep.prepare();
+            Map<Integer, Map<String, Object>> reports = new TreeMap<>();
+            if (!pending.isEmpty()) {
+                JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+                reports.putAll(collect(reports(sc.parallelize(pending, pending.size()))));
+            }
+            SweepResult result = sweep.record(reports);
+            result.writeAll(Path.of(outputDir));
+            return result;
+        }
+
+        /**
+         * The reports of runs, one task per partition of run indices (lazily): what {@link #run} collects. Each
+         * element is a JSON object {@code {"index": i, "report": {...}}}.
+         * @param indices the run indices (sweep order, 0-based).
+         * @return the reports as JSON text.
+         */
+        public JavaRDD<String> reports(JavaRDD<Integer> indices) {
+            return indices.mapPartitions((FlatMapFunction<Iterator<Integer>, String>) in -> {
+                if (!in.hasNext()) {
+                    return java.util.Collections.emptyIterator();
+                }
+                Sweep sweep = sweep();
+                List<String> out = new ArrayList<>();
+                while (in.hasNext()) {
+                    int i = in.next();
+                    Map<String, Object> m = new java.util.LinkedHashMap<>();
+                    m.put("index", i);
+                    m.put("report", sweep.trainRun(i));
+                    out.add(MAPPER.writeValueAsString(m));
+                }
+                return out.iterator();
+            });
+        }
+
+        /**
+         * Collects reports on the driver, by run index.
+         * @param reports the reports of {@link #reports}.
+         * @return reports by run index.
+         * @throws JsonProcessingException when a report is not the JSON {@link #reports} writes.
+         * @throws IllegalStateException when a run came back twice.
+         */
+        public static Map<Integer, Map<String, Object>> collect(JavaRDD<String> reports) throws JsonProcessingException {
+            Map<Integer, Map<String, Object>> out = new TreeMap<>();
+            for (String json : reports.collect()) {
+                Map<String, Object> m = MAPPER.readValue(json, new TypeReference<java.util.LinkedHashMap<String, Object>>() {});
+                int i = ((Number) m.get("index")).intValue();
+                @SuppressWarnings("unchecked")
+                Map<String, Object> report = (Map<String, Object>) m.get("report");
+                if (out.put(i, report) != null) {
+                    throw new IllegalStateException("Run " + (i + 1) + " came back twice");
+                }
+            }
+            return out;
+        }
     }
 }

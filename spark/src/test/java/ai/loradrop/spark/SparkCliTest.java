@@ -27,9 +27,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
@@ -39,9 +41,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The {@code loradrop-spark} command in local mode (sharing this class's session; the files' partitions are Spark's,
- * so scores are compared with one single-JVM predict call within {@link SparkScorerTest#ROUNDING}), and fault
- * tolerance: a scoring
+ * The {@code loradrop-spark} command in local mode (sharing this class's session; its scores equal one single-JVM
+ * predict call exactly, and the file {@code loradrop predict} writes), and fault tolerance: a scoring
  * task that fails once, after part of its rows were already written, is retried and the output holds every row
  * exactly once with the single-JVM scores.
  */
@@ -129,7 +130,7 @@ class SparkCliTest {
             assertEquals(before + 1, INJECTED.get(), "the first attempt of partition 1 failed");
             List<Row> back = spark.read().parquet(out.toString()).collectAsList();
             try (LoraDropModel m = (LoraDropModel) Model.deserializeFromFile(modelFile); LoraDropModel e = m.withEnsemble(4, 9L)) {
-                SparkScorerTest.assertSameScores(SparkScorerTest.reference(e, rows, 3, 4), rows, back, true);
+                SparkScorerTest.assertSameScores(SparkScorerTest.reference(e, rows), rows, back, true);
             }
             try (Stream<Path> files = Files.list(dir)) {
                 assertTrue(files.noneMatch(p -> p.getFileName().toString().contains(".incomplete-")), "no staging folder left");
@@ -160,10 +161,10 @@ class SparkCliTest {
             assertEquals(rows.get(i)[1], row.getString(1));
             assertEquals(rows.get(i)[2], row.getString(2));
             assertEquals(expected.get(i).getOutput().getLabel(), row.getString(3));
-            assertEquals(expected.get(i).getOutput().getScore(), Double.parseDouble(row.getString(4)), SparkScorerTest.ROUNDING);
+            assertEquals(expected.get(i).getOutput().getScore(), Double.parseDouble(row.getString(4)), 0.0);
             JsonNode dist = json.readTree(row.getString(6));
             for (Label l : expected.get(i).getOutputScores().values()) {
-                assertEquals(l.getScore(), dist.get(l.getLabel()).asDouble(), SparkScorerTest.ROUNDING);
+                assertEquals(l.getScore(), dist.get(l.getLabel()).asDouble(), 0.0);
             }
             assertEquals(3, json.readTree(row.getString(5)).size());
         }
@@ -179,14 +180,79 @@ class SparkCliTest {
         assertEquals(rows.stream().map(x -> x[0]).toList(), written);
     }
 
+    /**
+     * {@code loradrop predict} (the single-JVM command line) and {@code loradrop-spark score} on the same file write
+     * the same label and the same probabilities ({@code ==} on the doubles they print) for every row, deterministic and
+     * ensemble, with Spark's rows spread over partitions and batches unlike the CLI's one call.
+     */
+    @Test
+    void sparkScoresEqualTheCliPredictOutputFile() throws Exception {
+        for (int k : new int[]{1, 3}) {
+            Path cliOut = dir.resolve("cli-" + k + ".csv");
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            int code = ai.loradrop.cli.LoraDropCli.run(new String[]{"predict", "--model", modelFile.toString(), "--input",
+                    csv.toString(), "--output", cliOut.toString(), "--ensemble", Integer.toString(k), "--ensemble-seed", "9"},
+                    new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+                    new PrintStream(err, true, StandardCharsets.UTF_8));
+            assertEquals(0, code, err.toString(StandardCharsets.UTF_8));
+            Path sparkOut = dir.resolve("spark-vs-cli-" + k);
+            Run r = cli("score", "--model", modelFile.toString(), "--input", csv.toString(), "--output", sparkOut.toString(),
+                    "--partitions", "4", "--batch-rows", "5", "--ensemble", Integer.toString(k), "--ensemble-seed", "9");
+            assertEquals(0, r.code(), r.err());
+            List<String> cliLines = Files.readAllLines(cliOut);
+            List<String> header = List.of(cliLines.get(0).split(","));
+            Map<String, String[]> cliById = new HashMap<>();
+            for (String line : cliLines.subList(1, cliLines.size())) {
+                String[] cells = line.split(",");
+                cliById.put(cells[header.indexOf("id")], cells);
+            }
+            List<Row> back = spark.read().option("header", "true").option("multiLine", "true").option("escape", "\"")
+                    .csv(sparkOut.toString()).collectAsList();
+            assertEquals(rows.size(), back.size());
+            assertEquals(rows.size(), cliById.size());
+            ObjectMapper json = new ObjectMapper();
+            for (Row row : back) {
+                String[] c = cliById.get(row.getString(row.fieldIndex("id")));
+                assertEquals(c[header.indexOf("label")], row.getString(row.fieldIndex(SparkScorer.PREDICTION)));
+                assertEquals(Double.parseDouble(c[header.indexOf("probability")]),
+                        Double.parseDouble(row.getString(row.fieldIndex(SparkScorer.PROBABILITY))), 0.0);
+                JsonNode dist = json.readTree(row.getString(row.fieldIndex(SparkScorer.PROBABILITIES)));
+                for (String label : TinyTask.CLASSES) {
+                    assertEquals(Double.parseDouble(c[header.indexOf("p:" + label)]), dist.get(label).asDouble(), 0.0, label);
+                }
+                if (k > 1) {
+                    for (String u : List.of(SparkScorer.ENTROPY, SparkScorer.MUTUAL_INFORMATION, SparkScorer.AGREEMENT)) {
+                        assertEquals(Double.parseDouble(c[header.indexOf(u)]), Double.parseDouble(row.getString(row.fieldIndex(u))), 0.0, u);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void helpListsTheThreeCommandsAndUsageErrorsExitWithTwo() {
+        Run help = cli("--help");
+        assertEquals(0, help.code());
+        for (String usage : List.of(SparkCli.SCORE_USAGE, SparkCli.EVALUATE_USAGE, SparkCli.SWEEP_USAGE)) {
+            assertTrue(help.out().contains(usage), usage);
+        }
+        Run none = cli();
+        assertEquals(2, none.code());
+        Run unknown = cli("train");
+        assertEquals(2, unknown.code());
+        assertTrue(unknown.err().contains("commands: score, evaluate, sweep"), unknown.err());
+        Run missing = cli("score", "--input", csv.toString());
+        assertEquals(2, missing.code());
+        assertTrue(missing.err().contains("Missing --output") && missing.err().contains(SparkCli.SCORE_USAGE), missing.err());
+    }
+
     @Test
     void scoreWritesParquetWithUncertaintyForEnsembles() throws Exception {
         Path out = dir.resolve("scored-parquet");
         Run r = cli("score", "--model", modelFile.toString(), "--input", csv.toString(), "--output", out.toString(),
                 "--format", "parquet", "--ensemble", "4", "--ensemble-seed", "9");
         assertEquals(0, r.code(), r.err());
-        SparkScorerTest.assertSameScores(reference(4), rows, spark.read().parquet(out.toString()).collectAsList(), true,
-                SparkScorerTest.ROUNDING);
+        SparkScorerTest.assertSameScores(reference(4), rows, spark.read().parquet(out.toString()).collectAsList(), true);
     }
 
     @Test

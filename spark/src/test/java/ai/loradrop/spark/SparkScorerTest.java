@@ -34,27 +34,23 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Scoring in Spark local mode equals {@link LoraDropModel#predict} on the same rows — exactly when predict is called
- * on the same batches of rows as the executors, within float32 rounding when all rows go in one call — deterministic
- * and ensemble, and
- * each executor JVM deserializes a handle's model once whatever the number of partitions and jobs.
+ * Scoring in Spark local mode equals {@link LoraDropModel#predict} of all rows in one single-JVM call exactly
+ * ({@code ==} on the doubles), whatever the partitioning and the rows per prediction call (inference batches are
+ * length-bucketed, so a row's scores do not depend on its batch mates), deterministic and ensemble, single texts and
+ * sentence pairs; and each executor JVM deserializes a handle's model once whatever the number of partitions and jobs.
  */
 class SparkScorerTest {
-    /**
-     * How far scores of the same row may differ when it is predicted in another batch: ONNX Runtime pads a batch to
-     * its longest text, and sums over a longer padded axis round differently in float32 (seen: 2e-8).
-     */
-    static final double ROUNDING = 1e-6;
-
     @TempDir
     static Path dir;
     static SparkSession spark;
     static Path modelFile;
     static List<String[]> rows;
 
+    static TinyTask task;
+
     @BeforeAll
     static void setUp() throws Exception {
-        TinyTask task = new TinyTask(dir.resolve("tiny"));
+        task = new TinyTask(dir.resolve("tiny"));
         modelFile = task.trainAndSave(task.trainer().build(), dir.resolve("tiny.tribuo"));
         rows = TinyTask.rows(203, 7);
         spark = SparkTestSession.start("SparkScorerTest");
@@ -97,32 +93,11 @@ class SparkScorerTest {
     }
 
     /**
-     * The single-JVM predictions made exactly as the executors make them: one {@code predict} call per
-     * {@code batchRows} consecutive rows of each of the {@code partitions} slices of {@link #frame}.
-     */
-    static List<Prediction<Label>> reference(LoraDropModel m, List<String[]> rows, int partitions, int batchRows) {
-        List<Prediction<Label>> out = new ArrayList<>(rows.size());
-        int n = rows.size();
-        for (int p = 0; p < partitions; p++) {
-            int start = (int) ((long) p * n / partitions);
-            int end = (int) ((long) (p + 1) * n / partitions);
-            for (int s = start; s < end; s += batchRows) {
-                out.addAll(m.predict(examples(rows.subList(s, Math.min(end, s + batchRows)))));
-            }
-        }
-        return out;
-    }
-
-    static void assertSameScores(List<Prediction<Label>> expected, List<String[]> rows, List<Row> scored, boolean ensemble) {
-        assertSameScores(expected, rows, scored, ensemble, 0.0);
-    }
-
-    /**
      * Asserts that every row is scored once, its input columns kept, and its scores equal the expected predictions
-     * within {@code tolerance} (0: exactly).
+     * exactly.
      */
-    static void assertSameScores(List<Prediction<Label>> expected, List<String[]> rows, List<Row> scored, boolean ensemble,
-                                 double tolerance) {
+    static void assertSameScores(List<Prediction<Label>> expected, List<String[]> rows, List<Row> scored, boolean ensemble) {
+        double tolerance = 0.0;
         assertEquals(rows.size(), scored.size());
         Map<String, Row> byId = new HashMap<>();
         for (Row r : scored) {
@@ -154,26 +129,90 @@ class SparkScorerTest {
         }
     }
 
+    /** Partitionings and rows per prediction call the exact tests score with (each a Spark job). */
+    static final int[][] LAYOUTS = {{1, 256}, {5, 16}, {3, 1}, {7, 5}};
+
     @Test
-    void deterministicScoresEqualSingleJvmPredictions() throws Exception {
+    void deterministicScoresEqualSingleJvmPredictionsWhateverTheBatching() throws Exception {
         ModelHandle handle = ModelHandle.create(spark, modelFile, 0, null, 1);
         try (LoraDropModel m = (LoraDropModel) Model.deserializeFromFile(modelFile)) {
-            List<Row> scored = new SparkScorer("text", null, 16, 3).score(frame(spark, rows, 5), handle).collectAsList();
-            assertSameScores(reference(m, rows, 5, 16), rows, scored, false);
-            assertSameScores(reference(m, rows), rows, scored, false, ROUNDING);
+            List<Prediction<Label>> expected = reference(m, rows);
+            for (int[] layout : LAYOUTS) {
+                List<Row> scored = new SparkScorer("text", null, layout[1], 3).score(frame(spark, rows, layout[0]), handle)
+                        .collectAsList();
+                assertSameScores(expected, rows, scored, false);
+            }
         } finally {
             handle.release();
         }
     }
 
     @Test
-    void ensembleScoresAndUncertaintyEqualSingleJvmPredictions() throws Exception {
+    void ensembleScoresAndUncertaintyEqualSingleJvmPredictionsWhateverTheBatching() throws Exception {
         ModelHandle handle = ModelHandle.create(spark, modelFile, 4, 3L, 1);
         try (LoraDropModel m = (LoraDropModel) Model.deserializeFromFile(modelFile);
              LoraDropModel ensemble = m.withEnsemble(4, 3L)) {
-            List<Row> scored = new SparkScorer("text", null, 8, 3).score(frame(spark, rows, 3), handle).collectAsList();
-            assertSameScores(reference(ensemble, rows, 3, 8), rows, scored, true);
-            assertSameScores(reference(ensemble, rows), rows, scored, true, ROUNDING);
+            List<Prediction<Label>> expected = reference(ensemble, rows);
+            for (int[] layout : LAYOUTS) {
+                List<Row> scored = new SparkScorer("text", null, layout[1], 3).score(frame(spark, rows, layout[0]), handle)
+                        .collectAsList();
+                assertSameScores(expected, rows, scored, true);
+            }
+        } finally {
+            handle.release();
+        }
+    }
+
+    /** Pair rows {@code (id, label, text, pair)} as a DataFrame of {@code partitions} slices. */
+    static Dataset<Row> pairFrame(SparkSession spark, List<String[]> rows, int partitions) {
+        StructType schema = new StructType().add("id", DataTypes.StringType).add("label", DataTypes.StringType)
+                .add("text", DataTypes.StringType).add("pair", DataTypes.StringType);
+        List<Row> list = new ArrayList<>();
+        for (String[] r : rows) {
+            list.add(RowFactory.create((Object[]) r));
+        }
+        return spark.createDataFrame(JavaSparkContext.fromSparkContext(spark.sparkContext()).parallelize(list, partitions), schema);
+    }
+
+    @Test
+    void pairColumnScoresAndEvaluationEqualSingleJvmPredictionsOnPairs() throws Exception {
+        Path pairModel = task.trainPairsAndSave(dir.resolve("pairs.tribuo"));
+        List<String[]> pairs = TinyTask.pairRows(90, 4);
+        ModelHandle handle = ModelHandle.create(spark, pairModel, 0, null, 1);
+        try (LoraDropModel m = (LoraDropModel) Model.deserializeFromFile(pairModel)) {
+            assertTrue(handle.isPairModel());
+            var data = new org.tribuo.MutableDataset<Label>(new org.tribuo.provenance.SimpleDataSourceProvenance("pairs",
+                    new org.tribuo.classification.LabelFactory()), new org.tribuo.classification.LabelFactory());
+            for (String[] r : pairs) {
+                data.add(TextExamples.of(r[2], r[3], new Label(r[1]), 1f));
+            }
+            List<Prediction<Label>> expected = m.predict(data);
+            // the pair matters: the same first texts alone score differently
+            List<Example<Label>> firstOnly = new ArrayList<>();
+            for (String[] r : pairs) {
+                firstOnly.add(TextExamples.of(r[2], "the", new Label(r[1]), 1f));
+            }
+            assertTrue(m.predict(firstOnly).get(2).getOutput().getScore() != expected.get(2).getOutput().getScore());
+            for (int[] layout : new int[][]{{1, 256}, {4, 3}}) {
+                SparkScorer scorer = new SparkScorer("text", "pair", layout[1], 3);
+                List<Row> scored = scorer.score(pairFrame(spark, pairs, layout[0]), handle).collectAsList();
+                List<String[]> asRows = pairs.stream().map(r -> new String[]{r[0], r[1], r[2]}).toList();
+                assertSameScores(expected, asRows, scored, false);
+                for (Row r : scored) {
+                    assertEquals(pairs.get(Integer.parseInt(r.getString(0).substring(1)))[3], r.getAs("pair"));
+                }
+                DistributedEvaluation d = SparkEvaluator.defaults().evaluate(pairFrame(spark, pairs, layout[0]), scorer, handle);
+                org.tribuo.classification.evaluation.LabelEvaluation tribuo =
+                        new org.tribuo.classification.evaluation.LabelEvaluator().evaluate(m, expected, data.getProvenance());
+                assertEquals(tribuo.accuracy(), d.accuracy(), 0.0);
+                assertEquals(tribuo.macroAveragedF1(), d.macroF1(), 0.0);
+                ai.loradrop.calibration.CalibrationReport single =
+                        new ai.loradrop.calibration.CalibrationEvaluator().computeReport(m, expected);
+                assertEquals(single.ece(), d.calibration().ece(), SparkEvaluatorTest.SUM_ORDER_TOLERANCE);
+                assertEquals(single.nll(), d.calibration().nll(), SparkEvaluatorTest.SUM_ORDER_TOLERANCE);
+            }
+            assertThrows(IllegalArgumentException.class,
+                    () -> new SparkScorer("text", null, 8, 3).score(pairFrame(spark, pairs, 1), handle));
         } finally {
             handle.release();
         }

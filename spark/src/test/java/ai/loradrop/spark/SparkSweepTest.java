@@ -5,12 +5,18 @@
 package ai.loradrop.spark;
 
 import ai.loradrop.calibration.CalibrationEvaluator;
+import ai.loradrop.experiments.ResultsTable;
+import ai.loradrop.experiments.Sweep;
+import ai.loradrop.experiments.SweepData;
+import ai.loradrop.experiments.SweepGrid;
+import ai.loradrop.experiments.SweepResult;
 import ai.loradrop.tribuo.LoraDropModel;
 import ai.loradrop.tribuo.LoraDropTrainer;
 import ai.loradrop.tribuo.data.TextDataSource;
 import com.oracle.labs.mlrg.olcut.config.ConfigurationData;
 import com.oracle.labs.mlrg.olcut.provenance.ProvenanceUtil;
 import com.oracle.labs.mlrg.olcut.provenance.io.XMLProvenanceSerialization;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
@@ -27,6 +33,7 @@ import org.tribuo.provenance.ModelProvenance;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -99,6 +106,131 @@ class SparkSweepTest {
         assertEquals(models.resolve("tiny-0.tribuo").toString(), results.get(0).getAs("model_file"));
         // the model files are never overwritten: the same sweep again is refused before any task runs
         assertThrows(java.io.IOException.class, () -> new SparkSweep(train, test, "text", "label", models).run(spark, runs));
+    }
+
+    /** Injected task failures so far (local mode: the tasks run in this JVM). */
+    static final java.util.concurrent.atomic.AtomicInteger INJECTED = new java.util.concurrent.atomic.AtomicInteger();
+
+    /** A tiny grid: two ranks x two seeds = 4 runs, K = 2 ensembles. */
+    static final String GRID = "{\"trainer\": {\"maxLength\": 16, \"alpha\": 8, \"epochs\": 2, \"batchSize\": 8,"
+            + " \"dropoutMode\": \"INPUT\", \"dropout\": 0.1, \"learningRate\": 0.01, \"warmupFraction\": 0.0,"
+            + " \"threads\": 1, \"logIntervalSeconds\": 60},"
+            + " \"grid\": {\"rank\": [2, 4]}, \"seeds\": [1, 2], \"ensembleSize\": 2, \"maxEnsembleSize\": 2}";
+
+    @Test
+    void gridSweepWritesTheSingleJvmResultsTableAndSurvivesARetriedTask() throws Exception {
+        Path dev = TinyTask.writeCsv(dir.resolve("dev.csv"), TinyTask.rows(30, 3));
+        SweepGrid grid = SweepGrid.fromJson(GRID);
+        // the base trainer loradrop-spark sweep builds: the grid sets the rest
+        LoraDropTrainer base = LoraDropTrainer.builder(task.encoder, task.vocab).build();
+        Path single = dir.resolve("sweep-single");
+        SweepResult local = new Sweep(grid, base, new SweepData(read(train), read(dev), read(test)), single, false, false).run();
+        local.writeAll(single);
+
+        Path distributed = dir.resolve("sweep-spark");
+        SparkSweep.GridSweep gs = new SparkSweep.GridSweep(grid, base, train, dev, test, "text", "label", distributed, false, false);
+        SweepResult remote = gs.run(spark);
+        assertEquals(4, remote.reports().size());
+        assertSameTable(local.table(), remote.table());
+        assertEquals(local.selection().bestConfig(), remote.selection().bestConfig());
+        for (String f : List.of(SweepResult.MARKDOWN, SweepResult.CSV, SweepResult.JSON, SweepResult.HTML, Sweep.MANIFEST)) {
+            assertTrue(Files.isRegularFile(distributed.resolve(f)), f);
+        }
+        for (int i = 0; i < 4; i++) {
+            Map<String, Object> l = local.reports().get(i);
+            Map<String, Object> r = remote.reports().get(i);
+            assertEquals(l.get("config_hash"), r.get("config_hash"));
+            assertTrue(Files.isRegularFile(distributed.resolve(Sweep.RUNS).resolve((String) r.get("config_hash")).resolve(Sweep.REPORT)));
+            assertEquals(json(l.get("test_examples")), json(r.get("test_examples")));
+            assertEquals(json(l.get("deterministic")), json(r.get("deterministic")), "run " + i);
+            assertEquals(json(l.get("ensemble_curve")), json(r.get("ensemble_curve")), "run " + i);
+            assertEquals(json(((Map<?, ?>) l.get("provenance")).get("trainer")), json(((Map<?, ?>) r.get("provenance")).get("trainer")));
+        }
+        // the Markdown table equals the single-JVM one but for its timing column
+        assertEquals(withoutTiming(Files.readAllLines(single.resolve(SweepResult.MARKDOWN))),
+                withoutTiming(Files.readAllLines(distributed.resolve(SweepResult.MARKDOWN))));
+
+        // loradrop-spark sweep (the session of this class) writes the same table
+        Path gridFile = Files.writeString(dir.resolve("grid.json"), GRID);
+        Path viaCli = dir.resolve("sweep-cli");
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        int code = SparkCli.run(new String[]{"sweep", "--grid", gridFile.toString(), "--train", train.toString(), "--dev",
+                dev.toString(), "--test", test.toString(), "--output-dir", viaCli.toString(), "--base-model",
+                task.encoder.toString(), "--tokenizer", task.vocab.toString()}, new java.io.PrintStream(out, true),
+                new java.io.PrintStream(err, true));
+        assertEquals(0, code, err.toString());
+        assertTrue(out.toString().contains("Written " + viaCli.resolve(SweepResult.HTML)), out.toString());
+        assertEquals(withoutTiming(Files.readAllLines(single.resolve(SweepResult.MARKDOWN))),
+                withoutTiming(Files.readAllLines(viaCli.resolve(SweepResult.MARKDOWN))));
+        code = SparkCli.run(new String[]{"sweep", "--train", train.toString()}, new java.io.PrintStream(out, true),
+                new java.io.PrintStream(err, true));
+        assertEquals(2, code);
+        assertTrue(err.toString().contains("Missing --grid") && err.toString().contains("loradrop-spark sweep --grid"), err.toString());
+
+        // a task failing once is retried: every run back exactly once, with the same report
+        int before = INJECTED.get();
+        JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        Map<Integer, Map<String, Object>> again = SparkSweep.GridSweep.collect(
+                gs.reports(sc.parallelize(List.of(0, 1, 2, 3), 4).mapPartitions(new FailOnce())));
+        assertEquals(before + 1, INJECTED.get(), "one injected failure");
+        assertEquals(List.of(0, 1, 2, 3), List.copyOf(again.keySet()));
+        for (int i = 0; i < 4; i++) {
+            assertEquals(remote.reports().get(i).get("config_hash"), again.get(i).get("config_hash"));
+            assertEquals(json(remote.reports().get(i).get("deterministic")), json(again.get(i).get("deterministic")));
+        }
+        // the output folder is not reused without resume; with it, nothing is trained again
+        assertThrows(IllegalArgumentException.class, () -> gs.run(spark));
+        SweepResult resumed = new SparkSweep.GridSweep(grid, base, train, dev, test, "text", "label", distributed, true, false).run(spark);
+        assertSameTable(remote.table(), resumed.table());
+    }
+
+    /** Fails the first attempt of partition 1 before it yields anything. */
+    static final class FailOnce implements org.apache.spark.api.java.function.FlatMapFunction<java.util.Iterator<Integer>, Integer> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public java.util.Iterator<Integer> call(java.util.Iterator<Integer> in) {
+            org.apache.spark.TaskContext t = org.apache.spark.TaskContext.get();
+            if (t.partitionId() == 1 && t.attemptNumber() == 0) {
+                INJECTED.incrementAndGet();
+                throw new IllegalStateException("injected failure of task attempt " + t.taskAttemptId());
+            }
+            return in;
+        }
+    }
+
+    static MutableDataset<Label> read(Path f) {
+        return new MutableDataset<>(new TextDataSource(f, "text", "label"));
+    }
+
+    static String json(Object o) throws Exception {
+        return new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(o);
+    }
+
+    /** Every column but the training time, row by row. */
+    static void assertSameTable(ResultsTable expected, ResultsTable actual) {
+        assertEquals(expected.rows().size(), actual.rows().size());
+        for (int i = 0; i < expected.rows().size(); i++) {
+            ResultsTable.Row e = expected.rows().get(i);
+            ResultsTable.Row a = actual.rows().get(i);
+            assertEquals(e.configLabel(), a.configLabel());
+            assertEquals(e.settings(), a.settings());
+            assertEquals(e.runs(), a.runs());
+            assertEquals(e.seeds(), a.seeds());
+            for (ResultsTable.Column c : ResultsTable.COLUMNS) {
+                if (!c.key().contains("seconds")) {
+                    assertEquals(e.mean().get(c.key()), a.mean().get(c.key()), c.key());
+                    assertEquals(e.std().get(c.key()), a.std().get(c.key()), c.key());
+                    assertEquals(e.counts().get(c.key()), a.counts().get(c.key()), c.key());
+                }
+            }
+        }
+    }
+
+    /** Markdown table lines without their last cell (the training time). */
+    static List<String> withoutTiming(List<String> lines) {
+        return lines.stream().map(l -> l.startsWith("|") ? l.substring(0, l.lastIndexOf('|', l.length() - 2)) : l).toList();
     }
 
     @Test

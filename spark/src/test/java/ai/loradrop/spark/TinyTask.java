@@ -88,6 +88,40 @@ final class TinyTask {
         return out;
     }
 
+    /** Trains a sentence-pair model (pair key {@link TextExamples#DEFAULT_PAIR_KEY}) on pair rows and writes it. */
+    Path trainPairsAndSave(Path file) throws IOException {
+        MutableDataset<Label> d = new MutableDataset<>(new SimpleDataSourceProvenance("tiny keyword pairs",
+                new LabelFactory()), new LabelFactory());
+        for (String[] r : pairRows(60, 1)) {
+            d.add(TextExamples.of(r[2], r[3], new Label(r[1]), 1f));
+        }
+        try (LoraDropModel m = trainer().maxLength(24).pairKey(TextExamples.DEFAULT_PAIR_KEY).build().train(d)) {
+            Files.write(file, m.serialize().toByteArray());
+        }
+        return file;
+    }
+
+    /**
+     * Labelled sentence pairs {@code (id, label, text, pair)}: the class keyword is in the first text or, for every
+     * third row, in the second, so the model needs both.
+     */
+    static List<String[]> pairRows(int n, long seed) {
+        Random rnd = new Random(seed);
+        List<String[]> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            int c = rnd.nextInt(CLASSES.size());
+            String withKeyword = text(c, rnd);
+            StringBuilder filler = new StringBuilder(FILLERS.get(rnd.nextInt(FILLERS.size())));
+            for (int j = rnd.nextInt(6); j > 0; j--) {
+                filler.append(' ').append(FILLERS.get(rnd.nextInt(FILLERS.size())));
+            }
+            boolean second = i % 3 == 2;
+            out.add(new String[]{"p" + i, CLASSES.get(c), second ? filler.toString() : withKeyword,
+                    second ? withKeyword : filler.toString()});
+        }
+        return out;
+    }
+
     static MutableDataset<Label> dataset(int perClass, long seed) {
         MutableDataset<Label> d = new MutableDataset<>(new SimpleDataSourceProvenance("tiny keyword task seed " + seed,
                 new LabelFactory()), new LabelFactory());
