@@ -87,6 +87,8 @@ public final class ReverseMode {
         for (QuantizedLinears.Match q : QuantizedLinears.find(forward, g.initializers())) {
             quantized.put(q.q().outputMulNode(), q);
         }
+        // Each erf-GELU is differentiated as one block too, keyed by its output value (fewer elementwise ops).
+        Map<String, GeluBlocks.Match> gelus = GeluBlocks.find(g);
         // Values that depend on a trainable input through floating-point data.
         Set<String> dependsOnParams = new HashSet<>(wrt);
         for (NodeProto n : forward) {
@@ -151,6 +153,15 @@ public final class ReverseMode {
                     String dy = total(g, contributions.get(n.getOutput(0)));
                     contributions.computeIfAbsent(block.input(), x -> new ArrayList<>())
                             .add(quantizedLinearInputGradient(g, block, dy, quantizedBackward));
+                }
+                continue;
+            }
+            GeluBlocks.Match gelu = n.getOutputCount() == 1 ? gelus.get(n.getOutput(0)) : null;
+            if (gelu != null) {
+                if (differentiable.contains(gelu.x())) {
+                    String dy = total(g, contributions.get(n.getOutput(0)));
+                    contributions.computeIfAbsent(gelu.x(), x -> new ArrayList<>())
+                            .add(GeluBlocks.inputGradient(ctx, n, gelu, dy));
                 }
                 continue;
             }
