@@ -174,9 +174,14 @@ public final class GradientRules {
 
     /** The value of a scalar initializer, or null when {@code v} is not one. */
     private static Double scalarConstant(GradientContext c, String v) {
-        TensorProto t = c.graph().initializers().get(v);
+        return scalarConstant(c.graph(), v);
+    }
+
+    /** The value of a scalar initializer or Constant node of a graph, or null when {@code v} is not one. */
+    static Double scalarConstant(Graph g, String v) {
+        TensorProto t = g.initializers().get(v);
         if (t == null) {
-            for (NodeProto p : c.graph().nodes()) {
+            for (NodeProto p : g.nodes()) {
                 if (p.getOpType().equals("Constant") && p.getOutput(0).equals(v) && Attr.find(p, "value").isPresent()) {
                     t = Attr.find(p, "value").get().getT();
                 }
@@ -444,16 +449,22 @@ public final class GradientRules {
             mean = g.cast(mean, xt);
             inv = g.cast(inv, xt);
         }
-        String xhat = g.op("Mul", g.op("Sub", x, mean), inv);
         String[] out = new String[n.getInputCount()];
         if (c.needs(x)) {
+            // dx = inv·(gy − mean(gy) − x̂·mean(gy·x̂)) with gy = dy·scale and x̂ = (x − μ)·inv. Since
+            // mean(gy·x̂) = inv·(mean(gy·x) − μ·mean(gy)), dx = inv·gy + x·A + C with the per-row A = −inv³·m2 and
+            // C = −A·μ − inv·mean(gy), m2 = mean(gy·x) − μ·mean(gy): six full-size ops instead of eight, x̂ never
+            // materialised. (The difference loses relative precision about eps·|μ|/σ, far below float training noise.)
             String gy = g.op("Mul", d[0], scale);
             String m1 = g.reduceMean(gy, axes, true);
-            String m2 = g.reduceMean(g.op("Mul", gy, xhat), axes, true);
-            String inner = g.op("Sub", g.op("Sub", gy, m1), g.op("Mul", xhat, m2));
-            out[0] = g.op("Mul", inner, inv);
+            String mgx = g.reduceMean(g.op("Mul", gy, x), axes, true);
+            String m2 = g.op("Sub", mgx, g.op("Mul", mean, m1));
+            String negA = g.op("Mul", g.op("Mul", g.op("Mul", inv, inv), inv), m2);
+            String cc = g.op("Sub", g.op("Mul", negA, mean), g.op("Mul", inv, m1));
+            out[0] = g.op("Add", g.op("Sub", g.op("Mul", gy, inv), g.op("Mul", x, negA)), cc);
         }
         if (c.needs(scale)) {
+            String xhat = g.op("Mul", g.op("Sub", x, mean), inv);
             out[1] = c.sumTo(n, g.op("Mul", d[0], xhat), n.getOutput(0), scale);
         }
         if (n.getInputCount() > 2 && c.needs(n.getInput(2))) {

@@ -87,6 +87,8 @@ public final class ReverseMode {
         for (QuantizedLinears.Match q : QuantizedLinears.find(forward, g.initializers())) {
             quantized.put(q.q().outputMulNode(), q);
         }
+        // Each erf-GELU is differentiated as one block too, keyed by its output value (fewer elementwise ops).
+        Map<String, GeluBlocks.Match> gelus = GeluBlocks.find(g);
         // Values that depend on a trainable input through floating-point data.
         Set<String> dependsOnParams = new HashSet<>(wrt);
         for (NodeProto n : forward) {
@@ -151,6 +153,15 @@ public final class ReverseMode {
                     String dy = total(g, contributions.get(n.getOutput(0)));
                     contributions.computeIfAbsent(block.input(), x -> new ArrayList<>())
                             .add(quantizedLinearInputGradient(g, block, dy, quantizedBackward));
+                }
+                continue;
+            }
+            GeluBlocks.Match gelu = n.getOutputCount() == 1 ? gelus.get(n.getOutput(0)) : null;
+            if (gelu != null) {
+                if (differentiable.contains(gelu.x())) {
+                    String dy = total(g, contributions.get(n.getOutput(0)));
+                    contributions.computeIfAbsent(gelu.x(), x -> new ArrayList<>())
+                            .add(GeluBlocks.inputGradient(ctx, n, gelu, dy));
                 }
                 continue;
             }
@@ -223,62 +234,30 @@ public final class ReverseMode {
             }
             return g.op("MatMul", dy, name);
         }
-        // dy · (s_w ⊙ (W_q − z_w))ᵀ = (dy ⊙ s_w) · W_qᵀ − (dy ⊙ s_w) · z_w 1ᵀ
-        TensorProto wq = inits.get(m.weight());
-        String tName = m.weight() + "_T";
+        // dy · Wᵀ with Wᵀ = (s_w ⊙ (W_q − z_w))ᵀ requantized symmetrically per column of Wᵀ (per input feature i):
+        // Wᵀ ≈ Q_T ⊙ s_T. Then dx = (s_dy · s_T) ⊙ (q_dy · Q_T) is exactly the form ONNX Runtime fuses into one
+        // DynamicQuantizeMatMul kernel, Mul(Cast(MatMulInteger(q_dy, Q_T, z_dy)), Mul(s_dy, s_T)): no elementwise
+        // scaling of dy (a full-size Mul per layer with W_qᵀ and s_w kept) and no zero-point term. Requantizing costs
+        // one more rounding of the weight (about 0.2% of each element's magnitude), far inside the activation
+        // quantization's error.
+        String tName = m.weight() + "_requantized_T";
+        String sName = tName + "_scale";
         if (!inits.containsKey(tName)) {
-            int[] v = QuantizedLinears.toInts(wq);
-            int[] t = new int[v.length];
+            float[] w = QuantizedLinears.dequantize(m, inits);
+            float[] t = new float[w.length];
             for (int i = 0; i < in; i++) {
                 for (int o = 0; o < out; o++) {
-                    t[o * in + i] = v[i * out + o];
+                    t[o * in + i] = w[i * out + o];
                 }
             }
-            TensorProto tt = QuantizedLinears.int8s(tName, new long[]{out, in}, t);
-            if (wq.getDataType() == QuantizedLinears.UINT8) {
-                tt = tt.toBuilder().setDataType(QuantizedLinears.UINT8).build();
-            }
-            g.addInitializer(tt);
+            int[] q = new int[t.length];
+            float[] st = QuantizedLinears.quantizePerColumn(t, out, in, q);
+            g.addInitializer(QuantizedLinears.int8s(tName, new long[]{out, in}, q));
+            g.addInitializer(Tensors.floats(sName, new long[]{in}, st));
         }
-        // dy ⊙ s_w = (dy ⊙ s_w / c) · c with the scalar c = max s_w taken out, so that the product can be spelled as
-        // ONNX Runtime's MatMulIntegerToFloat fusion expects it, Mul(Cast(acc), Mul(s_a, c)): the quantization, integer
-        // product, cast and scaling then run as one DynamicQuantizeMatMul kernel (c must not be 1, or ONNX Runtime
-        // drops the Mul as a no-op before fusing).
-        float[] sw = Tensors.toFloats(inits.get(m.q().weightScale()));
-        float c = 0f;
-        for (float v : sw) {
-            c = Math.max(c, Math.abs(v));
-        }
-        if (c == 0f || c == 1f || !Float.isFinite(c)) {
-            c = 0.5f;
-        }
-        String swName = m.q().weightScale() + "_over_max";
-        if (!inits.containsKey(swName)) {
-            float[] r = new float[sw.length];
-            for (int i = 0; i < r.length; i++) {
-                r[i] = sw[i] / c;
-            }
-            g.addInitializer(Tensors.floats(swName, Tensors.dims(inits.get(m.q().weightScale())), r));
-        }
-        String scaled = g.op("Mul", dy, swName);
-        String[] q = g.opN("DynamicQuantizeLinear", "", List.of(scaled), 3);
+        String[] q = g.opN("DynamicQuantizeLinear", "", List.of(dy), 3);
         String acc = g.op("MatMulInteger", q[0], tName, q[2]);
-        String dx = g.op("Mul", g.cast(acc, Tensors.FLOAT), g.op("Mul", q[1], g.floats(new long[0], new float[]{c})));
-        int[] z = m.q().weightZeroPoint() == null ? new int[]{0} : QuantizedLinears.toInts(inits.get(m.q().weightZeroPoint()));
-        boolean zero = true;
-        for (int v : z) {
-            zero &= v == 0;
-        }
-        if (!zero) {
-            float[] zf = new float[out];
-            for (int o = 0; o < out; o++) {
-                zf[o] = z[z.length == 1 ? 0 : o];
-            }
-            // scaled carries s_w / c: the zero-point term takes the c back.
-            String zcol = g.floats(new long[]{out, 1}, zf);
-            dx = g.op("Sub", dx, g.op("Mul", g.op("MatMul", scaled, zcol), g.scalar(c)));
-        }
-        return dx;
+        return g.op("Mul", g.cast(acc, Tensors.FLOAT), g.op("Mul", q[1], sName));
     }
 
     private static String total(Graph g, List<String> parts) {

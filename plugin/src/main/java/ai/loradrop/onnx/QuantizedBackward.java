@@ -12,8 +12,9 @@ public enum QuantizedBackward {
     /** A float {@code MatMul} with the dequantized {@code Wᵀ} (an extra float copy of each quantized weight). */
     FLOAT,
     /**
-     * {@code dL/dy ⊙ s_w} quantized dynamically to uint8, then {@code MatMulInteger} with the int8 {@code W_qᵀ}
-     * (an extra int8 copy of each quantized weight).
+     * {@code dL/dy} quantized dynamically to uint8 per tensor, then {@code MatMulInteger} with {@code Wᵀ} requantized
+     * to int8 symmetrically per input feature (an extra int8 copy of each quantized weight), scaled by
+     * {@code s_dy · s_T}: one fused integer kernel per layer.
      */
     INT8
 }

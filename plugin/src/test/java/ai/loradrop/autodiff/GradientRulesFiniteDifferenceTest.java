@@ -364,6 +364,19 @@ class GradientRulesFiniteDifferenceTest {
         l.add(new Case("Exp", "[2,3]", 17, f -> f.out(f.op("Exp", f.in("x", 2, 3)))));
         l.add(new Case("Log", "positive", 17, f -> f.out(f.op("Log", f.pos("x", 2, 3)))));
         l.add(new Case("Erf", "[2,3]", 17, f -> f.out(f.op("Erf", f.in("x", 2, 3)))));
+        // The erf GELU as exporters write it is differentiated as one block (GeluBlocks).
+        l.add(new Case("Erf", "GELU block (x·(1 + erf(x / √2)))·0.5 on [-4, 4]", 17, f -> {
+            String x = f.input("x", f.type, s(2, 3, 4), -4, 4, true);
+            String a = f.op("Add", f.op("Erf", f.op("Div", x, f.constant(s(), Math.sqrt(2)))), f.constant(s(), 1.0));
+            f.out(f.op("Mul", f.op("Mul", x, a), f.constant(s(), 0.5)));
+        }));
+        l.add(new Case("Erf", "GELU block, Constant nodes, operands swapped, c = 1.7, k = 0.8, x also used outside", 17, f -> {
+            String x = f.input("x", f.type, s(3, 5), -3, 3, true);
+            String u = f.op("Div", x, f.constantNode(tensorAttr(real("c", f.type, s(), new double[]{1.7}))));
+            String a = f.op("Add", f.constantNode(tensorAttr(real("one", f.type, s(), new double[]{1.0}))), f.op("Erf", u));
+            String y = f.op("Mul", f.constantNode(tensorAttr(real("k", f.type, s(), new double[]{0.8}))), f.op("Mul", a, x));
+            f.out(f.op("Add", y, f.op("Mul", x, x)));
+        }));
         l.add(new Case("Tanh", "[2,3]", 17, f -> f.out(f.op("Tanh", f.in("x", 2, 3)))));
         l.add(new Case("Sigmoid", "[2,3]", 17, f -> f.out(f.op("Sigmoid", f.in("x", 2, 3)))));
         l.add(new Case("Relu", "away from 0", 17, f -> f.out(f.op("Relu", f.away("x", 2, 3, 4)))));
@@ -411,6 +424,8 @@ class GradientRulesFiniteDifferenceTest {
         }
         l.add(new Case("LayerNormalization", "axis 1, Scale [3,4], B [4]", 17, f -> f.out(f.op("LayerNormalization",
                 List.of(f.in("x", 2, 3, 4), f.in("scale", 3, 4), f.in("b", 4)), Attr.i("axis", 1)))));
+        l.add(new Case("LayerNormalization", "axis -1, input with a large mean (5 to 7)", 17, f -> f.out(f.op("LayerNormalization",
+                List.of(f.input("x", f.type, s(3, 6), 5, 7, true), f.in("scale", 6), f.in("b", 6))))));
         l.add(new Case("LayerNormalization", "axis -1, no B", 17, f -> f.out(f.op("LayerNormalization",
                 List.of(f.in("x", 3, 5), f.in("scale", 5))))));
         l.add(new Case("LayerNormalization", "axis -1, frozen Scale and B", 17, f -> f.out(f.op("LayerNormalization",
@@ -663,6 +678,18 @@ class GradientRulesFiniteDifferenceTest {
         // dL/dw would be R ⊙ x, the only gradient node reading x.
         assertTrue(o.gradientNodes().stream().noneMatch(n -> n.getInputList().contains(x)), "some gradient node reads x");
         assertEquals(Set.of(x), o.gradients().keySet());
+    }
+
+    @Test
+    void geluBlockTakesSevenElementwiseOpsAndNoErfRule() throws OrtException {
+        Fx f = new Fx(17, FLOAT, 9);
+        String x = f.input("x", FLOAT, s(4, 6), -3, 3, true);
+        String a = f.op("Add", f.op("Erf", f.op("Div", x, f.constant(s(), Math.sqrt(2)))), f.constant(s(), 1.0));
+        f.out(f.op("Mul", f.op("Mul", x, a), f.constant(s(), 0.5)));
+        Outcome o = check(f, "GELU block");
+        // Node by node: ten elementwise ops (Erf's rule has Neg) and a Sum of the two paths to x.
+        assertEquals(List.of("Mul", "Exp", "Div", "Mul", "Add", "Mul", "Mul"),
+                o.gradientNodes().stream().map(NodeProto::getOpType).toList());
     }
 
     @Test

@@ -38,7 +38,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The model is {@code y = Linear_int8(tanh(x))}, the loss {@code L = Σ y ⊙ R}, so the straight-through gradient is
  * {@code dL/dx = tanh'(x) ⊙ (R · Wᵀ)}: the float model with the dequantized weight has exactly that gradient, and
  * finite differences of it (float, {@code h = 1e-3}) give the reference. Float backward: every element within
- * {@code 1e-2 · max(1, |numeric|)}. Int8 backward ({@code R ⊙ s_w} quantized to 8 bits per tensor): relative L2 error
+ * {@code 1e-2 · max(1, |numeric|)}. Int8 backward ({@code R} quantized to 8 bits per tensor, {@code Wᵀ} requantized per input feature): relative L2 error
  * of the whole gradient at most 3%, with and without weight zero points.
  */
 class QuantizedLinearGradientTest {
