@@ -94,8 +94,8 @@ final class OutputTasks {
             Dataset<MultiLabel> train = multiLabel(columns.read(task, f.train(), tk, pk));
             Dataset<MultiLabel> dev = f.dev() == null ? null : multiLabel(columns.read(task, f.dev(), tk, pk));
             Dataset<MultiLabel> test = f.test() == null ? null : multiLabel(columns.read(task, f.test(), tk, pk));
-            checkLabelsKnown(train, dev, "--dev", f.dev());
-            checkLabelsKnown(train, test, "--test", f.test());
+            TrainCommand.checkLabelsKnown(train, dev, "--dev", f.dev());
+            TrainCommand.checkLabelsKnown(train, test, "--test", f.test());
             settings.put("trainer", trainer.toString());
             settings.put("ensemble_size", k);
             settings.put("ensemble_seed", seed);
@@ -365,14 +365,14 @@ final class OutputTasks {
             Map<String, Object> flat = flatten(row);
             if (header == null) {
                 header = new ArrayList<>(flat.keySet());
-                line(sb, header, sep);
+                PredictionWriter.line(sb, header, sep);
             }
             List<String> cells = new ArrayList<>();
             for (String h : header) {
                 Object v = flat.get(h);
                 cells.add(v == null ? "" : String.valueOf(v));
             }
-            line(sb, cells, sep);
+            PredictionWriter.line(sb, cells, sep);
         }
         AtomicFiles.write(output, "predictions", sb.toString().getBytes(StandardCharsets.UTF_8));
         out.println("Wrote " + rows.size() + " predictions to " + output);
@@ -415,16 +415,6 @@ final class OutputTasks {
             }
         }
         return flat;
-    }
-
-    private static void line(StringBuilder sb, List<String> cells, char sep) {
-        for (int i = 0; i < cells.size(); i++) {
-            if (i > 0) {
-                sb.append(sep);
-            }
-            sb.append(PredictionWriter.quote(cells.get(i), sep));
-        }
-        sb.append('\n');
     }
 
     private static double[][] floor(double[][] variance) {
@@ -477,22 +467,4 @@ final class OutputTasks {
         return (Dataset<Regressor>) d;
     }
 
-    /** Refuses held-out multi-label data with a label the training data lacks, before training. */
-    private static void checkLabelsKnown(Dataset<MultiLabel> train, Dataset<MultiLabel> other, String option, Path file) {
-        if (other == null) {
-            return;
-        }
-        java.util.Set<String> known = new TreeSet<>();
-        train.getOutputInfo().getDomain().forEach(l -> known.add(l.getLabelString()));
-        java.util.Set<String> unseen = new TreeSet<>();
-        other.getOutputInfo().getDomain().forEach(l -> {
-            if (!known.contains(l.getLabelString())) {
-                unseen.add(l.getLabelString());
-            }
-        });
-        if (!unseen.isEmpty()) {
-            throw new IllegalArgumentException("The " + option + " file " + file + " has labels the training data lacks: "
-                    + unseen + " (training labels: " + known + "); the model could never predict them");
-        }
-    }
 }

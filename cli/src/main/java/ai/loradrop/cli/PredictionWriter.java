@@ -105,7 +105,7 @@ final class PredictionWriter {
         return m;
     }
 
-    private static void line(StringBuilder sb, List<String> cells, char sep) {
+    static void line(StringBuilder sb, List<String> cells, char sep) {
         for (int i = 0; i < cells.size(); i++) {
             if (i > 0) {
                 sb.append(sep);

@@ -188,16 +188,17 @@ final class TrainCommand {
      * Refuses, before training, held-out data with a label the training data lacks: the model could never predict
      * it, and the evaluation would fail only after the whole training.
      */
-    static void checkLabelsKnown(MutableDataset<Label> train, MutableDataset<Label> other, String option, Path file) {
+    static <T extends org.tribuo.Output<T>> void checkLabelsKnown(org.tribuo.Dataset<T> train, org.tribuo.Dataset<T> other,
+                                                                   String option, Path file) {
         if (other == null) {
             return;
         }
         java.util.Set<String> known = new java.util.TreeSet<>();
-        train.getOutputInfo().getDomain().forEach(l -> known.add(l.getLabel()));
+        train.getOutputInfo().getDomain().forEach(l -> known.add(l.getSerializableForm(false)));
         java.util.Set<String> unseen = new java.util.TreeSet<>();
         other.getOutputInfo().getDomain().forEach(l -> {
-            if (!known.contains(l.getLabel())) {
-                unseen.add(l.getLabel());
+            if (!known.contains(l.getSerializableForm(false))) {
+                unseen.add(l.getSerializableForm(false));
             }
         });
         if (!unseen.isEmpty()) {
@@ -205,6 +206,7 @@ final class TrainCommand {
                     + unseen + " (training labels: " + known + "); the model could never predict them");
         }
     }
+
 
     private static List<String> concat(List<String> a, List<String> b) {
         List<String> all = new ArrayList<>(a);

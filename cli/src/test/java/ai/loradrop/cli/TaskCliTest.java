@@ -14,7 +14,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -41,13 +40,9 @@ class TaskCliTest {
 
     @BeforeAll
     static void encoder() throws IOException {
-        encoder = Files.createDirectories(dir.resolve("enc"));
-        Files.copy(TinyModelCliTest.TINY_ONNX, encoder.resolve("model.onnx"), StandardCopyOption.REPLACE_EXISTING);
-        List<String> vocab = new ArrayList<>(List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"));
-        vocab.addAll(TinyModelCliTest.KEYWORDS);
-        vocab.addAll(TinyModelCliTest.FILLERS);
-        Files.write(encoder.resolve("vocab.txt"), vocab, StandardCharsets.UTF_8);
+        encoder = TinyFixture.in(dir).encoder;
     }
+
 
     private static List<String> common(Path train, Path test, Path model, Path report, int epochs, String lr) {
         return new ArrayList<>(List.of("train", "--train", train.toString(), "--test", test.toString(),
