@@ -33,7 +33,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -53,6 +55,9 @@ import java.util.logging.Logger;
  *     with a dev set it is also scaled by the factor fitted there ({@link VarianceScaling}), the regression
  *     counterpart of temperature scaling, and the report gives both.</li>
  * </ul>
+ * With {@code --temperature-scaling} the calibration is fitted on the dev set for both variants and saved with the
+ * model ({@link LoraDropMultiLabelModel#fitTemperatures}, a shared temperature; {@link LoraDropRegressionModel#fitVariance});
+ * a saved calibration is what {@code evaluate} and {@code predict} then use.
  */
 final class OutputTasks {
     private static final Logger logger = Logger.getLogger(OutputTasks.class.getName());
@@ -62,8 +67,11 @@ final class OutputTasks {
 
     private OutputTasks() {}
 
-    /** The files and settings of one {@code train --task multilabel|regression} run. */
-    record TrainFiles(Path train, Path dev, Path test, Path output, Path report) {}
+    /**
+     * The files and settings of one {@code train --task multilabel|regression} run.
+     * @param calibrate whether the saved model is calibrated on {@code dev} ({@code --temperature-scaling}).
+     */
+    record TrainFiles(Path train, Path dev, Path test, Path output, Path report, boolean calibrate) {}
 
     /**
      * Trains, saves and evaluates a multi-label or regression model.
@@ -133,12 +141,16 @@ final class OutputTasks {
     private static <T extends org.tribuo.Output<T>, M extends AbstractLoraDropModel<T>> int finish(
             Task task, M model, int k, long seed, WithEnsemble<M> withEnsemble, Dataset<T> train, Dataset<T> dev,
             Dataset<T> test, TrainFiles f, double wall, Map<String, Object> settings, PrintStream out) throws IOException {
-        M det = model.getEnsembleSize() > 1 ? withEnsemble.with(1, model.getEnsembleSeed()) : model;
-        M ens = k > 1 ? (model.getEnsembleSize() == k && model.getEnsembleSeed() == seed ? model : withEnsemble.with(k, seed)) : null;
+        M det0 = model.getEnsembleSize() > 1 ? withEnsemble.with(1, model.getEnsembleSeed()) : model;
+        M ens0 = k > 1 ? (model.getEnsembleSize() == k && model.getEnsembleSeed() == seed ? model : withEnsemble.with(k, seed)) : null;
+        // With --temperature-scaling both variants are calibrated on dev: the report shows them as saved.
+        M det = f.calibrate() ? calibrate(det0, dev) : det0;
+        M ens = f.calibrate() && ens0 != null ? calibrate(ens0, dev) : ens0;
         try {
             M saved = ens != null ? ens : det;
             AtomicFiles.write(f.output(), "model", saved.serialize()::writeTo);
-            out.println("Model (" + task.option() + ", K=" + saved.getEnsembleSize() + ") written to " + f.output());
+            out.println("Model (" + task.option() + ", K=" + saved.getEnsembleSize()
+                    + (f.calibrate() ? ", calibrated on --dev" : "") + ") written to " + f.output());
             Map<String, Object> json = new LinkedHashMap<>();
             json.put("command", "train");
             json.put("task", task.option());
@@ -160,13 +172,27 @@ final class OutputTasks {
             }
             return 0;
         } finally {
-            if (det != model) {
-                det.close();
-            }
-            if (ens != null && ens != model) {
-                ens.close();
+            for (M m : new HashSet<>(Arrays.asList(det, ens, det0, ens0))) {
+                if (m != null && m != model) {
+                    m.close();
+                }
             }
         }
+    }
+
+    /**
+     * A model calibrated on held-out data: a shared temperature (multi-label) or the variance calibration (regression).
+     * @param model the model.
+     * @param dev the held-out data.
+     * @param <M> the model type.
+     * @return the calibrated copy (close it).
+     */
+    @SuppressWarnings("unchecked")
+    static <M extends AbstractLoraDropModel<?>> M calibrate(M model, Dataset<?> dev) {
+        if (model instanceof LoraDropMultiLabelModel m) {
+            return (M) m.fitTemperatures((Dataset<MultiLabel>) dev, false);
+        }
+        return (M) ((LoraDropRegressionModel) model).fitVariance((Dataset<Regressor>) dev);
     }
 
     /**
@@ -187,49 +213,66 @@ final class OutputTasks {
         if (task == Task.MULTILABEL) {
             LoraDropMultiLabelModel d = (LoraDropMultiLabelModel) det;
             Dataset<MultiLabel> data = (Dataset<MultiLabel>) test;
-            sections.put(EvaluationReport.DETERMINISTIC, OutputMetrics.multiLabel(d, d.predict(data), data.getProvenance(), d.getThreshold()));
+            Map<String, Object> dm = new LinkedHashMap<>(OutputMetrics.multiLabel(d, d.predict(data), data.getProvenance(), d.getThreshold()));
+            dm.put("temperature", temperature(d));
+            sections.put(EvaluationReport.DETERMINISTIC, dm);
             if (ens != null) {
                 LoraDropMultiLabelModel e = (LoraDropMultiLabelModel) ens;
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("ensemble_size", e.getEnsembleSize());
                 m.putAll(OutputMetrics.multiLabel(e, e.predict(data), data.getProvenance(), e.getThreshold()));
+                m.put("temperature", temperature(e));
                 sections.put(EvaluationReport.ENSEMBLE, m);
             } else {
                 sections.put(EvaluationReport.ENSEMBLE, null);
             }
         } else {
+            // A model saved with its calibration is evaluated with it; otherwise the calibration is fitted on `fit`.
             LoraDropRegressionModel d = (LoraDropRegressionModel) det;
             Dataset<Regressor> data = (Dataset<Regressor>) test;
             Dataset<Regressor> fitData = (Dataset<Regressor>) fit;
-            RegressionCalibration.PredictionArrays fa = RegressionCalibration.fromPredictions(d.predict(fitData));
-            VarianceScaling constant = VarianceScaling.fitConstant(fa.mean(), fa.target(), fa.weights());
-            List<Prediction<Regressor>> dp = d.predict(data);
-            Map<String, Object> dm = new LinkedHashMap<>(OutputMetrics.regression(d, dp, data.getProvenance(),
-                    floor(constant.constantVariances(dp.size()))));
-            dm.put("variance", constant.scales().length == 1 ? constant.scale(0) : constant.scales());
-            dm.put("variance_fitted_on", fitName);
-            sections.put(EvaluationReport.DETERMINISTIC, dm);
+            boolean ownDet = d.getVarianceCalibration().isEmpty();
+            LoraDropRegressionModel dc = ownDet ? d.fitVariance(fitData) : d;
+            try {
+                List<Prediction<Regressor>> dp = dc.predict(data);
+                Map<String, Object> dm = new LinkedHashMap<>(OutputMetrics.regression(dc, dp, data.getProvenance(),
+                        variances(dp, null)));
+                dm.put("variance", scalar(dc.getVarianceCalibration().orElseThrow().scales()));
+                dm.put("variance_fitted_on", ownDet ? fitName : "saved with the model");
+                sections.put(EvaluationReport.DETERMINISTIC, dm);
+            } finally {
+                if (ownDet) {
+                    dc.close();
+                }
+            }
             if (ens != null) {
                 LoraDropRegressionModel e = (LoraDropRegressionModel) ens;
-                List<Prediction<Regressor>> ep = e.predict(data);
-                double[][] raw = floor(RegressionCalibration.fromPredictions(ep).variance());
-                Map<String, Object> unscaled = OutputMetrics.regression(e, ep, data.getProvenance(), raw);
-                Map<String, Object> em = new LinkedHashMap<>();
-                em.put("ensemble_size", e.getEnsembleSize());
-                if ("dev".equals(fitName)) {
-                    RegressionCalibration.PredictionArrays ea = RegressionCalibration.fromPredictions(e.predict(fitData));
-                    VarianceScaling scale = VarianceScaling.fit(ea.mean(), floor(ea.variance()), ea.target(), ea.weights());
-                    em.putAll(OutputMetrics.regression(e, ep, data.getProvenance(), floor(scale.apply(raw))));
-                    em.put("variance_scale", scale.scales().length == 1 ? scale.scale(0) : scale.scales());
-                    em.put("variance_scale_fitted_on", fitName);
-                    em.put("unscaled", Map.of(OutputMetrics.NLL, unscaled.get(OutputMetrics.NLL),
-                            OutputMetrics.COVERAGE, unscaled.get(OutputMetrics.COVERAGE)));
-                } else {
-                    em.putAll(unscaled);
-                    em.put("variance_scale", 1.0);
+                boolean ownEns = e.getVarianceCalibration().isEmpty() && "dev".equals(fitName);
+                LoraDropRegressionModel ec = ownEns ? e.fitVariance(fitData) : e;
+                try {
+                    List<Prediction<Regressor>> ep = ec.predict(data);
+                    double[] scale = ec.getVarianceCalibration().map(VarianceScaling::scales).orElse(null);
+                    double[][] raw = variances(ep, scale);
+                    Map<String, Object> unscaled = OutputMetrics.regression(ec, ep, data.getProvenance(), raw);
+                    Map<String, Object> em = new LinkedHashMap<>();
+                    em.put("ensemble_size", ec.getEnsembleSize());
+                    if (scale != null) {
+                        em.putAll(OutputMetrics.regression(ec, ep, data.getProvenance(), variances(ep, null)));
+                        em.put("variance_scale", scalar(scale));
+                        em.put("variance_scale_fitted_on", ownEns ? fitName : "saved with the model");
+                        em.put("unscaled", Map.of(OutputMetrics.NLL, unscaled.get(OutputMetrics.NLL),
+                                OutputMetrics.COVERAGE, unscaled.get(OutputMetrics.COVERAGE)));
+                    } else {
+                        em.putAll(unscaled);
+                        em.put("variance_scale", 1.0);
+                    }
+                    em.put("mean_variance", mean(raw));
+                    sections.put(EvaluationReport.ENSEMBLE, em);
+                } finally {
+                    if (ownEns) {
+                        ec.close();
+                    }
                 }
-                em.put("mean_variance", mean(raw));
-                sections.put(EvaluationReport.ENSEMBLE, em);
             } else {
                 sections.put(EvaluationReport.ENSEMBLE, null);
             }
@@ -378,7 +421,10 @@ final class OutputTasks {
         out.println("Wrote " + rows.size() + " predictions to " + output);
     }
 
-    /** One prediction as output columns: multi-label labels and every label's score; regression values and variances. */
+    /**
+     * One prediction as output columns: multi-label labels and every label's score; regression values and, where the
+     * model gives them (an ensemble, or a calibrated deterministic model), variances.
+     */
     private static Map<String, Object> row(Prediction<?> p, AbstractLoraDropModel<?> model) {
         Map<String, Object> m = new LinkedHashMap<>();
         if (p.getOutput() instanceof MultiLabel ml) {
@@ -397,7 +443,7 @@ final class OutputTasks {
             for (int d = 0; d < names.length; d++) {
                 String suffix = names.length == 1 ? "" : ":" + names[d];
                 m.put("prediction" + suffix, values[d]);
-                if (model.getEnsembleSize() > 1) {
+                if (Double.isFinite(variances[d])) {
                     m.put("variance" + suffix, variances[d]);
                 }
             }
@@ -417,16 +463,29 @@ final class OutputTasks {
         return flat;
     }
 
-    private static double[][] floor(double[][] variance) {
-        double[][] out = new double[variance.length][];
-        for (int i = 0; i < variance.length; i++) {
-            out[i] = new double[variance[i].length];
-            for (int d = 0; d < variance[i].length; d++) {
-                double v = variance[i][d];
-                out[i][d] = Double.isFinite(v) ? Math.max(MIN_VARIANCE, v) : v;
+    /**
+     * The predictions' variances, divided by a calibration's scales when given (the members' own variance), and
+     * floored so that members that agree exactly still give a Gaussian.
+     */
+    private static double[][] variances(List<Prediction<Regressor>> predictions, double[] unscale) {
+        double[][] out = RegressionCalibration.fromPredictions(predictions).variance();
+        for (double[] row : out) {
+            for (int d = 0; d < row.length; d++) {
+                double v = unscale == null ? row[d] : row[d] / unscale[d];
+                row[d] = Double.isFinite(v) ? Math.max(MIN_VARIANCE, v) : v;
             }
         }
         return out;
+    }
+
+    /** A multi-label model's temperature for the report: 1 when uncalibrated, else its one or per-label values. */
+    private static Object temperature(LoraDropMultiLabelModel m) {
+        return m.getTemperatures().map(t -> scalar(t.temperatures())).orElse(1.0);
+    }
+
+    /** One value as a number, several as an array (the report's form for one or more dimensions). */
+    private static Object scalar(double[] values) {
+        return values.length == 1 ? values[0] : values;
     }
 
     private static double mean(double[][] v) {

@@ -54,7 +54,10 @@ final class TrainCommand {
             TrainerFlags.HELP,
             "",
             "Calibration:",
-            "  --temperature-scaling    fit a temperature on --dev (for the deterministic model and the ensemble)");
+            "  --temperature-scaling    calibrate on --dev (the deterministic model and the ensemble) and save the",
+            "                           calibration with the model: a temperature (multilabel: one shared by all",
+            "                           labels), or for regression a variance scale (the deterministic model: a",
+            "                           constant variance)");
 
     static final List<String> FLAGS = concat(new ArrayList<>(TrainerFlags.FLAGS.keySet()), List.of("--temperature-scaling"));
     static final List<String> OPTIONS = concat(concat(new ArrayList<>(List.of(Task.OPTION, "--train", "--dev", "--test", "--encoder", "--base-model",
@@ -80,13 +83,9 @@ final class TrainCommand {
             throw a.error("--temperature-scaling fits the temperature on the dev set: give --dev");
         }
         Task task = Task.of(a);
-        if (task != Task.CLASSIFICATION) {
-            for (String o : List.of("--diagram", "--temperature-scaling")) {
-                if (a.has(o)) {
-                    throw a.error(o + " applies to " + Task.OPTION + " classification (the multi-label and regression"
-                            + " reports give their calibration figures in the JSON)");
-                }
-            }
+        if (task != Task.CLASSIFICATION && a.has("--diagram")) {
+            throw a.error("--diagram applies to " + Task.OPTION + " classification (the multi-label and regression"
+                    + " reports give their calibration figures in the JSON)");
         }
         DataColumns columns = DataColumns.of(a);
         String pairKey = columns.pair() == null ? null : TextExamples.DEFAULT_PAIR_KEY;
@@ -115,9 +114,10 @@ final class TrainCommand {
         settings.put("tokenizer", base.tokenizer().toString());
         settings.put("columns", columns.toJson());
         settings.put("hyperparameters_given", TrainerFlags.given(a));
+        settings.put("temperature_scaling", temperatureScaling);
         if (task != Task.CLASSIFICATION) {
             return OutputTasks.train(a, task, base, columns, pairKey,
-                    new OutputTasks.TrainFiles(trainFile, devFile, testFile, output, report), settings, out);
+                    new OutputTasks.TrainFiles(trainFile, devFile, testFile, output, report, temperatureScaling), settings, out);
         }
         LoraDropTrainer trainer = TrainerFlags.trainer(a, base, pairKey);
         int k = (Integer) TrainerFlags.value(a, "ensembleSize");
@@ -132,7 +132,6 @@ final class TrainCommand {
         settings.put("trainer", trainer.toString());
         settings.put("ensemble_size", k);
         settings.put("ensemble_seed", ensembleSeed);
-        settings.put("temperature_scaling", temperatureScaling);
 
         Path checkpointDir = a.has("--checkpoint-dir") ? Path.of(a.require("--checkpoint-dir")) : null;
         Thread onSignal = new Thread(() -> System.err.println(interruptedMessage(checkpointDir)), "loradrop-train-interrupted");

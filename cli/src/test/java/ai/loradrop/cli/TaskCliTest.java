@@ -44,7 +44,7 @@ class TaskCliTest {
     }
 
 
-    private static List<String> common(Path train, Path test, Path model, Path report, int epochs, String lr) {
+    static List<String> common(Path encoder, Path train, Path test, Path model, Path report, int epochs, String lr) {
         return new ArrayList<>(List.of("train", "--train", train.toString(), "--test", test.toString(),
                 "--base-model", encoder.toString(), "--max-length", "16", "--rank", "4", "--alpha", "8", "--epochs", String.valueOf(epochs),
                 "--dropout-mode", "INPUT", "--dropout", "0.1", "--batch-size", "8", "--learning-rate", lr,
@@ -67,7 +67,7 @@ class TaskCliTest {
         return String.join(" ", words);
     }
 
-    private static Path multiLabelCsv(Path file, int copies, long seed) throws IOException {
+    static Path multiLabelCsv(Path file, int copies, long seed) throws IOException {
         Random rnd = new Random(seed);
         List<String> lines = new ArrayList<>(List.of("id,label,text"));
         for (int k = 0; k < copies; k++) {
@@ -85,7 +85,7 @@ class TaskCliTest {
         return file;
     }
 
-    private static Path regressionJsonl(Path file, int copies, long seed) throws IOException {
+    static Path regressionJsonl(Path file, int copies, long seed) throws IOException {
         Random rnd = new Random(seed);
         List<String> lines = new ArrayList<>();
         for (int k = 0; k < copies; k++) {
@@ -107,7 +107,7 @@ class TaskCliTest {
         Path test = multiLabelCsv(dir.resolve("ml-test.csv"), 3, 2);
         Path model = dir.resolve("ml.tribuo");
         Path report = dir.resolve("ml.json");
-        List<String> args = common(train, test, model, report, 10, "1e-2");
+        List<String> args = common(encoder, train, test, model, report, 10, "1e-2");
         args.addAll(List.of("--task", "multilabel", "--threshold", "0.5"));
         CliRun r = CliRun.of(args.toArray(new String[0]));
         assertEquals(0, r.code(), r.toString());
@@ -145,7 +145,7 @@ class TaskCliTest {
         Path test = regressionJsonl(dir.resolve("r-test.jsonl"), 3, 2);
         Path model = dir.resolve("r.tribuo");
         Path report = dir.resolve("r.json");
-        List<String> args = common(train, test, model, report, 20, "2e-2");
+        List<String> args = common(encoder, train, test, model, report, 20, "2e-2");
         args.addAll(List.of("--task", "regression", "--label-column", "score", "--dev", dev.toString(), "--loss", "HUBER"));
         CliRun r = CliRun.of(args.toArray(new String[0]));
         assertEquals(0, r.code(), r.toString());

@@ -19,6 +19,8 @@ import ai.loradrop.train.EncodedExample;
 import ai.loradrop.tribuo.data.TextExamples;
 import com.google.protobuf.Any;
 import com.google.protobuf.ByteString;
+import com.oracle.labs.mlrg.olcut.provenance.MapProvenance;
+import com.oracle.labs.mlrg.olcut.provenance.Provenance;
 import com.oracle.labs.mlrg.olcut.util.Pair;
 import org.tribuo.Example;
 import org.tribuo.Excuse;
@@ -40,10 +42,12 @@ import java.lang.ref.Cleaner;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * The core shared by the LoRA-Drop models of the output types beyond {@code Label}: the encoder, tokenizer, trained
@@ -391,6 +395,40 @@ public abstract class AbstractLoraDropModel<T extends Output<T>> extends Model<T
     @Override
     public Optional<Excuse<T>> getExcuse(Example<T> example) {
         return Optional.empty();
+    }
+
+    /**
+     * A provenance whose instance values hold {@code value} under {@code key} (or lose {@code key} when it is null),
+     * for options a copy of a model records.
+     * @param p the provenance.
+     * @param key the instance-provenance key.
+     * @param value its value, or null to remove it.
+     * @return the new provenance.
+     */
+    static ModelProvenance withInstanceValue(ModelProvenance p, String key, Provenance value) {
+        return withInstanceValues(p, instance -> {
+            if (value == null) {
+                instance.remove(key);
+            } else {
+                instance.put(key, value);
+            }
+        });
+    }
+
+    /**
+     * A provenance whose instance values are edited (the rest is kept as it is).
+     * @param p the provenance.
+     * @param edit changes a mutable copy of the instance values.
+     * @return the new provenance.
+     */
+    static ModelProvenance withInstanceValues(ModelProvenance p, Consumer<Map<String, Provenance>> edit) {
+        Map<String, Provenance> instance = new LinkedHashMap<>(p.getInstanceProvenance().getMap());
+        edit.accept(instance);
+        Map<String, Provenance> all = new HashMap<>();
+        for (Pair<String, Provenance> e : p) {
+            all.put(e.getA(), e.getB() == p.getInstanceProvenance() ? new MapProvenance<>(instance) : e.getB());
+        }
+        return new ModelProvenance(all);
     }
 
     // ---------------------------------------------------------------------------------------------- serialization

@@ -600,16 +600,12 @@ public final class LoraDropModel extends Model<Label> implements AutoCloseable {
      * The model provenance with the options recorded in its instance values (other entries kept as they are).
      */
     static ModelProvenance provenanceWithOptions(ModelProvenance p, ModelSettings s) {
-        Map<String, Provenance> instance = new LinkedHashMap<>(p.getInstanceProvenance().getMap());
-        instance.put(ENSEMBLE_SIZE, new IntProvenance(ENSEMBLE_SIZE, s.ensembleSize()));
-        instance.put(ENSEMBLE_SEED, new LongProvenance(ENSEMBLE_SEED, s.ensembleSeed()));
-        instance.put(TEMPERATURE, new DoubleProvenance(TEMPERATURE, s.temperature()));
-        instance.put(EMBED_BASE_MODEL, new BooleanProvenance(EMBED_BASE_MODEL, s.embedBaseModel()));
-        Map<String, Provenance> all = new HashMap<>();
-        for (Pair<String, Provenance> e : p) {
-            all.put(e.getA(), e.getB() == p.getInstanceProvenance() ? new MapProvenance<>(instance) : e.getB());
-        }
-        return new ModelProvenance(all);
+        return AbstractLoraDropModel.withInstanceValues(p, instance -> {
+            instance.put(ENSEMBLE_SIZE, new IntProvenance(ENSEMBLE_SIZE, s.ensembleSize()));
+            instance.put(ENSEMBLE_SEED, new LongProvenance(ENSEMBLE_SEED, s.ensembleSeed()));
+            instance.put(TEMPERATURE, new DoubleProvenance(TEMPERATURE, s.temperature()));
+            instance.put(EMBED_BASE_MODEL, new BooleanProvenance(EMBED_BASE_MODEL, s.embedBaseModel()));
+        });
     }
 
     // ---------------------------------------------------------------------------------------------- accessors

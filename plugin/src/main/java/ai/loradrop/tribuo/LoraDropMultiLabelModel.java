@@ -4,10 +4,15 @@
  */
 package ai.loradrop.tribuo;
 
+import ai.loradrop.calibration.MultiLabelCalibration;
+import ai.loradrop.calibration.MultiLabelTemperatureScaling;
 import ai.loradrop.onnx.EncoderModel;
 import ai.loradrop.programs.ClassifierSpec;
 import ai.loradrop.text.Tokenizer;
 import com.google.protobuf.Any;
+import com.oracle.labs.mlrg.olcut.provenance.ListProvenance;
+import com.oracle.labs.mlrg.olcut.provenance.primitives.DoubleProvenance;
+import org.tribuo.Dataset;
 import org.tribuo.Example;
 import org.tribuo.ImmutableFeatureMap;
 import org.tribuo.ImmutableOutputInfo;
@@ -18,6 +23,9 @@ import org.tribuo.multilabel.MultiLabelFactory;
 import org.tribuo.provenance.ModelProvenance;
 
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
@@ -30,21 +38,49 @@ import java.util.Set;
  * multi-label models give them ({@code MultiLabelEvaluator} works on them). With a test-time ensemble
  * ({@link #withEnsemble}) a label's probability is the mean of the members' sigmoids.
  * <p>
+ * <b>Calibration.</b> {@link #fitTemperatures} fits a temperature (one shared, or one per label) on held-out data
+ * and returns a model that reports {@code σ(logit(p) / T)} for each label's probability {@code p} (the deterministic
+ * sigmoid or the ensemble's mean), the multi-label form of temperature scaling; the temperatures are saved with the
+ * model and recorded in its instance provenance ({@link #LABEL_TEMPERATURES}).
+ * <p>
  * Serialization (protobuf and Java) embeds or references the base encoder as {@link LoraDropModel} does.
  */
 public final class LoraDropMultiLabelModel extends AbstractLoraDropModel<MultiLabel> {
     private static final long serialVersionUID = 1L;
 
+    /** Instance-provenance key of the fitted temperatures (absent when uncalibrated). */
+    public static final String LABEL_TEMPERATURES = "loradrop-label-temperatures";
+
     private final transient double threshold;
+    /** The fitted temperatures, or null when uncalibrated. */
+    private final transient MultiLabelTemperatureScaling temperatures;
 
     LoraDropMultiLabelModel(String name, ModelProvenance provenance, ImmutableFeatureMap featureIDMap,
                             ImmutableOutputInfo<MultiLabel> outputIDInfo, EncoderModel encoder, BaseModelFile baseFile,
                             Tokenizer tokenizer, ClassifierSpec spec, float[] params, ModelSettings settings, double threshold) {
+        this(name, provenance, featureIDMap, outputIDInfo, encoder, baseFile, tokenizer, spec, params, settings, threshold, null);
+    }
+
+    LoraDropMultiLabelModel(String name, ModelProvenance provenance, ImmutableFeatureMap featureIDMap,
+                            ImmutableOutputInfo<MultiLabel> outputIDInfo, EncoderModel encoder, BaseModelFile baseFile,
+                            Tokenizer tokenizer, ClassifierSpec spec, float[] params, ModelSettings settings, double threshold,
+                            MultiLabelTemperatureScaling temperatures) {
         super(name, provenance, featureIDMap, outputIDInfo, true, encoder, baseFile, tokenizer, spec, params, settings);
         if (!(threshold > 0 && threshold < 1)) {
             throw new IllegalArgumentException("The decision threshold must be in (0, 1), got " + threshold);
         }
+        if (temperatures != null && !temperatures.isShared() && temperatures.temperatures().length != outputIDInfo.size()) {
+            throw new IllegalArgumentException("There are " + temperatures.temperatures().length + " per-label temperatures"
+                    + " for " + outputIDInfo.size() + " labels");
+        }
         this.threshold = threshold;
+        this.temperatures = temperatures;
+    }
+
+    /** The stored temperatures as saved: empty (uncalibrated), one shared, or one per label in id order. */
+    private static MultiLabelTemperatureScaling temperatures(double[] saved) {
+        return saved.length == 0 ? null : saved.length == 1 ? MultiLabelTemperatureScaling.shared(saved[0])
+                : MultiLabelTemperatureScaling.perLabel(saved);
     }
 
     @Override
@@ -53,13 +89,20 @@ public final class LoraDropMultiLabelModel extends AbstractLoraDropModel<MultiLa
         Set<Label> chosen = new LinkedHashSet<>();
         for (int j = 0; j < p.length; j++) {
             String name = outputIDInfo.getOutput(j).getLabelString();
-            Label l = new Label(name, p[j]);
+            double pj = temperatures == null ? p[j] : tempered(p[j], temperatures.temperature(j));
+            Label l = new Label(name, pj);
             scores.put(name, new MultiLabel(l));
-            if (p[j] >= threshold) {
+            if (pj >= threshold) {
                 chosen.add(l);
             }
         }
         return new Prediction<>(new MultiLabel(chosen), scores, example.size(), example, true);
+    }
+
+    /** {@code σ(logit(p) / t)}; 0 and 1 stay where they are. */
+    private static double tempered(double p, double t) {
+        double logit = Math.log(p) - Math.log1p(-p);
+        return 1.0 / (1.0 + Math.exp(-logit / t));
     }
 
     @Override
@@ -82,7 +125,70 @@ public final class LoraDropMultiLabelModel extends AbstractLoraDropModel<MultiLa
      */
     public LoraDropMultiLabelModel withThreshold(double t) {
         return new LoraDropMultiLabelModel(name, provenance, featureIDMap, outputIDInfo, encoder, baseFile, tokenizer, spec,
-                params, settings, t);
+                params, settings, t, temperatures);
+    }
+
+    /**
+     * The temperatures this model applies, if it was calibrated.
+     * @return the temperatures (shared, or per label in output id order), or empty.
+     */
+    public Optional<MultiLabelTemperatureScaling> getTemperatures() {
+        return Optional.ofNullable(temperatures);
+    }
+
+    /**
+     * A copy that applies the given temperatures to each label's probability ({@code σ(logit(p) / T)}).
+     * @param t the temperatures (shared, or one per label in output id order); null for none.
+     * @return the new model (with its own sessions; close it separately).
+     */
+    public LoraDropMultiLabelModel withTemperatures(MultiLabelTemperatureScaling t) {
+        ListProvenance<DoubleProvenance> values = new ListProvenance<>(t == null ? List.of() : toProvenance(t.temperatures()));
+        return new LoraDropMultiLabelModel(name, withInstanceValue(provenance, LABEL_TEMPERATURES, t == null ? null : values),
+                featureIDMap, outputIDInfo, encoder, baseFile, tokenizer, spec, params, settings, threshold, t);
+    }
+
+    /**
+     * A copy calibrated on held-out data: the temperatures minimising the mean binary cross-entropy of this model's
+     * own (untempered) probabilities, with this model's ensemble setting. Example weights are ignored, as in
+     * {@link LoraDropModel#fitTemperature}.
+     * @param data held-out labelled data (not the training data).
+     * @param perLabel one temperature per label (else one shared by all).
+     * @return the new model.
+     * @throws IllegalArgumentException when the data is empty or holds a label outside the model's domain.
+     */
+    public LoraDropMultiLabelModel fitTemperatures(Dataset<MultiLabel> data, boolean perLabel) {
+        List<Prediction<MultiLabel>> predictions;
+        try (LoraDropMultiLabelModel raw = withTemperatures(null)) {
+            predictions = raw.predict(data);
+        }
+        if (predictions.isEmpty()) {
+            throw new IllegalArgumentException("Temperature scaling needs at least one labelled example");
+        }
+        MultiLabelCalibration.PredictionArrays a = MultiLabelCalibration.fromPredictions(predictions);
+        int[] column = new int[outputIDInfo.size()];
+        for (int id = 0; id < column.length; id++) {
+            column[id] = a.labels().indexOf(outputIDInfo.getOutput(id).getLabelString());
+        }
+        double[][] logits = new double[a.probs().length][column.length];
+        boolean[][] targets = new boolean[a.probs().length][column.length];
+        for (int i = 0; i < logits.length; i++) {
+            for (int id = 0; id < column.length; id++) {
+                // Clamped so that a saturated sigmoid gives a finite logit.
+                double q = Math.min(1 - 1e-12, Math.max(1e-12, a.probs()[i][column[id]]));
+                logits[i][id] = Math.log(q) - Math.log1p(-q);
+                targets[i][id] = a.targets()[i][column[id]];
+            }
+        }
+        return withTemperatures(perLabel ? MultiLabelTemperatureScaling.fitPerLabel(logits, targets)
+                : MultiLabelTemperatureScaling.fitShared(logits, targets));
+    }
+
+    private static List<DoubleProvenance> toProvenance(double[] values) {
+        List<DoubleProvenance> out = new ArrayList<>(values.length);
+        for (double v : values) {
+            out.add(new DoubleProvenance(LABEL_TEMPERATURES, v));
+        }
+        return out;
     }
 
     /**
@@ -98,7 +204,7 @@ public final class LoraDropMultiLabelModel extends AbstractLoraDropModel<MultiLa
         LoraDropModel.checkEnsembleMemory(encoder, spec.lora(), k, "Ensemble size");
         ModelSettings s = settings.withEnsemble(k, seed);
         return new LoraDropMultiLabelModel(name, LoraDropModel.provenanceWithOptions(provenance, s), featureIDMap,
-                outputIDInfo, encoder, baseFile, tokenizer, spec, params, s, threshold);
+                outputIDInfo, encoder, baseFile, tokenizer, spec, params, s, threshold, temperatures);
     }
 
     /**
@@ -109,18 +215,19 @@ public final class LoraDropMultiLabelModel extends AbstractLoraDropModel<MultiLa
     public LoraDropMultiLabelModel withBaseModelEmbedded(boolean embed) {
         ModelSettings s = settings.withEmbedBaseModel(embed);
         return new LoraDropMultiLabelModel(name, LoraDropModel.provenanceWithOptions(provenance, s), featureIDMap,
-                outputIDInfo, encoder, baseFile, tokenizer, spec, params, s, threshold);
+                outputIDInfo, encoder, baseFile, tokenizer, spec, params, s, threshold, temperatures);
     }
 
     @Override
     protected LoraDropMultiLabelModel copy(String newName, ModelProvenance newProvenance) {
         return new LoraDropMultiLabelModel(newName, newProvenance, featureIDMap, outputIDInfo, encoder, baseFile, tokenizer,
-                spec, params, settings, threshold);
+                spec, params, settings, threshold, temperatures);
     }
 
     @Override
     ModelCodec.OutputSettings outputSettings() {
-        return new ModelCodec.OutputSettings(threshold, new double[0], new double[0]);
+        return new ModelCodec.OutputSettings(threshold, new double[0], new double[0],
+                temperatures == null ? new double[0] : temperatures.temperatures(), new double[0]);
     }
 
     /**
@@ -137,6 +244,6 @@ public final class LoraDropMultiLabelModel extends AbstractLoraDropModel<MultiLa
         ImmutableOutputInfo<MultiLabel> outputs = (ImmutableOutputInfo<MultiLabel>) p.carrier().outputDomain();
         return new LoraDropMultiLabelModel(p.carrier().name(), p.carrier().provenance(), p.carrier().featureDomain(), outputs,
                 p.encoder(), p.baseFile(), p.tokenizer(), p.payload().spec(), p.payload().params(), p.payload().settings(),
-                p.payload().outputs().threshold());
+                p.payload().outputs().threshold(), temperatures(p.payload().outputs().labelTemperature()));
     }
 }

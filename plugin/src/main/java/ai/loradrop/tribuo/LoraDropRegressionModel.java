@@ -4,10 +4,15 @@
  */
 package ai.loradrop.tribuo;
 
+import ai.loradrop.calibration.RegressionCalibration;
+import ai.loradrop.calibration.VarianceScaling;
 import ai.loradrop.onnx.EncoderModel;
 import ai.loradrop.programs.ClassifierSpec;
 import ai.loradrop.text.Tokenizer;
 import com.google.protobuf.Any;
+import com.oracle.labs.mlrg.olcut.provenance.ListProvenance;
+import com.oracle.labs.mlrg.olcut.provenance.primitives.DoubleProvenance;
+import org.tribuo.Dataset;
 import org.tribuo.Example;
 import org.tribuo.ImmutableFeatureMap;
 import org.tribuo.ImmutableOutputInfo;
@@ -18,6 +23,10 @@ import org.tribuo.regression.RegressionFactory;
 import org.tribuo.regression.Regressor;
 
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.logging.Logger;
 
 /**
  * A text regression model trained by {@link LoraDropRegressionTrainer}: one linear output per Tribuo regression
@@ -28,19 +37,41 @@ import java.io.IOException;
  * With a test-time ensemble ({@link #withEnsemble}) of K members over LoRA dropout masks, each dimension's value is
  * the members' mean and its variance the members' variance, {@code std² · (1/K) Σₖ (zₖ − z̄)²}, the predictive
  * variance of MC dropout; the deterministic model reports no variance (NaN).
+ * <p>
+ * <b>Calibration.</b> {@link #fitVariance} fits, on held-out data, what temperature scaling fits for classes: for an
+ * ensemble a scale {@code s} per dimension by which the members' variance is multiplied (the Gaussian NLL's
+ * minimiser), for the deterministic model a constant variance per dimension (the weighted mean squared residual),
+ * so that its predictions carry a variance too. The values are saved with the model and recorded in its instance
+ * provenance ({@link #VARIANCE_CALIBRATION}); they belong to one ensemble size, so {@link #withEnsemble} to another
+ * size drops them.
  */
 public final class LoraDropRegressionModel extends AbstractLoraDropModel<Regressor> {
     private static final long serialVersionUID = 1L;
+    private static final Logger logger = Logger.getLogger(LoraDropRegressionModel.class.getName());
+
+    /** Instance-provenance key of the fitted variance calibration (absent when uncalibrated). */
+    public static final String VARIANCE_CALIBRATION = "loradrop-variance-calibration";
+    /** Smallest member variance a fit sees (members that agree exactly would otherwise give a zero variance). */
+    private static final double MIN_VARIANCE = 1e-12;
 
     private final transient double[] mean;
     private final transient double[] std;
     private final transient String[] names;
     private final transient int[] naturalOfId;
+    /** Per dimension in natural order: the ensemble's variance scale or the deterministic variance; null: none. */
+    private final transient VarianceScaling calibration;
 
     LoraDropRegressionModel(String name, ModelProvenance provenance, ImmutableFeatureMap featureIDMap,
                             ImmutableOutputInfo<Regressor> outputIDInfo, EncoderModel encoder, BaseModelFile baseFile,
                             Tokenizer tokenizer, ClassifierSpec spec, float[] params, ModelSettings settings,
                             double[] mean, double[] std) {
+        this(name, provenance, featureIDMap, outputIDInfo, encoder, baseFile, tokenizer, spec, params, settings, mean, std, null);
+    }
+
+    LoraDropRegressionModel(String name, ModelProvenance provenance, ImmutableFeatureMap featureIDMap,
+                            ImmutableOutputInfo<Regressor> outputIDInfo, EncoderModel encoder, BaseModelFile baseFile,
+                            Tokenizer tokenizer, ClassifierSpec spec, float[] params, ModelSettings settings,
+                            double[] mean, double[] std, VarianceScaling calibration) {
         super(name, provenance, featureIDMap, outputIDInfo, false, encoder, baseFile, tokenizer, spec, params, settings);
         if (mean.length != outputIDInfo.size() || std.length != outputIDInfo.size()) {
             throw new IllegalArgumentException("The target standardisation has " + mean.length + " means and " + std.length
@@ -55,6 +86,11 @@ public final class LoraDropRegressionModel extends AbstractLoraDropModel<Regress
         this.std = std.clone();
         this.names = Regressor.extractNames(outputIDInfo);
         this.naturalOfId = ((ImmutableRegressionInfo) outputIDInfo).getIDtoNaturalOrderMapping();
+        if (calibration != null && calibration.scales().length != names.length) {
+            throw new IllegalArgumentException("The variance calibration has " + calibration.scales().length + " values for "
+                    + names.length + " dimensions");
+        }
+        this.calibration = calibration;
     }
 
     @Override
@@ -65,13 +101,13 @@ public final class LoraDropRegressionModel extends AbstractLoraDropModel<Regress
             int n = naturalOfId[id];
             values[n] = mean[id] + std[id] * z[id];
             if (members == null) {
-                variances[n] = Double.NaN;
+                variances[n] = calibration == null ? Double.NaN : calibration.scale(n);
             } else {
                 double v = 0;
                 for (double[] m : members) {
                     v += (m[id] - z[id]) * (m[id] - z[id]);
                 }
-                variances[n] = std[id] * std[id] * v / members.length;
+                variances[n] = std[id] * std[id] * v / members.length * (calibration == null ? 1.0 : calibration.scale(n));
             }
         }
         return new Prediction<>(new Regressor(names, values, variances), example.size(), example);
@@ -99,7 +135,66 @@ public final class LoraDropRegressionModel extends AbstractLoraDropModel<Regress
     }
 
     /**
+     * The fitted variance calibration, if any: per dimension in natural (name) order, the scale of the members'
+     * variance for an ensemble, or the constant variance of the deterministic model.
+     * @return the calibration, or empty.
+     */
+    public Optional<VarianceScaling> getVarianceCalibration() {
+        return Optional.ofNullable(calibration);
+    }
+
+    /**
+     * A copy with the given variance calibration (see {@link #getVarianceCalibration()}).
+     * @param c per dimension in natural order: the ensemble's variance scale, or the deterministic model's variance;
+     *          null for none.
+     * @return the new model (with its own sessions; close it separately).
+     */
+    public LoraDropRegressionModel withVarianceCalibration(VarianceScaling c) {
+        ModelProvenance p = withInstanceValue(provenance, VARIANCE_CALIBRATION, c == null ? null : toProvenance(c.scales()));
+        return new LoraDropRegressionModel(name, p, featureIDMap, outputIDInfo, encoder, baseFile, tokenizer, spec, params,
+                settings, mean, std, c);
+    }
+
+    /**
+     * A copy calibrated on held-out data, with this model's ensemble setting: an ensemble's variance scale minimising
+     * the Gaussian NLL, or the deterministic model's constant variance (the weighted mean squared residual). Example
+     * weights are honoured.
+     * @param data held-out data with targets (not the training data).
+     * @return the new model.
+     * @throws IllegalArgumentException when the data is empty or its dimensions differ from the model's.
+     */
+    public LoraDropRegressionModel fitVariance(Dataset<Regressor> data) {
+        RegressionCalibration.PredictionArrays a;
+        try (LoraDropRegressionModel raw = withVarianceCalibration(null)) {
+            a = RegressionCalibration.fromPredictions(raw.predict(data));
+        }
+        if (!a.dimensions().equals(List.of(names))) {
+            throw new IllegalArgumentException("The data's dimensions " + a.dimensions() + " are not the model's " + List.of(names));
+        }
+        if (settings.ensembleSize() == 1) {
+            return withVarianceCalibration(VarianceScaling.fitConstant(a.mean(), a.target(), a.weights()));
+        }
+        double[][] v = a.variance();
+        for (double[] row : v) {
+            for (int d = 0; d < row.length; d++) {
+                row[d] = Math.max(MIN_VARIANCE, row[d]);
+            }
+        }
+        return withVarianceCalibration(VarianceScaling.fit(a.mean(), v, a.target(), a.weights()));
+    }
+
+    private static ListProvenance<DoubleProvenance> toProvenance(double[] values) {
+        List<DoubleProvenance> out = new ArrayList<>(values.length);
+        for (double v : values) {
+            out.add(new DoubleProvenance(VARIANCE_CALIBRATION, v));
+        }
+        return new ListProvenance<>(out);
+    }
+
+    /**
      * A copy that predicts with a test-time ensemble over LoRA dropout masks (mean and variance of the members).
+     * A variance calibration belongs to the ensemble size it was fitted for: it is kept for the same size (another
+     * seed draws other masks from the same distribution) and dropped for another (a warning is logged).
      * @param k the ensemble size; 1 gives the deterministic model.
      * @param seed the seed of the members' masks.
      * @return the new model (with its own sessions; close it separately).
@@ -110,8 +205,17 @@ public final class LoraDropRegressionModel extends AbstractLoraDropModel<Regress
         }
         LoraDropModel.checkEnsembleMemory(encoder, spec.lora(), k, "Ensemble size");
         ModelSettings s = settings.withEnsemble(k, seed);
-        return new LoraDropRegressionModel(name, LoraDropModel.provenanceWithOptions(provenance, s), featureIDMap,
-                outputIDInfo, encoder, baseFile, tokenizer, spec, params, s, mean, std);
+        ModelProvenance p = LoraDropModel.provenanceWithOptions(provenance, s);
+        if (k == settings.ensembleSize()) {
+            return new LoraDropRegressionModel(name, p, featureIDMap, outputIDInfo, encoder, baseFile, tokenizer, spec, params,
+                    s, mean, std, calibration);
+        }
+        if (calibration != null) {
+            logger.warning("The variance calibration was fitted for ensemble size " + settings.ensembleSize()
+                    + "; the copy with ensemble size " + k + " has none (fit it again with fitVariance)");
+        }
+        return new LoraDropRegressionModel(name, withInstanceValue(p, VARIANCE_CALIBRATION, null), featureIDMap, outputIDInfo,
+                encoder, baseFile, tokenizer, spec, params, s, mean, std);
     }
 
     /**
@@ -122,18 +226,19 @@ public final class LoraDropRegressionModel extends AbstractLoraDropModel<Regress
     public LoraDropRegressionModel withBaseModelEmbedded(boolean embed) {
         ModelSettings s = settings.withEmbedBaseModel(embed);
         return new LoraDropRegressionModel(name, LoraDropModel.provenanceWithOptions(provenance, s), featureIDMap,
-                outputIDInfo, encoder, baseFile, tokenizer, spec, params, s, mean, std);
+                outputIDInfo, encoder, baseFile, tokenizer, spec, params, s, mean, std, calibration);
     }
 
     @Override
     protected LoraDropRegressionModel copy(String newName, ModelProvenance newProvenance) {
         return new LoraDropRegressionModel(newName, newProvenance, featureIDMap, outputIDInfo, encoder, baseFile, tokenizer,
-                spec, params, settings, mean, std);
+                spec, params, settings, mean, std, calibration);
     }
 
     @Override
     ModelCodec.OutputSettings outputSettings() {
-        return new ModelCodec.OutputSettings(0.5, mean, std);
+        return new ModelCodec.OutputSettings(0.5, mean, std, new double[0],
+                calibration == null ? new double[0] : calibration.scales());
     }
 
     /**
@@ -150,6 +255,7 @@ public final class LoraDropRegressionModel extends AbstractLoraDropModel<Regress
         ImmutableOutputInfo<Regressor> outputs = (ImmutableOutputInfo<Regressor>) p.carrier().outputDomain();
         return new LoraDropRegressionModel(p.carrier().name(), p.carrier().provenance(), p.carrier().featureDomain(), outputs,
                 p.encoder(), p.baseFile(), p.tokenizer(), p.payload().spec(), p.payload().params(), p.payload().settings(),
-                p.payload().outputs().targetMean(), p.payload().outputs().targetStd());
+                p.payload().outputs().targetMean(), p.payload().outputs().targetStd(),
+                p.payload().outputs().varianceScale().length == 0 ? null : VarianceScaling.of(p.payload().outputs().varianceScale()));
     }
 }

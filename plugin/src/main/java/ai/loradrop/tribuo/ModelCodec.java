@@ -91,7 +91,9 @@ final class ModelCodec {
         HEAD_LOSS(32, "head_loss", "string", Part.SETTINGS),
         THRESHOLD(33, "threshold", "double", Part.SETTINGS),
         TARGET_MEAN(34, "target_mean", "repeated double", Part.SETTINGS),
-        TARGET_STD(35, "target_std", "repeated double", Part.SETTINGS);
+        TARGET_STD(35, "target_std", "repeated double", Part.SETTINGS),
+        LABEL_TEMPERATURE(36, "label_temperature", "repeated double", Part.SETTINGS),
+        VARIANCE_SCALE(37, "variance_scale", "repeated double", Part.SETTINGS);
 
         final int number;
         final String protoName;
@@ -158,8 +160,23 @@ final class ModelCodec {
      * @param threshold the multi-label decision threshold on each label's probability.
      * @param targetMean per regression output (id order), the training mean the head's outputs are relative to.
      * @param targetStd per regression output, the training standard deviation they are in units of.
+     * @param labelTemperature multi-label: the temperatures fitted on held-out data, one shared or one per label in
+     *                         id order; empty when uncalibrated.
+     * @param varianceScale regression, per dimension in natural order: the fitted variance calibration
+     *                      ({@link LoraDropRegressionModel#getVarianceCalibration()}); empty when uncalibrated.
      */
-    record OutputSettings(double threshold, double[] targetMean, double[] targetStd) {}
+    record OutputSettings(double threshold, double[] targetMean, double[] targetStd, double[] labelTemperature,
+                          double[] varianceScale) {
+        /**
+         * Uncalibrated settings.
+         * @param threshold the multi-label decision threshold.
+         * @param targetMean the regression training means.
+         * @param targetStd the regression training deviations.
+         */
+        OutputSettings(double threshold, double[] targetMean, double[] targetStd) {
+            this(threshold, targetMean, targetStd, new double[0], new double[0]);
+        }
+    }
 
     private ModelCodec() {}
 
@@ -239,6 +256,12 @@ final class ModelCodec {
                 for (double v : o.targetStd()) {
                     out.writeDouble(Field.TARGET_STD.number, v);
                 }
+                for (double v : o.labelTemperature()) {
+                    out.writeDouble(Field.LABEL_TEMPERATURE.number, v);
+                }
+                for (double v : o.varianceScale()) {
+                    out.writeDouble(Field.VARIANCE_SCALE.number, v);
+                }
             }
 
             ByteString all = ByteString.EMPTY;
@@ -309,6 +332,8 @@ final class ModelCodec {
         double threshold = 0.5;
         List<Double> targetMean = new ArrayList<>();
         List<Double> targetStd = new ArrayList<>();
+        List<Double> labelTemperature = new ArrayList<>();
+        List<Double> varianceScale = new ArrayList<>();
         byte[] params = null;
         Integer maxLength = null;
         String textKey = null;
@@ -366,6 +391,8 @@ final class ModelCodec {
                         case THRESHOLD -> threshold = in.readDouble();
                         case TARGET_MEAN -> readDoubles(in, tag, targetMean);
                         case TARGET_STD -> readDoubles(in, tag, targetStd);
+                        case LABEL_TEMPERATURE -> readDoubles(in, tag, labelTemperature);
+                        case VARIANCE_SCALE -> readDoubles(in, tag, varianceScale);
                     }
                 }
                 int end = in.getTotalBytesRead();
@@ -426,7 +453,9 @@ final class ModelCodec {
             ClassifierSpec spec = new ClassifierSpec(lora, Pooling.valueOf(pooling), numClasses, headDropout, loss);
             OutputSettings outputs = loss == HeadLoss.SOFTMAX_CROSS_ENTROPY ? null : new OutputSettings(threshold,
                     targetMean.stream().mapToDouble(Double::doubleValue).toArray(),
-                    targetStd.stream().mapToDouble(Double::doubleValue).toArray());
+                    targetStd.stream().mapToDouble(Double::doubleValue).toArray(),
+                    labelTemperature.stream().mapToDouble(Double::doubleValue).toArray(),
+                    varianceScale.stream().mapToDouble(Double::doubleValue).toArray());
             ModelSettings settings = new ModelSettings(maxLength, textKey, pairKey, ensembleSize, ensembleSeed,
                     temperature, embed, threads, batchSize, LongText.valueOf(longText), windowStride);
             // Recorded hashes are lower-case hex; compare and keep them so even if an earlier writer used upper case.
