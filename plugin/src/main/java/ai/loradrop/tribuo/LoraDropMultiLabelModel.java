@@ -4,6 +4,7 @@
  */
 package ai.loradrop.tribuo;
 
+import ai.loradrop.interop.AdapterOutputs;
 import ai.loradrop.onnx.EncoderModel;
 import ai.loradrop.programs.ClassifierSpec;
 import ai.loradrop.text.Tokenizer;
@@ -18,6 +19,8 @@ import org.tribuo.multilabel.MultiLabelFactory;
 import org.tribuo.provenance.ModelProvenance;
 
 import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
@@ -121,6 +124,37 @@ public final class LoraDropMultiLabelModel extends AbstractLoraDropModel<MultiLa
     @Override
     ModelCodec.OutputSettings outputSettings() {
         return new ModelCodec.OutputSettings(threshold, new double[0], new double[0]);
+    }
+
+    @Override
+    ModelExport.Head exportHead() {
+        java.util.List<String> names = new java.util.ArrayList<>(outputIDInfo.size());
+        for (int id = 0; id < outputIDInfo.size(); id++) {
+            names.add(outputIDInfo.getOutput(id).getLabelString());
+        }
+        return ModelExport.Head.unchanged(names, AdapterOutputs.multiLabel(threshold));
+    }
+
+    /**
+     * Reads a PEFT LoRA adapter folder of a multi-label head (written by {@link #exportAdapter}, or by PEFT for
+     * {@code problem_type="multi_label_classification"}) onto its base encoder. The labels come from
+     * {@code labels}, else {@value ai.loradrop.interop.AdapterLabels#FILE_NAME}, else the head rows' indices; the
+     * decision threshold from {@link AdapterImportOptions#threshold()}, else the one the adapter's sidecar records,
+     * else {@link LoraDropMultiLabelTrainer}'s default. The settings otherwise follow
+     * {@link LoraDropModel#fromAdapter(Path, Path, Path, List, int, AdapterImportOptions)}.
+     * @param baseModel the base encoder's ONNX file.
+     * @param tokenizer its tokenizer ({@code tokenizer.json} or {@code vocab.txt}).
+     * @param adapterDir the adapter folder.
+     * @param labels the labels in head-row order, or null for the adapter's own.
+     * @param maxLength tokens per example, or 0 for the adapter's recorded length (else the trainer's default).
+     * @param options text keys, pooling for sidecar-less adapters, threshold, threads, batch size.
+     * @return the model; close it after use.
+     * @throws IOException when a file is missing or invalid, the adapter does not fit the encoder, or its sidecar
+     *                     records another problem type (the message names the file and the type).
+     */
+    public static LoraDropMultiLabelModel fromAdapter(Path baseModel, Path tokenizer, Path adapterDir, List<String> labels,
+                                                      int maxLength, AdapterImportOptions options) throws IOException {
+        return AdapterImport.loadMultiLabel(baseModel, tokenizer, adapterDir, labels, maxLength, options);
     }
 
     /**
