@@ -432,6 +432,24 @@ public final class PeftAdapter {
     }
 
     /**
+     * What an adapter folder's head predicts, as its {@code loradrop_config.json} records it (a sidecar of format 1
+     * or 2 is a single-label classifier's), for the choices that come before an encoder is loaded.
+     * @param dir the folder.
+     * @return the problem type, or empty when the folder has no sidecar (an adapter written by PEFT).
+     * @throws IOException when the folder is not an adapter folder (see {@link #checkFolder}) or its sidecar is invalid.
+     */
+    public static java.util.Optional<ProblemType> recordedProblemType(Path dir) throws IOException {
+        checkFolder(dir);
+        Path sidecarFile = dir.resolve(SIDECAR_FILE);
+        if (!Files.isRegularFile(sidecarFile)) {
+            return java.util.Optional.empty();
+        }
+        JsonNode sidecar = readJson(sidecarFile);
+        checkSidecar(sidecarFile, sidecar, readJson(dir.resolve(CONFIG_FILE)));
+        return java.util.Optional.of(ProblemType.of(headLoss(sidecarFile, sidecar)));
+    }
+
+    /**
      * Reads an adapter folder written by LoRA-Drop (with {@code loradrop_config.json}, which gives the pooling).
      * @param dir the folder.
      * @param encoder the encoder to put the adapter on.

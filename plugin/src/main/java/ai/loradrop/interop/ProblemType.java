@@ -80,6 +80,10 @@ public enum ProblemType {
                 + Arrays.stream(values()).map(ProblemType::hfName).collect(Collectors.joining(", ")) + ")");
     }
 
+    /**
+     * The Hugging Face name, as messages show it.
+     * @return {@link #hfName()}.
+     */
     @Override
     public String toString() {
         return hfName;

@@ -407,6 +407,15 @@ public abstract class AbstractLoraDropModel<T extends Output<T>> extends Model<T
      */
     abstract ModelExport.Head exportHead();
 
+    /**
+     * The output names in output id order (the head's row order): labels, or regression dimension names, as the
+     * exports write them.
+     * @return the names.
+     */
+    public List<String> getOutputNames() {
+        return exportHead().names();
+    }
+
     private ModelExport.Source exportSource() {
         return new ModelExport.Source(encoder, spec, params.clone(), getProvenance(), settings.ensembleSize(),
                 settings.ensembleSeed(), new AdapterInput(settings.maxLength(), settings.textKey(), settings.pairKey()),
