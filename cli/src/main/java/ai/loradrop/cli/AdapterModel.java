@@ -8,6 +8,8 @@ import ai.loradrop.head.Pooling;
 import ai.loradrop.interop.PeftAdapter;
 import ai.loradrop.tribuo.AdapterImportOptions;
 import ai.loradrop.tribuo.LoraDropModel;
+import ai.loradrop.tribuo.LoraDropMultiLabelModel;
+import ai.loradrop.tribuo.LoraDropRegressionModel;
 import ai.loradrop.tribuo.data.TextExamples;
 
 import java.io.IOException;
@@ -24,7 +26,8 @@ final class AdapterModel {
     private AdapterModel() {}
 
     /** The options of the adapter form. */
-    static final List<String> OPTIONS = List.of("--peft", "--encoder", "--base-model", "--tokenizer", "--labels", "--max-length", "--pooling");
+    static final List<String> OPTIONS = List.of("--peft", "--encoder", "--base-model", "--tokenizer", "--labels", "--max-length",
+            "--pooling", Task.OPTION, "--threshold");
 
     /** Help lines of the adapter form. */
     static final String HELP = String.join("\n",
@@ -34,7 +37,12 @@ final class AdapterModel {
             "  --base-model DIR|ONNX    or the export it was trained on (a folder or an .onnx file); with --model,",
             "                           the new place of a model's referenced (not embedded) encoder",
             "  --tokenizer F            tokenizer.json or vocab.txt [found beside the encoder]",
-            "  --labels a,b,c           class labels in head-row order [loradrop_labels.json, else 0,1,...]",
+            "  --task T                 " + Task.choices() + ": what the adapter's head predicts [as",
+            "                           loradrop_config.json records (problem_type), else classification]",
+            "  --labels a,b,c           labels (or regression dimensions) in head-row order [loradrop_labels.json,",
+            "                           else 0,1,...]",
+            "  --threshold P            multilabel: decision threshold in (0, 1) [as loradrop_config.json records,",
+            "                           else the trainer's default]",
             "  --max-length N           tokens per example [as loradrop_config.json records, else the training default]",
             "  --pooling P              MEAN | FIRST_TOKEN, for adapters without loradrop_config.json",
             "                           [the named encoder's, else MEAN]");
@@ -88,6 +96,69 @@ final class AdapterModel {
         if (a.has("--model")) {
             return SavedModel.load(a.existingFile("--model"), a.has("--base-model") ? BaseModelFiles.resolveOnnx(a) : null);
         }
+        Imported i = imported(a, pairOption);
+        return LoraDropModel.fromAdapter(i.base().onnx(), i.base().tokenizer(), i.dir(), a.list("--labels", null),
+                i.maxLength(), i.options());
+    }
+
+    /**
+     * The task of the model of {@code --model} (its file says) or {@code --peft}: {@code --task}, else the problem
+     * type the adapter's sidecar records, else classification.
+     * @param a the options.
+     * @return the task.
+     * @throws UsageException when {@code --task} contradicts the adapter's recorded problem type, or
+     *                        {@code --threshold} is given for another task than multilabel.
+     * @throws IOException when the model file or the adapter's sidecar cannot be read.
+     */
+    static Task task(Args a) throws IOException {
+        checkSource(a);
+        if (a.has("--model")) {
+            return OutputTasks.taskOf(a.existingFile("--model"));
+        }
+        Path dir = adapterDir(a);
+        java.util.Optional<ai.loradrop.interop.ProblemType> recorded = PeftAdapter.recordedProblemType(dir);
+        Task task;
+        if (a.has(Task.OPTION)) {
+            task = Task.of(a);
+            if (recorded.isPresent() && recorded.get() != task.problemType()) {
+                throw a.error(Task.OPTION + " " + task.option() + " does not fit the adapter in " + dir + ": its "
+                        + PeftAdapter.SIDECAR_FILE + " records problem_type '" + recorded.get().hfName() + "' ("
+                        + Task.OPTION + " " + Task.of(recorded.get()).option() + ")");
+            }
+        } else {
+            task = recorded.map(Task::of).orElse(Task.CLASSIFICATION);
+        }
+        if (a.has("--threshold") && task != Task.MULTILABEL) {
+            throw a.error("--threshold is the decision threshold of a multilabel adapter; this one is " + task.option());
+        }
+        return task;
+    }
+
+    /**
+     * Loads the multi-label or regression model of {@code --peft}.
+     * @param a the options.
+     * @param task the task ({@link #task}), not classification.
+     * @param pairOption the option that gives a second text (see {@link #load}).
+     * @return the model; close it after use.
+     * @throws UsageException for missing files and malformed options.
+     * @throws IOException when the adapter cannot be read or does not fit the encoder.
+     */
+    static ai.loradrop.tribuo.AbstractLoraDropModel<?> loadOutputs(Args a, Task task, String pairOption) throws IOException {
+        Imported i = imported(a, pairOption);
+        List<String> names = a.list("--labels", null);
+        return switch (task) {
+            case MULTILABEL -> LoraDropMultiLabelModel.fromAdapter(i.base().onnx(), i.base().tokenizer(), i.dir(), names,
+                    i.maxLength(), i.options());
+            case REGRESSION -> LoraDropRegressionModel.fromAdapter(i.base().onnx(), i.base().tokenizer(), i.dir(), names,
+                    i.maxLength(), i.options());
+            case CLASSIFICATION -> throw new IllegalArgumentException("Classification adapters load through AdapterModel.load");
+        };
+    }
+
+    /** The files and import settings of {@code --peft}. */
+    private record Imported(Path dir, BaseModelFiles base, int maxLength, AdapterImportOptions options) {}
+
+    private static Imported imported(Args a, String pairOption) throws IOException {
         Path dir = adapterDir(a);
         BaseModelFiles base = BaseModelFiles.resolve(a);
         // 0: the maximum length the adapter records (LoRA-Drop's sidecar), else the training default.
@@ -100,7 +171,14 @@ final class AdapterModel {
         if (a.has(pairOption)) {
             options = options.withPairKey(TextExamples.DEFAULT_PAIR_KEY);
         }
-        return LoraDropModel.fromAdapter(base.onnx(), base.tokenizer(), dir, a.list("--labels", null), maxLength, options);
+        if (a.has("--threshold")) {
+            try {
+                options = options.withThreshold(a.doubleValue("--threshold", Double.NaN));
+            } catch (IllegalArgumentException e) {
+                throw a.error("--threshold: " + e.getMessage());
+            }
+        }
+        return new Imported(dir, base, maxLength, options);
     }
 
     /**

@@ -63,15 +63,15 @@ final class EvaluateCommand {
         AdapterModel.inputs(a, roles);
         roles.output("--report", report).diagram("--diagram", a.value("--diagram", null)).check();
         DataColumns columns = DataColumns.of(a);
-        Task task = modelFile != null ? OutputTasks.taskOf(modelFile) : Task.CLASSIFICATION;
+        Task task = AdapterModel.task(a);
         if (task != Task.CLASSIFICATION) {
             OutputTasks.checkOptions(a, task);
-            try (var model = OutputTasks.load(modelFile, task)) {
+            try (var model = modelFile != null ? OutputTasks.load(modelFile, task) : AdapterModel.loadOutputs(a, task, "--pair-column")) {
                 int k = a.has("--ensemble") ? a.intValue("--ensemble", 1) : model.getEnsembleSize();
                 long seed = a.has("--ensemble-seed") ? a.longValue("--ensemble-seed", 0) : model.getEnsembleSeed();
                 MutableDataset<?> data = columns.read(task, dataFile, model.getTextKey(),
                         model.getPairKey().orElse(TextExamples.DEFAULT_PAIR_KEY));
-                evaluateOutputs(task, model, k, seed, data, a, modelFile, dataFile, columns, report, out);
+                evaluateOutputs(task, model, k, seed, data, a, adapterDir, dataFile, columns, report, out);
             }
             return 0;
         }
@@ -119,7 +119,7 @@ final class EvaluateCommand {
 
     @SuppressWarnings({"unchecked", "rawtypes"})
     private static void evaluateOutputs(Task task, ai.loradrop.tribuo.AbstractLoraDropModel<?> model, int k, long seed,
-                                        MutableDataset<?> data, Args a, Path modelFile, Path dataFile, DataColumns columns,
+                                        MutableDataset<?> data, Args a, Path adapterDir, Path dataFile, DataColumns columns,
                                         Path report, PrintStream out) throws java.io.IOException {
         try (var det = OutputTasks.withEnsemble(model, 1, seed);
              var ens = k > 1 ? OutputTasks.withEnsemble(model, k, seed) : null) {
@@ -129,12 +129,17 @@ final class EvaluateCommand {
             Map<String, Object> json = new LinkedHashMap<>();
             json.put("command", "evaluate");
             json.put("task", task.option());
-            json.put("model", modelFile.toString());
+            json.put(adapterDir == null ? "model" : "adapter", AdapterModel.source(a));
             json.putAll(JsonReport.trainingStats(model.getProvenance()));
             json.put("test_examples", data.size());
             json.putAll(sections);
             Map<String, Object> settings = new LinkedHashMap<>();
             settings.put("data", dataFile.toString());
+            if (adapterDir != null) {
+                settings.put("peft", adapterDir.toString());
+                settings.put("labels", model.getOutputNames());
+                settings.put("max_length", model.getMaxLength());
+            }
             settings.put("columns", columns.toJson());
             settings.put("ensemble_size", k);
             settings.put("ensemble_seed", seed);

@@ -9,6 +9,7 @@ import ai.loradrop.interop.AdapterLabels;
 import ai.loradrop.interop.HeadKeyStyle;
 import ai.loradrop.interop.MergedOnnxExport;
 import ai.loradrop.interop.PeftAdapter;
+import ai.loradrop.tribuo.AbstractLoraDropModel;
 import ai.loradrop.tribuo.LoraDropModel;
 
 import java.io.PrintStream;
@@ -18,8 +19,8 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * {@code loradrop export}: writes a saved model as a standalone merged ONNX classifier ({@code --onnx}) and/or as a
- * PEFT LoRA adapter folder ({@code --peft}).
+ * {@code loradrop export}: writes a saved model (classification, multi-label or regression) as a standalone merged
+ * ONNX model ({@code --onnx}) and/or as a PEFT LoRA adapter folder ({@code --peft}).
  */
 final class ExportCommand {
     private ExportCommand() {}
@@ -33,15 +34,18 @@ final class ExportCommand {
             "Exports a model written by loradrop train (give --onnx, --peft or both).",
             "",
             "  --model M                the model file",
-            "  --onnx F                 a standalone ONNX classifier: LoRA merged into the encoder, pooling and head",
+            "  --onnx F                 a standalone ONNX model: LoRA merged into the encoder, pooling and head",
             "                           appended; inputs input_ids, attention_mask (token_type_ids if the encoder",
-            "                           takes them), outputs logits and probabilities [batch, classes]; metadata",
+            "                           takes them), outputs logits and probabilities [batch, classes] (softmax;",
+            "                           multilabel: one sigmoid per label) or, for regression, predictions",
+            "                           [batch, dimensions] in the training targets' units; metadata",
             "                           TRIBUO_PROVENANCE (the model's provenance, serialized as Tribuo's ONNX exports",
-            "                           do) and loradrop.labels. Probabilities are the model's for ensemble size 1",
-            "                           (a temperature is folded into the head)",
+            "                           do), loradrop.problem_type and loradrop.labels. Outputs are the model's for",
+            "                           ensemble size 1 (a temperature is folded into the head)",
             "  --peft DIR               a PEFT adapter folder: adapter_model.safetensors, adapter_config.json,",
-            "                           loradrop_config.json and loradrop_labels.json, written as a whole (created",
-            "                           if missing; an existing folder keeps its other files)",
+            "                           loradrop_config.json (with problem_type; the multilabel threshold or the",
+            "                           regression target mean and std) and loradrop_labels.json, written as a whole",
+            "                           (created if missing; an existing folder keeps its other files)",
             "  --head-keys S            names of the head tensors: peft (base_model.model.classifier.*, what PEFT",
             "                           saves and loads) or bare (classifier.*) [peft]",
             "  --key-prefix P           prefix of every LoRA module path, ending in '.', e.g. 'bert.' for",
@@ -93,13 +97,17 @@ final class ExportCommand {
             }
         }
         roles.check();
+        Task task = OutputTasks.taskOf(modelFile);
+        if (task != Task.CLASSIFICATION) {
+            exportOutputs(task, modelFile, onnx, peft, options, out);
+            return 0;
+        }
         try (LoraDropModel model = SavedModel.load(modelFile)) {
             List<String> labels = AdapterModel.labels(model);
             if (onnx != null) {
                 model.exportOnnx(onnx);
                 out.println("Merged ONNX classifier written to " + onnx + " (" + labels.size() + " classes " + labels
-                        + "; inputs " + (model.getEncoder().hasTokenTypes() ? "input_ids, attention_mask, token_type_ids"
-                        : "input_ids, attention_mask") + "; outputs logits, probabilities; metadata "
+                        + "; inputs " + inputs(model.getEncoder()) + "; outputs logits, probabilities; metadata "
                         + MergedOnnxExport.TRIBUO_PROVENANCE + ", " + MergedOnnxExport.META_LABELS + ")");
                 if (model.getEnsembleSize() > 1) {
                     out.println("Note: the model's ensemble (K=" + model.getEnsembleSize() + ") cannot be merged; the ONNX model"
@@ -122,5 +130,44 @@ final class ExportCommand {
             }
         }
         return 0;
+    }
+
+    /** The merged model's input names. */
+    private static String inputs(ai.loradrop.onnx.EncoderModel encoder) {
+        return encoder.hasTokenTypes() ? "input_ids, attention_mask, token_type_ids" : "input_ids, attention_mask";
+    }
+
+    /** The exports of a multi-label or regression model. */
+    private static void exportOutputs(Task task, Path modelFile, Path onnx, Path peft, AdapterExportOptions options,
+                                      PrintStream out) throws java.io.IOException {
+        try (AbstractLoraDropModel<?> model = OutputTasks.load(modelFile, task)) {
+            List<String> names = model.getOutputNames();
+            String what = task.problemType().hfName() + ", " + names.size() + (task == Task.REGRESSION ? " dimensions " : " labels ")
+                    + names;
+            if (onnx != null) {
+                model.exportOnnx(onnx);
+                String outputs = task == Task.REGRESSION
+                        ? MergedOnnxExport.PREDICTIONS + " (in the training targets' units: their standardisation is folded into the head)"
+                        : "logits, probabilities (one sigmoid per label)";
+                out.println("Merged ONNX model written to " + onnx + " (" + what + "; inputs " + inputs(model.getEncoder())
+                        + "; outputs " + outputs + "; metadata " + MergedOnnxExport.TRIBUO_PROVENANCE + ", "
+                        + MergedOnnxExport.META_PROBLEM_TYPE + ", " + MergedOnnxExport.META_LABELS + ")");
+                if (model.getEnsembleSize() > 1) {
+                    out.println("Note: the model's ensemble (K=" + model.getEnsembleSize() + ") cannot be merged; the ONNX model"
+                            + " is its deterministic form (K=1)");
+                }
+            }
+            if (peft != null) {
+                model.exportAdapter(peft, options);
+                out.println("PEFT adapter written to " + peft + " (" + what + "; " + String.join(", ", PeftAdapter.WEIGHTS_FILE,
+                        PeftAdapter.CONFIG_FILE, PeftAdapter.SIDECAR_FILE, AdapterLabels.FILE_NAME) + "; head keys "
+                        + options.headKeys().weightKey() + (options.keyPrefix().isEmpty() ? "" : ", key prefix '" + options.keyPrefix() + "'")
+                        + ")");
+                if (task == Task.REGRESSION) {
+                    out.println("Note: the adapter's head predicts standardised targets; " + PeftAdapter.SIDECAR_FILE
+                            + " records the mean and std that give the targets' units (y = mean + std * z)");
+                }
+            }
+        }
     }
 }

@@ -334,7 +334,8 @@ final class OutputTasks {
      */
     static void checkOptions(Args a, Task task) {
         for (String o : List.of("--threads", "--long-text", "--window-stride", "--base-model", "--diagram")) {
-            if (a.has(o)) {
+            // With --peft, --base-model is the adapter's encoder, not a saved model's moved one.
+            if (a.has(o) && !(o.equals("--base-model") && a.has("--peft"))) {
                 throw a.error(o + " is not supported for " + task.option() + " models yet");
             }
         }

@@ -97,10 +97,11 @@ final class PredictCommand {
         FileRoles roles = FileRoles.of(a).input("--input", input);
         AdapterModel.inputs(a, roles);
         roles.output("--output", output).check();
-        Task task = a.has("--model") ? OutputTasks.taskOf(a.existingFile("--model")) : Task.CLASSIFICATION;
+        Task task = AdapterModel.task(a);
         if (task != Task.CLASSIFICATION) {
             OutputTasks.checkOptions(a, task);
-            try (var loaded = OutputTasks.load(a.existingFile("--model"), task)) {
+            try (var loaded = a.has("--model") ? OutputTasks.load(a.existingFile("--model"), task)
+                    : AdapterModel.loadOutputs(a, task, single ? "--pair" : "--pair-column")) {
                 int k = a.has("--ensemble") ? a.intValue("--ensemble", 1) : loaded.getEnsembleSize();
                 long seed = a.has("--ensemble-seed") ? a.longValue("--ensemble-seed", 0) : loaded.getEnsembleSeed();
                 try (var model = OutputTasks.withEnsemble(loaded, k, seed)) {

@@ -4,6 +4,7 @@
  */
 package ai.loradrop.cli;
 
+import ai.loradrop.interop.ProblemType;
 import ai.loradrop.tribuo.AbstractLoraDropTrainer;
 import ai.loradrop.tribuo.LoraDropMultiLabelTrainer;
 import ai.loradrop.tribuo.LoraDropRegressionTrainer;
@@ -20,11 +21,11 @@ import java.util.stream.Collectors;
  */
 enum Task {
     /** One label per text ({@code Label}, {@link LoraDropTrainer}). */
-    CLASSIFICATION(LoraDropTrainer.settings()),
+    CLASSIFICATION(LoraDropTrainer.settings(), ProblemType.SINGLE_LABEL_CLASSIFICATION),
     /** A set of labels per text ({@code MultiLabel}, {@link LoraDropMultiLabelTrainer}). */
-    MULTILABEL(LoraDropMultiLabelTrainer.settings()),
+    MULTILABEL(LoraDropMultiLabelTrainer.settings(), ProblemType.MULTI_LABEL_CLASSIFICATION),
     /** A number per text ({@code Regressor}, {@link LoraDropRegressionTrainer}). */
-    REGRESSION(LoraDropRegressionTrainer.settings());
+    REGRESSION(LoraDropRegressionTrainer.settings(), ProblemType.REGRESSION);
 
     /** The option naming the task. */
     static final String OPTION = "--task";
@@ -35,9 +36,26 @@ enum Task {
                     + " (multilabel), or a number (regression) [classification]");
 
     private final List<AbstractLoraDropTrainer.Setting> settings;
+    private final ProblemType problemType;
 
-    Task(List<AbstractLoraDropTrainer.Setting> settings) {
+    Task(List<AbstractLoraDropTrainer.Setting> settings, ProblemType problemType) {
         this.settings = settings;
+        this.problemType = problemType;
+    }
+
+    /** The problem type of this task's models and adapters (Hugging Face's vocabulary). */
+    ProblemType problemType() {
+        return problemType;
+    }
+
+    /** The task of a problem type. */
+    static Task of(ProblemType type) {
+        for (Task t : values()) {
+            if (t.problemType == type) {
+                return t;
+            }
+        }
+        throw new IllegalArgumentException("No task for " + type);
     }
 
     /** The settings of this task's trainer, the shared ones first. */

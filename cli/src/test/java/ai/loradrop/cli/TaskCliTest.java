@@ -136,6 +136,31 @@ class TaskCliTest {
         List<String> lines = Files.readAllLines(predictions);
         assertEquals("id,labels,p:animal,p:colour,p:weather", lines.get(0));
         assertEquals(25, lines.size());
+
+        // export --onnx and --peft work for a multi-label model; the adapter predicts as the model does.
+        Path onnx = dir.resolve("ml.onnx");
+        Path peft = dir.resolve("ml-peft");
+        CliRun x = CliRun.of("export", "--model", model.toString(), "--onnx", onnx.toString(), "--peft", peft.toString());
+        assertEquals(0, x.code(), x.toString());
+        assertTrue(x.out().contains("Merged ONNX model written to " + onnx) && x.out().contains("multi_label_classification")
+                && x.out().contains("one sigmoid per label"), x.out());
+        assertTrue(Files.size(onnx) > 0);
+        JsonNode sidecar = JSON.readTree(peft.resolve("loradrop_config.json").toFile());
+        assertEquals("multi_label_classification", sidecar.get("problem_type").asText());
+        assertEquals(0.5, sidecar.get("threshold").asDouble(), 0.0);
+        Path viaAdapter = dir.resolve("ml-pred-peft.csv");
+        CliRun pa = CliRun.of("predict", "--peft", peft.toString(), "--base-model", encoder.toString(), "--input", test.toString(),
+                "--output", viaAdapter.toString());
+        assertEquals(0, pa.code(), pa.toString());
+        assertEquals(lines, Files.readAllLines(viaAdapter), "the adapter (its task read from loradrop_config.json) predicts as the model");
+        CliRun explicit = CliRun.of("predict", "--peft", peft.toString(), "--base-model", encoder.toString(), "--task", "multilabel",
+                "--threshold", "0.99", "--text", "the red dog sits", "--ensemble", "1");
+        assertEquals(0, explicit.code(), explicit.toString());
+        CliRun wrong = CliRun.of("predict", "--peft", peft.toString(), "--base-model", encoder.toString(), "--task", "regression",
+                "--text", "the red dog sits");
+        assertEquals(2, wrong.code(), wrong.toString());
+        assertTrue(wrong.err().contains(peft.toString()) && wrong.err().contains("problem_type 'multi_label_classification'"),
+                wrong.err());
     }
 
     @Test
@@ -170,6 +195,35 @@ class TaskCliTest {
         assertEquals(0, p.code(), p.toString());
         JsonNode first = JSON.readTree(Files.readAllLines(predictions).get(0));
         assertTrue(first.get("prediction").isNumber() && first.get("variance").asDouble() > 0, first.toString());
+
+        // export --onnx and --peft work for a regression model; the adapter predicts as the model does.
+        Path onnx = dir.resolve("r.onnx");
+        Path peft = dir.resolve("r-peft");
+        CliRun x = CliRun.of("export", "--model", model.toString(), "--onnx", onnx.toString(), "--peft", peft.toString());
+        assertEquals(0, x.code(), x.toString());
+        assertTrue(x.out().contains("Merged ONNX model written to " + onnx) && x.out().contains("predictions (in the training"
+                + " targets' units"), x.out());
+        JsonNode sidecar = JSON.readTree(peft.resolve("loradrop_config.json").toFile());
+        assertEquals("regression", sidecar.get("problem_type").asText());
+        assertEquals("HUBER", sidecar.get("head_loss").asText());
+        assertTrue(sidecar.get("target").get("std").get(0).asDouble() > 1, "the targets' deviation: " + sidecar.get("target"));
+        Path viaAdapter = dir.resolve("r-pred-peft.jsonl");
+        CliRun pa = CliRun.of("predict", "--peft", peft.toString(), "--base-model", encoder.toString(), "--task", "regression",
+                "--input", test.toString(), "--output", viaAdapter.toString());
+        assertEquals(0, pa.code(), pa.toString());
+        assertEquals(Files.readAllLines(predictions), Files.readAllLines(viaAdapter), "the adapter predicts as the model");
+        Path evalReport = dir.resolve("r-eval-peft.json");
+        CliRun ea = CliRun.of("evaluate", "--peft", peft.toString(), "--base-model", encoder.toString(), "--data", test.toString(),
+                "--label-column", "score", "--report", evalReport.toString());
+        assertEquals(0, ea.code(), ea.toString());
+        JsonNode ej = JSON.readTree(evalReport.toFile());
+        assertEquals("regression", ej.get("task").asText());
+        assertEquals(json.get("deterministic").get("rmse").asDouble(), ej.get("deterministic").get("rmse").asDouble(), 1e-9,
+                "the adapter's deterministic RMSE, in the targets' units, is the model's");
+        CliRun asClassifier = CliRun.of("predict", "--peft", peft.toString(), "--base-model", encoder.toString(),
+                "--task", "classification", "--text", "the red dog sits");
+        assertEquals(2, asClassifier.code(), asClassifier.toString());
+        assertTrue(asClassifier.err().contains("problem_type 'regression'"), asClassifier.err());
 
         CliRun one = CliRun.of("predict", "--model", model.toString(), "--text", "the red dog sits", "--ensemble", "1");
         assertEquals(0, one.code(), one.toString());

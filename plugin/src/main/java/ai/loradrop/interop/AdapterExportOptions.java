@@ -25,10 +25,12 @@ import java.util.Objects;
  *              when unknown.
  * @param tokenizer the ids of the tokenizer the adapter was trained with (recorded in the sidecar, so that an import
  *                  with another tokenizer is noticed), or null when unknown.
+ * @param outputs what the sidecar records about the head's outputs (multi-label threshold, regression target
+ *                standardisation; {@link AdapterOutputs#none()} for a classifier).
  */
 public record AdapterExportOptions(String baseModel, String stripPrefix, String keyPrefix, HeadKeyStyle headKeys,
                                    int dropoutSamples, int ensembleMembers, long ensembleSeed, List<String> labels,
-                                   AdapterInput input, TokenizerIds tokenizer) {
+                                   AdapterInput input, TokenizerIds tokenizer, AdapterOutputs outputs) {
     /**
      * Validates.
      * @param baseModel the base model's name or path for {@code base_model_name_or_path} (null: unknown).
@@ -41,8 +43,10 @@ public record AdapterExportOptions(String baseModel, String stripPrefix, String 
      * @param labels the class labels in head-row order, written to {@value AdapterLabels#FILE_NAME}; empty for none.
      * @param input how the model reads its texts (recorded in the sidecar), or null when unknown.
      * @param tokenizer the ids of the tokenizer the adapter was trained with (recorded in the sidecar), or null.
+     * @param outputs what the sidecar records about the head's outputs (null: {@link AdapterOutputs#none()}).
      */
     public AdapterExportOptions {
+        outputs = outputs == null ? AdapterOutputs.none() : outputs;
         keyPrefix = keyPrefix == null ? "" : keyPrefix;
         labels = labels == null ? List.of() : List.copyOf(labels);
         Objects.requireNonNull(headKeys, "headKeys");
@@ -56,7 +60,7 @@ public record AdapterExportOptions(String baseModel, String stripPrefix, String 
             throw new IllegalArgumentException("ensembleMembers must be non-negative, got " + ensembleMembers);
         }
         if (!labels.isEmpty()) {
-            AdapterLabels.check(labels, "The adapter labels");
+            AdapterLabels.check(labels, "The adapter labels", 1);
         }
     }
 
@@ -65,7 +69,7 @@ public record AdapterExportOptions(String baseModel, String stripPrefix, String 
      * @return the options.
      */
     public static AdapterExportOptions defaults() {
-        return new AdapterExportOptions(null, null, "", HeadKeyStyle.PEFT, 1, 0, 0L, List.of(), null, null);
+        return new AdapterExportOptions(null, null, "", HeadKeyStyle.PEFT, 1, 0, 0L, List.of(), null, null, AdapterOutputs.none());
     }
 
     /**
@@ -74,7 +78,7 @@ public record AdapterExportOptions(String baseModel, String stripPrefix, String 
      * @return the copy.
      */
     public AdapterExportOptions withBaseModel(String name) {
-        return new AdapterExportOptions(name, stripPrefix, keyPrefix, headKeys, dropoutSamples, ensembleMembers, ensembleSeed, labels, input, tokenizer);
+        return new AdapterExportOptions(name, stripPrefix, keyPrefix, headKeys, dropoutSamples, ensembleMembers, ensembleSeed, labels, input, tokenizer, outputs);
     }
 
     /**
@@ -83,7 +87,7 @@ public record AdapterExportOptions(String baseModel, String stripPrefix, String 
      * @return the copy.
      */
     public AdapterExportOptions withStripPrefix(String prefix) {
-        return new AdapterExportOptions(baseModel, prefix, keyPrefix, headKeys, dropoutSamples, ensembleMembers, ensembleSeed, labels, input, tokenizer);
+        return new AdapterExportOptions(baseModel, prefix, keyPrefix, headKeys, dropoutSamples, ensembleMembers, ensembleSeed, labels, input, tokenizer, outputs);
     }
 
     /**
@@ -92,7 +96,7 @@ public record AdapterExportOptions(String baseModel, String stripPrefix, String 
      * @return the copy.
      */
     public AdapterExportOptions withKeyPrefix(String prefix) {
-        return new AdapterExportOptions(baseModel, stripPrefix, prefix, headKeys, dropoutSamples, ensembleMembers, ensembleSeed, labels, input, tokenizer);
+        return new AdapterExportOptions(baseModel, stripPrefix, prefix, headKeys, dropoutSamples, ensembleMembers, ensembleSeed, labels, input, tokenizer, outputs);
     }
 
     /**
@@ -101,7 +105,7 @@ public record AdapterExportOptions(String baseModel, String stripPrefix, String 
      * @return the copy.
      */
     public AdapterExportOptions withHeadKeys(HeadKeyStyle style) {
-        return new AdapterExportOptions(baseModel, stripPrefix, keyPrefix, style, dropoutSamples, ensembleMembers, ensembleSeed, labels, input, tokenizer);
+        return new AdapterExportOptions(baseModel, stripPrefix, keyPrefix, style, dropoutSamples, ensembleMembers, ensembleSeed, labels, input, tokenizer, outputs);
     }
 
     /**
@@ -110,7 +114,7 @@ public record AdapterExportOptions(String baseModel, String stripPrefix, String 
      * @return the copy.
      */
     public AdapterExportOptions withDropoutSamples(int samples) {
-        return new AdapterExportOptions(baseModel, stripPrefix, keyPrefix, headKeys, samples, ensembleMembers, ensembleSeed, labels, input, tokenizer);
+        return new AdapterExportOptions(baseModel, stripPrefix, keyPrefix, headKeys, samples, ensembleMembers, ensembleSeed, labels, input, tokenizer, outputs);
     }
 
     /**
@@ -120,7 +124,7 @@ public record AdapterExportOptions(String baseModel, String stripPrefix, String 
      * @return the copy.
      */
     public AdapterExportOptions withEnsemble(int members, long seed) {
-        return new AdapterExportOptions(baseModel, stripPrefix, keyPrefix, headKeys, dropoutSamples, members, seed, labels, input, tokenizer);
+        return new AdapterExportOptions(baseModel, stripPrefix, keyPrefix, headKeys, dropoutSamples, members, seed, labels, input, tokenizer, outputs);
     }
 
     /**
@@ -130,7 +134,7 @@ public record AdapterExportOptions(String baseModel, String stripPrefix, String 
      */
     public AdapterExportOptions withLabels(List<String> names) {
         return new AdapterExportOptions(baseModel, stripPrefix, keyPrefix, headKeys, dropoutSamples, ensembleMembers, ensembleSeed,
-                names, input, tokenizer);
+                names, input, tokenizer, outputs);
     }
 
     /**
@@ -140,7 +144,7 @@ public record AdapterExportOptions(String baseModel, String stripPrefix, String 
      */
     public AdapterExportOptions withInput(AdapterInput in) {
         return new AdapterExportOptions(baseModel, stripPrefix, keyPrefix, headKeys, dropoutSamples, ensembleMembers, ensembleSeed,
-                labels, in, tokenizer);
+                labels, in, tokenizer, outputs);
     }
 
     /**
@@ -150,6 +154,17 @@ public record AdapterExportOptions(String baseModel, String stripPrefix, String 
      */
     public AdapterExportOptions withTokenizer(TokenizerIds ids) {
         return new AdapterExportOptions(baseModel, stripPrefix, keyPrefix, headKeys, dropoutSamples, ensembleMembers, ensembleSeed,
-                labels, input, ids);
+                labels, input, ids, outputs);
+    }
+
+    /**
+     * A copy recording what turns the head's outputs into predictions (multi-label threshold, regression target
+     * standardisation).
+     * @param o the settings.
+     * @return the copy.
+     */
+    public AdapterExportOptions withOutputs(AdapterOutputs o) {
+        return new AdapterExportOptions(baseModel, stripPrefix, keyPrefix, headKeys, dropoutSamples, ensembleMembers, ensembleSeed,
+                labels, input, tokenizer, o);
     }
 }

@@ -21,7 +21,8 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * The class labels of an exported adapter, in class-id order (row {@code i} of the head is label {@code i}), kept in
+ * The class labels of an exported adapter (or its multi-label labels, or its regression dimension names), in
+ * class-id order (row {@code i} of the head is label {@code i}), kept in
  * {@value #FILE_NAME} beside the PEFT files because neither PEFT's {@code adapter_config.json} nor LoRA-Drop's
  * sidecar has a key for them. The file reads:
  * <pre>
@@ -50,15 +51,29 @@ public final class AdapterLabels {
     private AdapterLabels() {}
 
     /**
-     * Checks a label list: at least two labels, none blank, no repeats.
+     * Checks a class label list: at least two labels, none blank, no repeats.
      * @param labels the labels in class-id order.
      * @param what where the labels come from, for the message.
      * @return an immutable copy.
      * @throws IllegalArgumentException naming the offending label.
      */
     public static List<String> check(List<String> labels, String what) {
-        if (labels.size() < 2) {
-            throw new IllegalArgumentException(what + " must name at least 2 labels, got " + labels);
+        return check(labels, what, 2);
+    }
+
+    /**
+     * Checks a list of output names (class or multi-label labels, regression dimension names): at least
+     * {@code min}, none blank, no repeats.
+     * @param labels the names in head-row order.
+     * @param what where the names come from, for the message.
+     * @param min the fewest names allowed (2 for a softmax classifier, 1 for sigmoid and regression heads).
+     * @return an immutable copy.
+     * @throws IllegalArgumentException naming the offending name.
+     */
+    public static List<String> check(List<String> labels, String what, int min) {
+        if (labels.size() < min) {
+            throw new IllegalArgumentException(what + " must name at least " + min + " label" + (min == 1 ? "" : "s")
+                    + ", got " + labels);
         }
         Set<String> seen = new HashSet<>();
         for (int i = 0; i < labels.size(); i++) {
@@ -86,7 +101,7 @@ public final class AdapterLabels {
 
     /** The file's content for a label list (checked, see {@link #check}). */
     static byte[] bytes(List<String> labels) {
-        List<String> checked = check(labels, "The adapter labels");
+        List<String> checked = check(labels, "The adapter labels", 1);
         ObjectNode root = JSON.createObjectNode();
         root.put("format", FORMAT);
         root.put("format_version", FORMAT_VERSION);
@@ -139,7 +154,7 @@ public final class AdapterLabels {
             labels.add(n.asText());
         }
         try {
-            return Optional.of(check(labels, f.toString()));
+            return Optional.of(check(labels, f.toString(), 1));
         } catch (IllegalArgumentException e) {
             throw new IOException(e.getMessage(), e);
         }

@@ -29,10 +29,13 @@ import java.util.Objects;
  * @param input how the exported model read its texts (maximum length, sentence pairs), or null when the folder does
  *              not record it (PEFT, or a LoRA-Drop sidecar of format 1).
  * @param tokenizer the ids of the tokenizer the adapter was trained with, or null when not recorded.
+ * @param outputs the multi-label threshold and regression target standardisation the sidecar records
+ *                ({@link AdapterOutputs#none()} when it records none).
  */
 public record ImportedAdapter(ClassifierSpec spec, float[] params, ParameterLayout layout, List<LinearModule> targets,
                               String baseModel, int dropoutSamples, int ensembleMembers, long ensembleSeed,
-                              boolean hasLoraDropSidecar, List<String> labels, AdapterInput input, TokenizerIds tokenizer) {
+                              boolean hasLoraDropSidecar, List<String> labels, AdapterInput input, TokenizerIds tokenizer,
+                              AdapterOutputs outputs) {
     /**
      * Validates and copies.
      * @param spec the classifier (LoRA settings, pooling, classes, head dropout).
@@ -47,8 +50,10 @@ public record ImportedAdapter(ClassifierSpec spec, float[] params, ParameterLayo
      * @param labels the class labels in head-row order, or null.
      * @param input how the exported model read its texts, or null when not recorded.
      * @param tokenizer the ids of the tokenizer the adapter was trained with, or null when not recorded.
+     * @param outputs the multi-label threshold and regression target standardisation (null: none recorded).
      */
     public ImportedAdapter {
+        outputs = outputs == null ? AdapterOutputs.none() : outputs;
         Objects.requireNonNull(spec, "spec");
         Objects.requireNonNull(layout, "layout");
         params = params.clone();
@@ -69,5 +74,14 @@ public record ImportedAdapter(ClassifierSpec spec, float[] params, ParameterLayo
     @Override
     public float[] params() {
         return params.clone();
+    }
+
+    /**
+     * What the adapter's head predicts: as its sidecar records (format 3 on), a single-label classifier for older
+     * sidecars, or null for an adapter written by PEFT, which does not record it.
+     * @return the problem type, or null when unknown.
+     */
+    public ProblemType problemType() {
+        return hasLoraDropSidecar ? ProblemType.of(spec.loss()) : null;
     }
 }

@@ -12,7 +12,10 @@ import ai.loradrop.onnx.EncoderModel;
 import ai.loradrop.programs.ClassifierSpec;
 import ai.loradrop.programs.ParameterLayout;
 import ai.loradrop.programs.Predict;
+import ai.onnx.proto.OnnxMl.GraphProto;
 import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.onnx.proto.OnnxMl.NodeProto;
+import ai.onnx.proto.OnnxMl.ValueInfoProto;
 import ai.onnx.proto.OnnxMl.StringStringEntryProto;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -27,18 +30,21 @@ import java.util.TreeMap;
 import java.util.logging.Logger;
 
 /**
- * A standalone ONNX classifier for serving without LoRA-Drop: the encoder with LoRA merged into its weights
- * ({@code W' = W + s·(BA)ᵀ}) and the pooling and classifier head appended. Inputs {@code input_ids},
- * {@code attention_mask} (and {@code token_type_ids} when the encoder takes them), int64 {@code [batch, seq]};
- * outputs {@code logits} and {@code probabilities}, float {@code [batch, classes]}. The model is valid standard ONNX
+ * A standalone ONNX model for serving without LoRA-Drop: the encoder with LoRA merged into its weights
+ * ({@code W' = W + s·(BA)ᵀ}) and the pooling and head appended. Inputs {@code input_ids},
+ * {@code attention_mask} (and {@code token_type_ids} when the encoder takes them), int64 {@code [batch, seq]}.
+ * Outputs, float {@code [batch, outputs]}, by the head's {@link ProblemType}: {@code logits} and {@code probabilities}
+ * (softmax over the classes of a single-label classifier; one sigmoid per label of a multi-label one), or
+ * {@value #PREDICTIONS} for regression (the head's values as given: callers fold a target standardisation into the
+ * head's parameters). The model is valid standard ONNX
  * under the encoder's own opset import ({@code onnx.checker.check_model(model, full_check=True)} accepts it; see
  * {@code OnnxConformance}), so it serves in runtimes other than ONNX Runtime too.
  * <p>
  * Model metadata ({@code metadata_props}): {@value #TRIBUO_PROVENANCE} holds the Tribuo provenance string the caller
  * passes (Tribuo's own ONNX exports store {@code ONNXExportable.SERIALIZER.marshalAndSerialize(provenance)} under
  * this key, and Tribuo's {@code ONNXExternalModel.getTribuoProvenance()} reads it back), and {@code loradrop.*}
- * keys describe the classifier: the spec as JSON, the class labels, the input and output names and the versions
- * that wrote the file.
+ * keys describe the model: the spec as JSON, the problem type, the output names (class labels, multi-label labels or
+ * regression dimensions), the input and output names and the versions that wrote the file.
  */
 public final class MergedOnnxExport {
     private static final Logger logger = Logger.getLogger(MergedOnnxExport.class.getName());
@@ -48,8 +54,18 @@ public final class MergedOnnxExport {
     public static final String TRIBUO_PROVENANCE = "TRIBUO_PROVENANCE";
     /** Metadata key: the classifier spec as JSON. */
     public static final String META_SPEC = "loradrop.spec";
-    /** Metadata key: the class labels in output order as a JSON array (present when labels were given). */
+    /**
+     * Metadata key: the names of the outputs in column order as a JSON array (class labels, multi-label labels or
+     * regression dimension names; present when labels were given).
+     */
     public static final String META_LABELS = "loradrop.labels";
+    /**
+     * Metadata key: what the head predicts, in Hugging Face's {@code problem_type} vocabulary
+     * ({@code single_label_classification}, {@code multi_label_classification} or {@code regression}).
+     */
+    public static final String META_PROBLEM_TYPE = "loradrop.problem_type";
+    /** The output of a regression model: the predicted values, float {@code [batch, dimensions]}. */
+    public static final String PREDICTIONS = "predictions";
     /** Metadata key: the input names, comma-separated. */
     public static final String META_INPUTS = "loradrop.inputs";
     /** Metadata key: the output names, comma-separated. */
@@ -132,7 +148,7 @@ public final class MergedOnnxExport {
      * @param options export settings.
      * @return the model.
      * @throws IllegalArgumentException when the parameters do not fit the spec, the labels do not match the number of
-     *                                  classes or a parameter is not finite.
+     *                                  outputs or a parameter is not finite.
      */
     public static ModelProto build(EncoderModel encoder, ClassifierSpec spec, float[] params, Options options) {
         Objects.requireNonNull(options, "options");
@@ -149,7 +165,12 @@ public final class MergedOnnxExport {
                 throw new IllegalArgumentException("Parameter value " + i + " is " + params[i] + "; refusing to export a diverged model");
             }
         }
-        ModelProto m = OnnxConformance.conform(Predict.buildModel(encoder, spec, params, true), spec.numClasses());
+        ProblemType type = ProblemType.of(spec.loss());
+        ModelProto predict = Predict.buildModel(encoder, spec, params, true);
+        if (type == ProblemType.REGRESSION) {
+            predict = regressionOutputs(predict);
+        }
+        ModelProto m = OnnxConformance.conform(predict, spec.numClasses());
         Map<String, String> meta = new TreeMap<>();
         for (StringStringEntryProto e : m.getMetadataPropsList()) {
             meta.put(e.getKey(), e.getValue());
@@ -164,7 +185,8 @@ public final class MergedOnnxExport {
         meta.put(META_INPUTS, encoder.hasTokenTypes()
                 ? String.join(",", EncoderModel.INPUT_IDS, EncoderModel.ATTENTION_MASK, EncoderModel.TOKEN_TYPE_IDS)
                 : String.join(",", EncoderModel.INPUT_IDS, EncoderModel.ATTENTION_MASK));
-        meta.put(META_OUTPUTS, String.join(",", Predict.LOGITS, Predict.PROBABILITIES));
+        meta.put(META_PROBLEM_TYPE, type.hfName());
+        meta.put(META_OUTPUTS, String.join(",", outputNames(type)));
         meta.put(META_VERSION, Versions.loradrop());
         meta.put(META_ORT_VERSION, Versions.onnxRuntime());
         meta.put(META_FORMAT_VERSION, FORMAT_VERSION);
@@ -178,6 +200,39 @@ public final class MergedOnnxExport {
         }
         meta.forEach((k, v) -> b.addMetadataProps(StringStringEntryProto.newBuilder().setKey(k).setValue(v)));
         return b.build();
+    }
+
+    /**
+     * The output names of a model of a problem type, in graph output order.
+     * @param type the problem type.
+     * @return {@code logits, probabilities}, or {@value #PREDICTIONS} for regression.
+     */
+    public static List<String> outputNames(ProblemType type) {
+        return type == ProblemType.REGRESSION ? List.of(PREDICTIONS) : List.of(Predict.LOGITS, Predict.PROBABILITIES);
+    }
+
+    /**
+     * A regression graph's one output: the head's values as {@value #PREDICTIONS} ({@code probabilities} of the
+     * prediction graph repeats them and goes; the dead nodes are dropped by {@link OnnxConformance}).
+     */
+    private static ModelProto regressionOutputs(ModelProto m) {
+        GraphProto g = m.getGraph();
+        GraphProto.Builder b = g.toBuilder().clearNode().clearOutput();
+        for (NodeProto n : g.getNodeList()) {
+            NodeProto.Builder nb = n.toBuilder();
+            for (int i = 0; i < n.getOutputCount(); i++) {
+                if (n.getOutput(i).equals(Predict.LOGITS)) {
+                    nb.setOutput(i, PREDICTIONS);
+                }
+            }
+            b.addNode(nb);
+        }
+        for (ValueInfoProto o : g.getOutputList()) {
+            if (o.getName().equals(Predict.LOGITS)) {
+                b.addOutput(o.toBuilder().setName(PREDICTIONS));
+            }
+        }
+        return m.toBuilder().setGraph(b).build();
     }
 
     /**
@@ -199,7 +254,8 @@ public final class MergedOnnxExport {
             throw new IOException("The merged model is larger than protobuf's 2 GB limit; cannot write " + file);
         }
         AtomicFiles.write(file, "merged ONNX model", m::writeTo);
-        logger.info(String.format("Wrote merged ONNX classifier to %s (%.1f MB, %d classes)", file, size / 1e6, spec.numClasses()));
+        logger.info(String.format("Wrote merged ONNX model to %s (%.1f MB, %s, %d outputs)", file, size / 1e6,
+                ProblemType.of(spec.loss()), spec.numClasses()));
         return m;
     }
 
@@ -212,6 +268,7 @@ public final class MergedOnnxExport {
         LoraConfig l = spec.lora();
         ObjectNode n = JSON.createObjectNode();
         n.put("num_classes", spec.numClasses());
+        n.put("head_loss", spec.loss().name());
         n.put("pooling", spec.pooling().name());
         n.put("head_dropout", spec.headDropout());
         ObjectNode lo = n.putObject("lora");

@@ -4,6 +4,7 @@
  */
 package ai.loradrop.interop;
 
+import ai.loradrop.head.HeadLoss;
 import ai.loradrop.head.Pooling;
 import ai.loradrop.lora.DropoutMode;
 import ai.loradrop.lora.LoraConfig;
@@ -76,9 +77,14 @@ public final class PeftAdapter {
     static final String SIDECAR_FORMAT = "loradrop-adapter";
     /**
      * Format version of the sidecar written. Version 2 adds {@code input} (maximum length, text and pair keys),
-     * {@code encoder} (hidden size, layers) and {@code tokenizer} (special ids); version 1 is still read.
+     * {@code encoder} (hidden size, layers) and {@code tokenizer} (special ids). Version 3 adds {@code problem_type}
+     * (Hugging Face's {@code single_label_classification}, {@code multi_label_classification} or {@code regression}),
+     * {@code head_loss}, the multi-label {@code threshold} and the regression {@code target} standardisation
+     * ({@code mean}, {@code std} per head row): a reader of version 2 would take a multi-label or regression head
+     * for a softmax classifier, so it must refuse these folders. Versions 1 and 2 are still read (as
+     * single-label classifiers).
      */
-    static final int SIDECAR_VERSION = 2;
+    static final int SIDECAR_VERSION = 3;
 
     /** Standard roots of a transformer's layer stack; what precedes them in a module path is a wrapper prefix. */
     private static final List<String> LAYER_ROOTS = List.of("encoder.layer.", "transformer.layer.", "encoder.layers.");
@@ -145,6 +151,7 @@ public final class PeftAdapter {
         if (tensors.size() != 2 * targets.size() + 2) {
             throw new IllegalArgumentException("Module paths collide after stripping '" + strip + "': " + keyModules);
         }
+        checkOutputs(spec, options.outputs());
         byte[] config = pythonStyle(adapterConfig(spec, keyModules, options));
         byte[] sidecar = pythonStyle(sidecar(spec, paths, strip, options, encoder));
 
@@ -162,6 +169,23 @@ public final class PeftAdapter {
         }
         AdapterFolder.write(dir, files);
         logger.fine(() -> "Wrote PEFT adapter to " + dir + ": " + tensors.size() + " tensors, stripped prefix '" + strip + "'");
+    }
+
+    /** The recorded output settings must be those of the head's problem type. */
+    private static void checkOutputs(ClassifierSpec spec, AdapterOutputs o) {
+        ProblemType type = ProblemType.of(spec.loss());
+        if (type == ProblemType.REGRESSION) {
+            if (!o.hasStandardisation() || o.targetMean().length != spec.numClasses()) {
+                throw new IllegalArgumentException("A regression head of " + spec.numClasses() + " outputs needs its target"
+                        + " standardisation (AdapterExportOptions.withOutputs(AdapterOutputs.regression(mean, std)), one each"
+                        + " per output), got " + (o.hasStandardisation() ? o.targetMean().length + " values" : "none"));
+            }
+        } else if (o.hasStandardisation()) {
+            throw new IllegalArgumentException("A target standardisation applies to regression heads, not to " + type);
+        }
+        if (type != ProblemType.MULTI_LABEL_CLASSIFICATION && !Double.isNaN(o.threshold())) {
+            throw new IllegalArgumentException("A decision threshold applies to multi-label heads, not to " + type);
+        }
     }
 
     private static FloatTensor slice(float[] params, ParameterLayout.Entry e) {
@@ -251,6 +275,24 @@ public final class PeftAdapter {
         c.put("format", SIDECAR_FORMAT);
         c.put("format_version", SIDECAR_VERSION);
         c.put("num_classes", spec.numClasses());
+        c.put("problem_type", ProblemType.of(spec.loss()).hfName());
+        c.put("head_loss", spec.loss().name());
+        if (Double.isNaN(o.outputs().threshold())) {
+            c.putNull("threshold");
+        } else {
+            c.put("threshold", o.outputs().threshold());
+        }
+        if (!o.outputs().hasStandardisation()) {
+            c.putNull("target");
+        } else {
+            ObjectNode t = c.putObject("target");
+            ArrayNode mean = t.putArray("mean");
+            ArrayNode std = t.putArray("std");
+            for (int i = 0; i < spec.numClasses(); i++) {
+                mean.add(o.outputs().targetMean()[i]);
+                std.add(o.outputs().targetStd()[i]);
+            }
+        }
         c.put("pooling", spec.pooling().name());
         c.put("head_dropout", spec.headDropout());
         ObjectNode lo = c.putObject("lora");
@@ -390,6 +432,24 @@ public final class PeftAdapter {
     }
 
     /**
+     * What an adapter folder's head predicts, as its {@code loradrop_config.json} records it (a sidecar of format 1
+     * or 2 is a single-label classifier's), for the choices that come before an encoder is loaded.
+     * @param dir the folder.
+     * @return the problem type, or empty when the folder has no sidecar (an adapter written by PEFT).
+     * @throws IOException when the folder is not an adapter folder (see {@link #checkFolder}) or its sidecar is invalid.
+     */
+    public static java.util.Optional<ProblemType> recordedProblemType(Path dir) throws IOException {
+        checkFolder(dir);
+        Path sidecarFile = dir.resolve(SIDECAR_FILE);
+        if (!Files.isRegularFile(sidecarFile)) {
+            return java.util.Optional.empty();
+        }
+        JsonNode sidecar = readJson(sidecarFile);
+        checkSidecar(sidecarFile, sidecar, readJson(dir.resolve(CONFIG_FILE)));
+        return java.util.Optional.of(ProblemType.of(headLoss(sidecarFile, sidecar)));
+    }
+
+    /**
      * Reads an adapter folder written by LoRA-Drop (with {@code loradrop_config.json}, which gives the pooling).
      * @param dir the folder.
      * @param encoder the encoder to put the adapter on.
@@ -411,6 +471,22 @@ public final class PeftAdapter {
      *                     (the message names the key, the expected and the found shape).
      */
     public static ImportedAdapter read(Path dir, EncoderModel encoder, Pooling pooling) throws IOException {
+        return read(dir, encoder, pooling, HeadLoss.SOFTMAX_CROSS_ENTROPY);
+    }
+
+    /**
+     * Reads an adapter folder written by LoRA-Drop or by PEFT, reading a folder without LoRA-Drop's sidecar (whose
+     * problem type is not recorded) as a head of the given loss.
+     * @param dir the folder.
+     * @param encoder the encoder to put the adapter on.
+     * @param pooling the pooling to use when the folder has no LoRA-Drop sidecar; null to require the sidecar.
+     * @param withoutSidecar the head's output function when the folder has no sidecar (a sidecar records its own).
+     * @return the adapter.
+     * @throws IOException when a file is missing, unreadable or invalid, or the adapter does not fit the encoder
+     *                     (the message names the key, the expected and the found shape).
+     */
+    public static ImportedAdapter read(Path dir, EncoderModel encoder, Pooling pooling, HeadLoss withoutSidecar)
+            throws IOException {
         checkFolder(dir);
         Path configFile = dir.resolve(CONFIG_FILE);
         Path weightsFile = dir.resolve(WEIGHTS_FILE);
@@ -456,8 +532,10 @@ public final class PeftAdapter {
                     + "'classifier.bias'); it holds " + st.tensors().keySet());
         }
         long[] hw = st.info(keys.headWeight).shape();
-        if (hw.length != 2 || hw[1] != encoder.hiddenSize() || hw[0] < 2) {
-            throw new IOException("Adapter key '" + keys.headWeight + "' in " + weightsFile + ": expected shape [classes >= 2, "
+        HeadLoss loss = sidecar != null ? headLoss(sidecarFile, sidecar) : withoutSidecar;
+        if (hw.length != 2 || hw[1] != encoder.hiddenSize() || hw[0] < loss.minOutputs()) {
+            throw new IOException("Adapter key '" + keys.headWeight + "' in " + weightsFile + ": expected shape [outputs >= "
+                    + loss.minOutputs() + " (" + ProblemType.of(loss) + "), "
                     + encoder.hiddenSize() + "] (the encoder's hidden size), found " + Arrays.toString(hw));
         }
         int classes = (int) hw[0];
@@ -468,7 +546,7 @@ public final class PeftAdapter {
         double headDropout = sidecar != null ? sidecar.path("head_dropout").asDouble(0.0) : 0.0;
         ClassifierSpec spec;
         try {
-            spec = new ClassifierSpec(lora, pool, classes, headDropout);
+            spec = new ClassifierSpec(lora, pool, classes, headDropout, loss);
         } catch (IllegalArgumentException e) {
             throw new IOException("Invalid adapter settings in " + dir + ": " + e.getMessage(), e);
         }
@@ -495,12 +573,73 @@ public final class PeftAdapter {
         }
         AdapterInput input = sidecar != null ? input(sidecar.get("input"), sidecarFile) : null;
         TokenizerIds tokenizer = sidecar != null ? tokenizerIds(sidecar.get("tokenizer")) : null;
+        AdapterOutputs outputs = sidecar != null ? outputs(sidecarFile, sidecar, spec) : AdapterOutputs.none();
         int samples = sidecar != null ? sidecar.path("dropout_samples").asInt(1) : 1;
         int members = sidecar != null ? sidecar.path("ensemble").path("members").asInt(0) : 0;
         long seed = sidecar != null ? sidecar.path("ensemble").path("seed").asLong(0) : 0;
         logger.fine(() -> "Read adapter " + dir + ": " + targets.size() + " modules, rank " + rank + ", " + classes + " classes");
         return new ImportedAdapter(spec, params, layout, targets, base == null || base.isNull() ? null : base.asText(),
-                samples, members, seed, sidecar != null, labels, input, tokenizer);
+                samples, members, seed, sidecar != null, labels, input, tokenizer, outputs);
+    }
+
+    /**
+     * The head loss a sidecar records: {@code head_loss} (format 3), else the default of its {@code problem_type};
+     * sidecars of formats 1 and 2 are single-label classifiers.
+     */
+    private static HeadLoss headLoss(Path f, JsonNode s) throws IOException {
+        JsonNode type = s.get("problem_type");
+        JsonNode loss = s.get("head_loss");
+        try {
+            ProblemType recorded = type == null || type.isNull() ? ProblemType.SINGLE_LABEL_CLASSIFICATION
+                    : ProblemType.ofHfName(type.asText(), f.toString());
+            if (loss == null || loss.isNull()) {
+                return recorded.defaultLoss();
+            }
+            HeadLoss l = HeadLoss.valueOf(loss.asText());
+            if (ProblemType.of(l) != recorded) {
+                throw new IOException(f + ": head_loss " + l + " trains a " + ProblemType.of(l) + " head, but problem_type is "
+                        + recorded);
+            }
+            return l;
+        } catch (IllegalArgumentException e) {
+            throw new IOException(f + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The multi-label threshold and regression target standardisation a sidecar records, checked against the head. */
+    private static AdapterOutputs outputs(Path f, JsonNode s, ClassifierSpec spec) throws IOException {
+        JsonNode t = s.get("threshold");
+        double threshold = t == null || t.isNull() ? Double.NaN : t.asDouble(Double.NaN);
+        JsonNode target = s.get("target");
+        double[] mean = null;
+        double[] std = null;
+        if (target != null && !target.isNull()) {
+            mean = doubles(target.get("mean"), f, "target.mean", spec.numClasses());
+            std = doubles(target.get("std"), f, "target.std", spec.numClasses());
+        }
+        if (spec.loss().regression() && mean == null) {
+            throw new IOException(f + ": a regression adapter must record its target standardisation ('target' with 'mean'"
+                    + " and 'std'), without which its predictions have no units");
+        }
+        try {
+            return new AdapterOutputs(threshold, mean, std);
+        } catch (IllegalArgumentException e) {
+            throw new IOException(f + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static double[] doubles(JsonNode a, Path f, String key, int n) throws IOException {
+        if (a == null || !a.isArray() || a.size() != n) {
+            throw new IOException(f + ": '" + key + "' must be an array of " + n + " numbers (one per head output), got " + a);
+        }
+        double[] out = new double[n];
+        for (int i = 0; i < n; i++) {
+            if (!a.get(i).isNumber()) {
+                throw new IOException(f + ": '" + key + "' holds a non-number " + a.get(i));
+            }
+            out[i] = a.get(i).asDouble();
+        }
+        return out;
     }
 
     private static AdapterInput input(JsonNode in, Path f) throws IOException {

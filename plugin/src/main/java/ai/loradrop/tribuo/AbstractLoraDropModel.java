@@ -4,6 +4,10 @@
  */
 package ai.loradrop.tribuo;
 
+import ai.loradrop.interop.AdapterExportOptions;
+import ai.loradrop.interop.AdapterInput;
+import ai.loradrop.interop.MergedOnnxExport;
+import ai.loradrop.interop.PeftAdapter;
 import ai.loradrop.interop.TokenizerFit;
 import ai.loradrop.lora.LoraSurgery;
 import ai.loradrop.onnx.EncoderModel;
@@ -39,6 +43,7 @@ import java.io.ObjectInputStream;
 import java.io.ObjectStreamException;
 import java.io.Serializable;
 import java.lang.ref.Cleaner;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -429,6 +434,74 @@ public abstract class AbstractLoraDropModel<T extends Output<T>> extends Model<T
             all.put(e.getA(), e.getB() == p.getInstanceProvenance() ? new MapProvenance<>(instance) : e.getB());
         }
         return new ModelProvenance(all);
+    }
+
+    // ---------------------------------------------------------------------------------------------- exports
+
+    /**
+     * What this output type adds to the exports: the output names in id order, what the merged ONNX model folds into
+     * the head, and what the adapter sidecar records.
+     * @return the head's export description.
+     */
+    abstract ModelExport.Head exportHead();
+
+    /**
+     * The output names in output id order (the head's row order): labels, or regression dimension names, as the
+     * exports write them.
+     * @return the names.
+     */
+    public List<String> getOutputNames() {
+        return exportHead().names();
+    }
+
+    private ModelExport.Source exportSource() {
+        return new ModelExport.Source(encoder, spec, params.clone(), getProvenance(), settings.ensembleSize(),
+                settings.ensembleSeed(), new AdapterInput(settings.maxLength(), settings.textKey(), settings.pairKey()),
+                tokenizer, exportHead());
+    }
+
+    /**
+     * Builds the standalone ONNX model ({@link MergedOnnxExport}): LoRA merged into the encoder's weights, pooling and
+     * head appended, inputs {@code input_ids}, {@code attention_mask} (and {@code token_type_ids} when the encoder
+     * takes them). Its outputs are this model's deterministic ones (ensemble size 1; an ensemble cannot be merged
+     * and a warning is logged): for a multi-label model {@code logits} and {@code probabilities}, one sigmoid per
+     * label in output id order; for a regression model {@value MergedOnnxExport#PREDICTIONS}, the values in the
+     * targets' original units (the training standardisation is folded into the head). Metadata:
+     * {@value MergedOnnxExport#TRIBUO_PROVENANCE} holds this model's provenance as Tribuo's own ONNX exports store it,
+     * {@value MergedOnnxExport#META_PROBLEM_TYPE} the problem type and {@value MergedOnnxExport#META_LABELS} the
+     * labels or dimension names in output order.
+     * @return the ONNX model.
+     */
+    public ai.onnx.proto.OnnxMl.ModelProto toOnnx() {
+        sessions.checkOpen();
+        return ModelExport.buildOnnx(exportSource());
+    }
+
+    /**
+     * Writes {@link #toOnnx()} to a file, atomically.
+     * @param file the {@code .onnx} file; its folder must exist.
+     * @return the model written.
+     * @throws IOException when the file cannot be written.
+     */
+    public ai.onnx.proto.OnnxMl.ModelProto exportOnnx(Path file) throws IOException {
+        sessions.checkOpen();
+        return ModelExport.writeOnnx(exportSource(), file);
+    }
+
+    /**
+     * Writes the model as a PEFT LoRA adapter folder (see {@link PeftAdapter}), written as a whole: the head as
+     * trained, {@code loradrop_config.json} with the problem type (Hugging Face's vocabulary), the multi-label
+     * threshold or the regression target standardisation ({@code y = mean + std · z}: the head predicts standardised
+     * targets, as PEFT sees it), the maximum length, pair key, tokenizer ids, ensemble and dropout samples, and
+     * {@value ai.loradrop.interop.AdapterLabels#FILE_NAME} with the labels or dimension names in head-row order.
+     * The corresponding fields of {@code options} are replaced.
+     * @param dir the folder (created if missing; an existing one is replaced as a whole, its other files kept).
+     * @param options key layout and base model name.
+     * @throws IOException when a file cannot be written.
+     */
+    public void exportAdapter(Path dir, AdapterExportOptions options) throws IOException {
+        sessions.checkOpen();
+        ModelExport.writeAdapter(exportSource(), dir, options);
     }
 
     // ---------------------------------------------------------------------------------------------- serialization

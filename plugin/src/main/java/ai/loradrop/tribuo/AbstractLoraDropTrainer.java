@@ -566,7 +566,7 @@ public abstract class AbstractLoraDropTrainer<T extends Output<T>, M extends Mod
         String f = "initialAdapterPath";
         ImportedAdapter a;
         try {
-            a = PeftAdapter.read(initialAdapterPath, encoder, effectivePooling);
+            a = PeftAdapter.read(initialAdapterPath, encoder, effectivePooling, spec.loss());
         } catch (IOException e) {
             throw new UncheckedIOException(f + " " + initialAdapterPath + ": " + e.getMessage(), e);
         }

@@ -11,7 +11,8 @@ import java.util.Objects;
 
 /**
  * Settings of {@link LoraDropModel#fromAdapter(java.nio.file.Path, java.nio.file.Path, java.nio.file.Path,
- * java.util.List, int, AdapterImportOptions)} beyond the files, labels and length.
+ * java.util.List, int, AdapterImportOptions)} (and of the {@code fromAdapter} of {@link LoraDropMultiLabelModel} and
+ * {@link LoraDropRegressionModel}) beyond the files, labels and length.
  *
  * @param textKey the example metadata key of the text.
  * @param pairKey the metadata key of the second text of a sentence pair, or null for single texts.
@@ -21,9 +22,12 @@ import java.util.Objects;
  *                       path and SHA-256).
  * @param threads ONNX Runtime intra-op threads (0: its default).
  * @param batchSize examples per ONNX Runtime call when predicting.
+ * @param threshold the decision threshold of a multi-label import, in (0, 1); NaN (the default) for the threshold
+ *                  the adapter's sidecar records, else {@link LoraDropMultiLabelTrainer}'s default {@code threshold}.
+ *                  Other output types refuse a threshold.
  */
 public record AdapterImportOptions(String textKey, String pairKey, Pooling pooling, boolean embedBaseModel, int threads,
-                                   int batchSize) {
+                                   int batchSize, double threshold) {
     /**
      * Validates.
      * @param textKey the example metadata key of the text.
@@ -32,8 +36,12 @@ public record AdapterImportOptions(String textKey, String pairKey, Pooling pooli
      * @param embedBaseModel whether the model's serialized form embeds the base encoder (else it references the file by path and SHA-256).
      * @param threads ONNX Runtime intra-op threads (0: its default).
      * @param batchSize examples per ONNX Runtime call when predicting.
+     * @param threshold the decision threshold of a multi-label import, in (0, 1), or NaN for the recorded or default one.
      */
     public AdapterImportOptions {
+        if (!Double.isNaN(threshold) && !(threshold > 0 && threshold < 1)) {
+            throw new IllegalArgumentException("threshold must be in (0, 1), got " + threshold);
+        }
         Objects.requireNonNull(textKey, "textKey");
         Objects.requireNonNull(pooling, "pooling");
         if (textKey.isBlank()) {
@@ -56,7 +64,7 @@ public record AdapterImportOptions(String textKey, String pairKey, Pooling pooli
      * @return the defaults.
      */
     public static AdapterImportOptions defaults() {
-        return new AdapterImportOptions(TextExamples.DEFAULT_TEXT_KEY, null, Pooling.MEAN, true, 0, 32);
+        return new AdapterImportOptions(TextExamples.DEFAULT_TEXT_KEY, null, Pooling.MEAN, true, 0, 32, Double.NaN);
     }
 
     /**
@@ -65,7 +73,7 @@ public record AdapterImportOptions(String textKey, String pairKey, Pooling pooli
      * @return the copy.
      */
     public AdapterImportOptions withPairKey(String key) {
-        return new AdapterImportOptions(textKey, key, pooling, embedBaseModel, threads, batchSize);
+        return new AdapterImportOptions(textKey, key, pooling, embedBaseModel, threads, batchSize, threshold);
     }
 
     /**
@@ -74,7 +82,7 @@ public record AdapterImportOptions(String textKey, String pairKey, Pooling pooli
      * @return the copy.
      */
     public AdapterImportOptions withTextKey(String key) {
-        return new AdapterImportOptions(key, pairKey, pooling, embedBaseModel, threads, batchSize);
+        return new AdapterImportOptions(key, pairKey, pooling, embedBaseModel, threads, batchSize, threshold);
     }
 
     /**
@@ -83,7 +91,7 @@ public record AdapterImportOptions(String textKey, String pairKey, Pooling pooli
      * @return the copy.
      */
     public AdapterImportOptions withPooling(Pooling p) {
-        return new AdapterImportOptions(textKey, pairKey, p, embedBaseModel, threads, batchSize);
+        return new AdapterImportOptions(textKey, pairKey, p, embedBaseModel, threads, batchSize, threshold);
     }
 
     /**
@@ -92,7 +100,7 @@ public record AdapterImportOptions(String textKey, String pairKey, Pooling pooli
      * @return the copy.
      */
     public AdapterImportOptions withBaseModelEmbedded(boolean embed) {
-        return new AdapterImportOptions(textKey, pairKey, pooling, embed, threads, batchSize);
+        return new AdapterImportOptions(textKey, pairKey, pooling, embed, threads, batchSize, threshold);
     }
 
     /**
@@ -101,6 +109,15 @@ public record AdapterImportOptions(String textKey, String pairKey, Pooling pooli
      * @return the copy.
      */
     public AdapterImportOptions withThreads(int n) {
-        return new AdapterImportOptions(textKey, pairKey, pooling, embedBaseModel, n, batchSize);
+        return new AdapterImportOptions(textKey, pairKey, pooling, embedBaseModel, n, batchSize, threshold);
+    }
+
+    /**
+     * A copy with a multi-label decision threshold.
+     * @param t the threshold, in (0, 1); NaN for the adapter's recorded one, else the trainer's default.
+     * @return the copy.
+     */
+    public AdapterImportOptions withThreshold(double t) {
+        return new AdapterImportOptions(textKey, pairKey, pooling, embedBaseModel, threads, batchSize, t);
     }
 }

@@ -833,7 +833,7 @@ public final class LoraDropModel extends Model<Label> implements AutoCloseable {
      */
     public void exportAdapter(Path dir, AdapterExportOptions options) throws IOException {
         sessions.checkOpen();
-        ModelExport.writeAdapter(this, dir, options);
+        ModelExport.writeAdapter(ModelExport.of(this), dir, options);
     }
 
     /**
@@ -850,7 +850,7 @@ public final class LoraDropModel extends Model<Label> implements AutoCloseable {
      */
     public ai.onnx.proto.OnnxMl.ModelProto toOnnx() {
         sessions.checkOpen();
-        return ModelExport.buildOnnx(this);
+        return ModelExport.buildOnnx(ModelExport.of(this));
     }
 
     /**
@@ -861,7 +861,7 @@ public final class LoraDropModel extends Model<Label> implements AutoCloseable {
      */
     public ai.onnx.proto.OnnxMl.ModelProto exportOnnx(Path file) throws IOException {
         sessions.checkOpen();
-        return ModelExport.writeOnnx(this, file);
+        return ModelExport.writeOnnx(ModelExport.of(this), file);
     }
 
     // ---------------------------------------------------------------------------------------------- serialization

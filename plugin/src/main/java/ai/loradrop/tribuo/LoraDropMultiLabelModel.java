@@ -6,6 +6,7 @@ package ai.loradrop.tribuo;
 
 import ai.loradrop.calibration.MultiLabelCalibration;
 import ai.loradrop.calibration.MultiLabelTemperatureScaling;
+import ai.loradrop.interop.AdapterOutputs;
 import ai.loradrop.onnx.EncoderModel;
 import ai.loradrop.programs.ClassifierSpec;
 import ai.loradrop.text.Tokenizer;
@@ -23,6 +24,7 @@ import org.tribuo.multilabel.MultiLabelFactory;
 import org.tribuo.provenance.ModelProvenance;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -228,6 +230,47 @@ public final class LoraDropMultiLabelModel extends AbstractLoraDropModel<MultiLa
     ModelCodec.OutputSettings outputSettings() {
         return new ModelCodec.OutputSettings(threshold, new double[0], new double[0],
                 temperatures == null ? new double[0] : temperatures.temperatures(), new double[0]);
+    }
+
+    @Override
+    ModelExport.Head exportHead() {
+        java.util.List<String> names = new java.util.ArrayList<>(outputIDInfo.size());
+        for (int id = 0; id < outputIDInfo.size(); id++) {
+            names.add(outputIDInfo.getOutput(id).getLabelString());
+        }
+        if (temperatures == null) {
+            return ModelExport.Head.unchanged(names, AdapterOutputs.multiLabel(threshold));
+        }
+        // σ(z / T) = σ((W/T) h + b/T): the merged model's probabilities are this model's own.
+        double[] scale = new double[names.size()];
+        for (int id = 0; id < scale.length; id++) {
+            scale[id] = 1.0 / temperatures.temperature(id);
+        }
+        return new ModelExport.Head(names, scale, new double[names.size()], "temperatures " + temperatures
+                + " folded into the head", AdapterOutputs.multiLabel(threshold), "The model's temperatures " + temperatures
+                + " are not part of a PEFT adapter; the exported head gives the untempered probabilities");
+    }
+
+    /**
+     * Reads a PEFT LoRA adapter folder of a multi-label head (written by {@link #exportAdapter}, or by PEFT for
+     * {@code problem_type="multi_label_classification"}) onto its base encoder. The labels come from
+     * {@code labels}, else {@value ai.loradrop.interop.AdapterLabels#FILE_NAME}, else the head rows' indices; the
+     * decision threshold from {@link AdapterImportOptions#threshold()}, else the one the adapter's sidecar records,
+     * else {@link LoraDropMultiLabelTrainer}'s default. The settings otherwise follow
+     * {@link LoraDropModel#fromAdapter(Path, Path, Path, List, int, AdapterImportOptions)}.
+     * @param baseModel the base encoder's ONNX file.
+     * @param tokenizer its tokenizer ({@code tokenizer.json} or {@code vocab.txt}).
+     * @param adapterDir the adapter folder.
+     * @param labels the labels in head-row order, or null for the adapter's own.
+     * @param maxLength tokens per example, or 0 for the adapter's recorded length (else the trainer's default).
+     * @param options text keys, pooling for sidecar-less adapters, threshold, threads, batch size.
+     * @return the model; close it after use.
+     * @throws IOException when a file is missing or invalid, the adapter does not fit the encoder, or its sidecar
+     *                     records another problem type (the message names the file and the type).
+     */
+    public static LoraDropMultiLabelModel fromAdapter(Path baseModel, Path tokenizer, Path adapterDir, List<String> labels,
+                                                      int maxLength, AdapterImportOptions options) throws IOException {
+        return AdapterImport.loadMultiLabel(baseModel, tokenizer, adapterDir, labels, maxLength, options);
     }
 
     /**

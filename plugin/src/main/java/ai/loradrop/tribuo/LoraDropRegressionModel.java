@@ -6,6 +6,7 @@ package ai.loradrop.tribuo;
 
 import ai.loradrop.calibration.RegressionCalibration;
 import ai.loradrop.calibration.VarianceScaling;
+import ai.loradrop.interop.AdapterOutputs;
 import ai.loradrop.onnx.EncoderModel;
 import ai.loradrop.programs.ClassifierSpec;
 import ai.loradrop.text.Tokenizer;
@@ -23,7 +24,9 @@ import org.tribuo.regression.RegressionFactory;
 import org.tribuo.regression.Regressor;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.logging.Logger;
@@ -239,6 +242,39 @@ public final class LoraDropRegressionModel extends AbstractLoraDropModel<Regress
     ModelCodec.OutputSettings outputSettings() {
         return new ModelCodec.OutputSettings(0.5, mean, std, new double[0],
                 calibration == null ? new double[0] : calibration.scales());
+    }
+
+    @Override
+    ModelExport.Head exportHead() {
+        List<String> ids = new ArrayList<>(names.length);
+        for (int id = 0; id < names.length; id++) {
+            ids.add(names[naturalOfId[id]]);
+        }
+        String note = "the training target standardisation (mean " + Arrays.toString(mean) + ", std "
+                + Arrays.toString(std) + ") folded into the head: predictions are in the targets' units";
+        return new ModelExport.Head(ids, std, mean, note, AdapterOutputs.regression(mean, std), null);
+    }
+
+    /**
+     * Reads a PEFT LoRA adapter folder of a regression head (written by {@link #exportAdapter}, or by PEFT for
+     * {@code problem_type="regression"}) onto its base encoder. The dimension names come from {@code names}, else
+     * {@value ai.loradrop.interop.AdapterLabels#FILE_NAME}, else the head rows' indices; the target standardisation
+     * from the adapter's sidecar, so that predictions are in the training targets' units (an adapter written by PEFT
+     * records none: its head's outputs are taken as the predictions). The settings otherwise follow
+     * {@link LoraDropModel#fromAdapter(Path, Path, Path, List, int, AdapterImportOptions)}.
+     * @param baseModel the base encoder's ONNX file.
+     * @param tokenizer its tokenizer ({@code tokenizer.json} or {@code vocab.txt}).
+     * @param adapterDir the adapter folder.
+     * @param names the dimension names in head-row order, or null for the adapter's own.
+     * @param maxLength tokens per example, or 0 for the adapter's recorded length (else the trainer's default).
+     * @param options text keys, pooling for sidecar-less adapters, threads, batch size (no threshold).
+     * @return the model; close it after use.
+     * @throws IOException when a file is missing or invalid, the adapter does not fit the encoder, or its sidecar
+     *                     records another problem type (the message names the file and the type).
+     */
+    public static LoraDropRegressionModel fromAdapter(Path baseModel, Path tokenizer, Path adapterDir, List<String> names,
+                                                      int maxLength, AdapterImportOptions options) throws IOException {
+        return AdapterImport.loadRegression(baseModel, tokenizer, adapterDir, names, maxLength, options);
     }
 
     /**
