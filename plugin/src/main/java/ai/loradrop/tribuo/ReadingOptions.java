@@ -9,11 +9,15 @@ import ai.loradrop.text.LongText;
 /**
  * The prediction-time options every LoRA-Drop model (classification, multi-label, regression) changes in a copy of
  * itself: the ONNX Runtime threads of its sessions and how it reads texts longer than its maximum length. The trained
- * parameters are untouched; a copy has its own sessions, to be closed separately.
+ * parameters are untouched; a copy has its own native sessions, to be closed separately.
  *
  * @param <M> the type of the copies.
  */
-public interface ReadingOptions<M extends ReadingOptions<M>> {
+public interface ReadingOptions<M extends ReadingOptions<M>> extends AutoCloseable {
+    /** Releases the model's native sessions; it cannot predict afterwards. */
+    @Override
+    void close();
+
     /**
      * What the model does with texts longer than its maximum length.
      * @return the long-text policy.
