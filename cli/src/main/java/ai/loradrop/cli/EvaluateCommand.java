@@ -39,7 +39,7 @@ final class EvaluateCommand {
             "  --ensemble-seed S        seed of the members' masks [the model's]",
             SavedModel.THREADS_HELP,
             "  --report F               JSON report",
-            "  --diagram PREFIX         reliability diagram PREFIX.png and PREFIX.svg",
+            "  --diagram PREFIX         reliability diagram PREFIX.png and PREFIX.svg (classification models)",
             SavedModel.LONG_TEXT_HELP,
             "",
             AdapterModel.HELP,
@@ -66,7 +66,8 @@ final class EvaluateCommand {
         Task task = AdapterModel.task(a);
         if (task != Task.CLASSIFICATION) {
             OutputTasks.checkOptions(a, task);
-            try (var model = modelFile != null ? OutputTasks.load(modelFile, task) : AdapterModel.loadOutputs(a, task, "--pair-column")) {
+            try (var model = OutputTasks.withReadingOptions(a, modelFile != null ? OutputTasks.load(modelFile, task)
+                    : AdapterModel.loadOutputs(a, task, "--pair-column"))) {
                 int k = a.has("--ensemble") ? a.intValue("--ensemble", 1) : model.getEnsembleSize();
                 long seed = a.has("--ensemble-seed") ? a.longValue("--ensemble-seed", 0) : model.getEnsembleSeed();
                 MutableDataset<?> data = columns.read(task, dataFile, model.getTextKey(),
@@ -143,6 +144,8 @@ final class EvaluateCommand {
             settings.put("columns", columns.toJson());
             settings.put("ensemble_size", k);
             settings.put("ensemble_seed", seed);
+            settings.put("long_text", model.getLongText().name());
+            settings.put("window_stride", model.getWindowStride());
             json.put("settings", settings);
             json.put("provenance", JsonReport.provenance(model.getProvenance()));
             if (report != null) {

@@ -328,17 +328,40 @@ final class OutputTasks {
     }
 
     /**
-     * Refuses the options a multi-label or regression model does not take (yet), before any work.
+     * Refuses the options of {@code predict} and {@code evaluate} that only classification takes, before any work:
+     * {@code --diagram} (a reliability diagram of a classifier's top-label confidence) and {@code --base-model} with
+     * {@code --model} (the new place of a moved base encoder, not supported for these models yet). {@code --threads},
+     * {@code --long-text} and {@code --window-stride} apply to every task.
      * @param a the options.
      * @param task the model's task.
      */
     static void checkOptions(Args a, Task task) {
-        for (String o : List.of("--threads", "--long-text", "--window-stride", "--base-model", "--diagram")) {
-            // With --peft, --base-model is the adapter's encoder, not a saved model's moved one.
-            if (a.has(o) && !(o.equals("--base-model") && a.has("--peft"))) {
-                throw a.error(o + " is not supported for " + task.option() + " models yet");
-            }
+        if (a.has("--diagram")) {
+            throw a.error("--diagram draws a classifier's reliability diagram; " + task.option() + " models have none"
+                    + " (the report's calibration metrics cover them)");
         }
+        // With --peft, --base-model is the adapter's encoder, not a saved model's moved one.
+        if (a.has("--base-model") && !a.has("--peft")) {
+            throw a.error("--base-model (the new place of a moved base encoder) is not supported for " + task.option()
+                    + " models yet; such a model reads the base encoder it references from its recorded path");
+        }
+    }
+
+    /**
+     * The loaded model with {@code --threads}, {@code --long-text} and {@code --window-stride} applied as for a
+     * classifier ({@link SavedModel#withThreads}, {@link SavedModel#withLongText}). Closes {@code model} when it
+     * returns a copy, or throws.
+     * @param a the options.
+     * @param model the loaded model.
+     * @return the model to use; close it after use.
+     * @throws UsageException when a value is invalid for this model.
+     */
+    static AbstractLoraDropModel<?> withReadingOptions(Args a, AbstractLoraDropModel<?> model) {
+        return readingOptions(a, model);
+    }
+
+    private static <T extends org.tribuo.Output<T>> AbstractLoraDropModel<T> readingOptions(Args a, AbstractLoraDropModel<T> model) {
+        return SavedModel.withLongText(a, SavedModel.withThreads(a, model));
     }
 
     /**

@@ -33,7 +33,8 @@ final class PredictCommand {
     private PredictCommand() {}
 
     static final String USAGE = "loradrop predict (--model M [--base-model B] | --peft DIR [--encoder NAME | --base-model B [--tokenizer T]] [--labels a,b,c])"
-            + " (--text \"...\" [--pair \"...\"] | --input F --output F) [--ensemble K] [--ensemble-seed S] [--threads N]";
+            + " (--text \"...\" [--pair \"...\"] | --input F --output F) [--ensemble K] [--ensemble-seed S] [--threads N]"
+            + " [--long-text M] [--window-stride N]";
 
     static final String HELP = String.join("\n",
             "usage: " + USAGE,
@@ -100,8 +101,8 @@ final class PredictCommand {
         Task task = AdapterModel.task(a);
         if (task != Task.CLASSIFICATION) {
             OutputTasks.checkOptions(a, task);
-            try (var loaded = a.has("--model") ? OutputTasks.load(a.existingFile("--model"), task)
-                    : AdapterModel.loadOutputs(a, task, single ? "--pair" : "--pair-column")) {
+            try (var loaded = OutputTasks.withReadingOptions(a, a.has("--model") ? OutputTasks.load(a.existingFile("--model"), task)
+                    : AdapterModel.loadOutputs(a, task, single ? "--pair" : "--pair-column"))) {
                 int k = a.has("--ensemble") ? a.intValue("--ensemble", 1) : loaded.getEnsembleSize();
                 long seed = a.has("--ensemble-seed") ? a.longValue("--ensemble-seed", 0) : loaded.getEnsembleSeed();
                 try (var model = OutputTasks.withEnsemble(loaded, k, seed)) {

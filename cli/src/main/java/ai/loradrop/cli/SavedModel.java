@@ -6,6 +6,7 @@ package ai.loradrop.cli;
 
 import ai.loradrop.text.LongText;
 import ai.loradrop.tribuo.LoraDropModel;
+import ai.loradrop.tribuo.ReadingOptions;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -76,14 +77,15 @@ final class SavedModel {
     static final String THREADS_HELP = "  --threads N              ONNX Runtime threads, at most the machine's cores; 0 = its choice [the model's]";
 
     /**
-     * The model with the thread count of {@code --threads}, or as it is without the option. Closes {@code model}
-     * when it returns a copy.
+     * The model (of any task) with the thread count of {@code --threads}, or as it is without the option. Closes
+     * {@code model} when it returns a copy.
      * @param a the options.
      * @param model the loaded model.
+     * @param <M> the model type.
      * @return the model to use; close it after use.
      * @throws UsageException when the count is negative or above the machine's cores.
      */
-    static LoraDropModel withThreads(Args a, LoraDropModel model) {
+    static <M extends ReadingOptions<M>> M withThreads(Args a, M model) {
         if (!a.has("--threads")) {
             return model;
         }
@@ -121,14 +123,15 @@ final class SavedModel {
             "  --window-stride N        WINDOWS: word pieces between window starts [the model's own]");
 
     /**
-     * The model with {@code --long-text} / {@code --window-stride} applied, or as it is without them. Closes
-     * {@code model} when it returns a copy.
+     * The model (of any task) with {@code --long-text} / {@code --window-stride} applied, or as it is without them.
+     * Closes {@code model} when it returns a copy.
      * @param a the options.
      * @param model the loaded model.
+     * @param <M> the model type.
      * @return the model to use; close it after use.
      * @throws UsageException when a value is invalid for this model.
      */
-    static LoraDropModel withLongText(Args a, LoraDropModel model) {
+    static <M extends ReadingOptions<M>> M withLongText(Args a, M model) {
         if (!a.has("--long-text") && !a.has("--window-stride")) {
             return model;
         }

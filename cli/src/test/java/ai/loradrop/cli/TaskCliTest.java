@@ -26,7 +26,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code train --task multilabel|regression}, {@code evaluate} and {@code predict} end to end on the tiny test
  * encoder: synthetic texts holding any subset of three keywords, labelled with the set of their classes (multi-label,
  * labels joined by commas in a CSV) or with a number the keywords add up to (regression, JSON lines). The reports
- * carry the issue's keys under {@code deterministic} and {@code ensemble}, training learns the task, and the options of
+ * carry the issue's keys under {@code deterministic} and {@code ensemble}, training learns the task, long documents are
+ * read as {@code --long-text}/{@code --window-stride} say in {@code evaluate} and {@code predict}, and the options of
  * one task are refused for another before any work.
  */
 class TaskCliTest {
@@ -229,6 +230,97 @@ class TaskCliTest {
         assertEquals(0, one.code(), one.toString());
         assertTrue(one.out().contains("prediction: "), one.out());
         assertFalse(one.out().contains("variance"), "a deterministic prediction has no variance: " + one.out());
+    }
+
+    /**
+     * Long documents: 30 fillers (of 8 kinds) with each keyword, twice in a row, present with probability 1/2 anywhere
+     * in the text, labelled with the set of their classes; at {@code --max-length 16} a window holds 14 words.
+     */
+    static Path longMultiLabelCsv(Path file, int rows, long seed) throws IOException {
+        Random rnd = new Random(seed);
+        List<String> lines = new ArrayList<>(List.of("id,label,text"));
+        for (int i = 0; i < rows; i++) {
+            List<String> words = new ArrayList<>();
+            for (int w = 0; w < 30; w++) {
+                words.add(TinyModelCliTest.FILLERS.get(rnd.nextInt(8)));
+            }
+            List<String> labels = new ArrayList<>();
+            for (int c = 0; c < 3; c++) {
+                if (rnd.nextBoolean()) {
+                    int at = rnd.nextInt(words.size() + 1);
+                    words.add(at, TinyModelCliTest.KEYWORDS.get(c));
+                    words.add(at, TinyModelCliTest.KEYWORDS.get(c));
+                    labels.add(TinyModelCliTest.CLASSES.get(c));
+                }
+            }
+            lines.add("l" + seed + "-" + i + ",\"" + String.join(",", labels) + "\"," + String.join(" ", words));
+        }
+        Files.write(file, lines, StandardCharsets.UTF_8);
+        return file;
+    }
+
+    @Test
+    void multiLabelLongDocumentsTakeLongTextWindowStrideAndThreads() throws IOException {
+        Path train = longMultiLabelCsv(dir.resolve("long-train.csv"), 120, 1);
+        Path test = longMultiLabelCsv(dir.resolve("long-test.csv"), 60, 2);
+        Path model = dir.resolve("long.tribuo");
+        List<String> args = common(encoder, train, test, model, dir.resolve("long.json"), 20, "3e-2");
+        args.addAll(List.of("--task", "multilabel", "--long-text", "WINDOWS", "--window-stride", "7"));
+        CliRun r = CliRun.of(args.toArray(new String[0]));
+        assertEquals(0, r.code(), r.toString());
+
+        // evaluate reads the documents as the model was trained to, or as --long-text says.
+        Path own = dir.resolve("long-eval.json");
+        CliRun e = CliRun.of("evaluate", "--model", model.toString(), "--data", test.toString(), "--report", own.toString());
+        assertEquals(0, e.code(), e.toString());
+        Path truncated = dir.resolve("long-eval-truncate.json");
+        CliRun et = CliRun.of("evaluate", "--model", model.toString(), "--data", test.toString(), "--long-text", "TRUNCATE",
+                "--threads", "1", "--report", truncated.toString());
+        assertEquals(0, et.code(), et.toString());
+        JsonNode ej = JSON.readTree(own.toFile());
+        JsonNode tj = JSON.readTree(truncated.toFile());
+        assertEquals("WINDOWS", ej.get("settings").get("long_text").asText());
+        assertEquals(7, ej.get("settings").get("window_stride").asInt());
+        assertEquals("TRUNCATE", tj.get("settings").get("long_text").asText());
+        double windows = ej.get("deterministic").get("micro_f1").asDouble();
+        double first = tj.get("deterministic").get("micro_f1").asDouble();
+        System.out.printf("long documents, evaluate micro-F1: WINDOWS (the model's own) %.3f, --long-text TRUNCATE %.3f%n",
+                windows, first);
+        assertTrue(windows > 0.75 && windows > first + 0.15, "micro-F1 with WINDOWS " + windows + ", the first window only " + first);
+
+        // predict: the options given as the model's own change nothing; another reading changes the predictions.
+        Path p1 = dir.resolve("long-pred.csv");
+        Path p2 = dir.resolve("long-pred-windows.csv");
+        Path p3 = dir.resolve("long-pred-truncate.csv");
+        assertEquals(0, CliRun.of("predict", "--model", model.toString(), "--input", test.toString(), "--output", p1.toString()).code());
+        CliRun pw = CliRun.of("predict", "--model", model.toString(), "--input", test.toString(), "--output", p2.toString(),
+                "--long-text", "WINDOWS", "--window-stride", "7", "--threads", "1");
+        assertEquals(0, pw.code(), pw.toString());
+        CliRun pt = CliRun.of("predict", "--model", model.toString(), "--input", test.toString(), "--output", p3.toString(),
+                "--long-text", "TRUNCATE");
+        assertEquals(0, pt.code(), pt.toString());
+        assertEquals(Files.readAllLines(p1), Files.readAllLines(p2));
+        Path p4 = dir.resolve("long-pred-threads.csv");
+        CliRun threads = CliRun.of("predict", "--model", model.toString(), "--input", test.toString(), "--output", p4.toString(),
+                "--threads", "1");
+        assertEquals(0, threads.code(), threads.toString());
+        assertEquals(Files.readAllLines(p1), Files.readAllLines(p4), "--threads alone keeps the model's WINDOWS");
+        assertFalse(Files.readAllLines(p1).equals(Files.readAllLines(p3)), "TRUNCATE reads other text than WINDOWS");
+
+        // Invalid values and the classification-only options are refused with the option named.
+        CliRun stride = CliRun.of("evaluate", "--model", model.toString(), "--data", test.toString(), "--window-stride", "15");
+        assertEquals(2, stride.code(), stride.toString());
+        assertTrue(stride.err().contains("Invalid --long-text/--window-stride") && stride.err().contains("between 1 and 14"),
+                stride.err());
+        CliRun diagram = CliRun.of("evaluate", "--model", model.toString(), "--data", test.toString(), "--diagram",
+                dir.resolve("long-diagram").toString());
+        assertEquals(2, diagram.code(), diagram.toString());
+        assertTrue(diagram.err().contains("--diagram draws a classifier's reliability diagram; multilabel models have none"),
+                diagram.err());
+        CliRun base = CliRun.of("predict", "--model", model.toString(), "--text", "the red dog", "--base-model", encoder.toString());
+        assertEquals(2, base.code(), base.toString());
+        assertTrue(base.err().contains("--base-model (the new place of a moved base encoder) is not supported for multilabel"),
+                base.err());
     }
 
     @Test

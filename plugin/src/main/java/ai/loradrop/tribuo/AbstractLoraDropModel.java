@@ -16,6 +16,7 @@ import ai.loradrop.programs.Batch;
 import ai.loradrop.programs.ClassifierSpec;
 import ai.loradrop.programs.EnsemblePredict;
 import ai.loradrop.programs.ParameterLayout;
+import ai.loradrop.text.LongText;
 import ai.loradrop.text.Tokenizer;
 import ai.loradrop.train.Batcher;
 import ai.loradrop.train.DocumentEncoder;
@@ -61,11 +62,18 @@ import java.util.function.Consumer;
  * the head's outputs (per example: the deterministic outputs, or the members' outputs and their mean) into Tribuo
  * predictions.
  * <p>
+ * <b>Long documents.</b> A text longer than {@link #getMaxLength()} tokens is read as {@link #getLongText()} says
+ * (the trainer's {@code longText}, or a copy's {@link #withLongText}); with {@link LongText#WINDOWS} the head's
+ * outputs of a document are the mean of its windows' outputs (per member for an ensemble) before the output type
+ * converts them: a multi-label probability is the mean of the windows' sigmoids, a regression value the mean of the
+ * windows' values.
+ * <p>
  * Thread-safe for prediction; close it (or let it become unreachable) to release the native sessions.
  *
  * @param <T> the output type.
  */
-public abstract class AbstractLoraDropModel<T extends Output<T>> extends Model<T> implements AutoCloseable {
+public abstract class AbstractLoraDropModel<T extends Output<T>> extends Model<T>
+        implements AutoCloseable, ReadingOptions<AbstractLoraDropModel<T>> {
     private static final long serialVersionUID = 1L;
     private static final Cleaner CLEANER = Cleaner.create();
 
@@ -367,6 +375,64 @@ public abstract class AbstractLoraDropModel<T extends Output<T>> extends Model<T
         return Optional.ofNullable(settings.pairKey());
     }
 
+
+    @Override
+    public LongText getLongText() {
+        return settings.longText();
+    }
+
+    @Override
+    public int getWindowStride() {
+        return settings.windowStride();
+    }
+
+    @Override
+    public int getThreads() {
+        return settings.threads();
+    }
+
+    /**
+     * Throws when the model is closed, before a copy is made of it.
+     * @throws IllegalStateException when closed.
+     */
+    final void checkOpen() {
+        sessions.checkOpen();
+    }
+
+    /**
+     * The settings with another long-text policy, checked as every LoRA-Drop model's {@code withLongText} checks it.
+     * @param s the settings.
+     * @param tokenizer the model's tokenizer (it knows the special tokens a window holds).
+     * @param mode what to do with long texts.
+     * @param stride {@link LongText#WINDOWS} only: word pieces between the starts of two windows.
+     * @return the new settings.
+     * @throws IllegalArgumentException when the stride does not fit the window, or the model reads sentence pairs and
+     *                                  the mode is not {@code TRUNCATE}.
+     */
+    static ModelSettings longTextSettings(ModelSettings s, Tokenizer tokenizer, LongText mode, int stride) {
+        Objects.requireNonNull(mode, "mode");
+        if (s.pairKey() != null && mode != LongText.TRUNCATE) {
+            throw new IllegalArgumentException("Sentence pairs are always truncated; longText must be TRUNCATE, got " + mode);
+        }
+        new DocumentEncoder(tokenizer, s.maxLength(), mode, stride);
+        return s.withLongText(mode, stride);
+    }
+
+    /**
+     * The settings with another thread count, checked as every LoRA-Drop model's {@code withThreads} checks it.
+     * @param s the settings.
+     * @param n the thread count, from 0 (ONNX Runtime's choice) to the machine's cores.
+     * @return the new settings.
+     * @throws IllegalArgumentException when {@code n} is negative or more than the machine's cores.
+     */
+    static ModelSettings threadSettings(ModelSettings s, int n) {
+        int cores = Runtime.getRuntime().availableProcessors();
+        if (n < 0 || n > cores) {
+            throw new IllegalArgumentException("threads must be between 0 (ONNX Runtime's choice) and this machine's "
+                    + cores + " cores, got " + n);
+        }
+        return s.withThreads(n);
+    }
 
     /**
      * Whether {@link #close()} has been called.

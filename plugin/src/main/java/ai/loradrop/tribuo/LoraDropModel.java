@@ -95,7 +95,7 @@ import java.util.logging.Logger;
  * encoder itself or a reference to its file (absolute path, SHA-256 and size), which is checked when the model is
  * loaded. Java serialization writes the same protobuf bytes.
  */
-public final class LoraDropModel extends Model<Label> implements AutoCloseable {
+public final class LoraDropModel extends Model<Label> implements AutoCloseable, ReadingOptions<LoraDropModel> {
     private static final long serialVersionUID = 1L;
     private static final Logger logger = Logger.getLogger(LoraDropModel.class.getName());
     private static final Cleaner CLEANER = Cleaner.create();
@@ -459,19 +459,16 @@ public final class LoraDropModel extends Model<Label> implements AutoCloseable {
      * @throws IllegalArgumentException when the stride does not fit the window, or the model classifies sentence
      *                                  pairs and the mode is not {@code TRUNCATE}.
      */
+    @Override
     public LoraDropModel withLongText(LongText mode, int stride) {
-        Objects.requireNonNull(mode, "mode");
-        if (settings.pairKey() != null && mode != LongText.TRUNCATE) {
-            throw new IllegalArgumentException("Sentence pairs are always truncated; longText must be TRUNCATE, got " + mode);
-        }
-        new DocumentEncoder(tokenizer, settings.maxLength(), mode, stride);
-        return withSettings(settings.withLongText(mode, stride));
+        return withSettings(AbstractLoraDropModel.longTextSettings(settings, tokenizer, mode, stride));
     }
 
     /**
      * What the model does with texts longer than {@link #getMaxLength()} tokens.
      * @return the long-text policy.
      */
+    @Override
     public LongText getLongText() {
         return settings.longText();
     }
@@ -480,6 +477,7 @@ public final class LoraDropModel extends Model<Label> implements AutoCloseable {
      * The window stride in word pieces ({@link LongText#WINDOWS} only).
      * @return the stride.
      */
+    @Override
     public int getWindowStride() {
         return settings.windowStride();
     }
@@ -581,13 +579,9 @@ public final class LoraDropModel extends Model<Label> implements AutoCloseable {
      * @return the new model.
      * @throws IllegalArgumentException when {@code n} is negative or more than the machine's cores.
      */
+    @Override
     public LoraDropModel withThreads(int n) {
-        int cores = Runtime.getRuntime().availableProcessors();
-        if (n < 0 || n > cores) {
-            throw new IllegalArgumentException("threads must be between 0 (ONNX Runtime's choice) and this machine's "
-                    + cores + " cores, got " + n);
-        }
-        return withSettings(settings.withThreads(n));
+        return withSettings(AbstractLoraDropModel.threadSettings(settings, n));
     }
 
     private LoraDropModel withSettings(ModelSettings s) {
@@ -630,6 +624,7 @@ public final class LoraDropModel extends Model<Label> implements AutoCloseable {
      * The ONNX Runtime intra-op threads of this model's sessions.
      * @return the thread count, 0 for ONNX Runtime's default.
      */
+    @Override
     public int getThreads() {
         return settings.threads();
     }

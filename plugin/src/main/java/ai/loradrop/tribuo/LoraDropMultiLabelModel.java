@@ -9,6 +9,7 @@ import ai.loradrop.calibration.MultiLabelTemperatureScaling;
 import ai.loradrop.interop.AdapterOutputs;
 import ai.loradrop.onnx.EncoderModel;
 import ai.loradrop.programs.ClassifierSpec;
+import ai.loradrop.text.LongText;
 import ai.loradrop.text.Tokenizer;
 import com.google.protobuf.Any;
 import com.oracle.labs.mlrg.olcut.provenance.ListProvenance;
@@ -204,9 +205,7 @@ public final class LoraDropMultiLabelModel extends AbstractLoraDropModel<MultiLa
             throw new IllegalArgumentException("Ensemble size must be at least 1, got " + k);
         }
         LoraDropModel.checkEnsembleMemory(encoder, spec.lora(), k, "Ensemble size");
-        ModelSettings s = settings.withEnsemble(k, seed);
-        return new LoraDropMultiLabelModel(name, LoraDropModel.provenanceWithOptions(provenance, s), featureIDMap,
-                outputIDInfo, encoder, baseFile, tokenizer, spec, params, s, threshold, temperatures);
+        return withSettings(settings.withEnsemble(k, seed));
     }
 
     /**
@@ -215,7 +214,38 @@ public final class LoraDropMultiLabelModel extends AbstractLoraDropModel<MultiLa
      * @return the new model.
      */
     public LoraDropMultiLabelModel withBaseModelEmbedded(boolean embed) {
-        ModelSettings s = settings.withEmbedBaseModel(embed);
+        return withSettings(settings.withEmbedBaseModel(embed));
+    }
+
+    /**
+     * A copy that reads texts longer than {@link #getMaxLength()} tokens another way; with {@link LongText#WINDOWS}
+     * a label's probability is the mean of the windows' probabilities (sigmoids; for an ensemble the members' mean
+     * of them), to which the threshold and any temperature then apply.
+     * @param mode what to do with long texts.
+     * @param stride {@link LongText#WINDOWS} only: word pieces between the starts of two windows.
+     * @return the new model (with its own sessions; close it separately).
+     * @throws IllegalArgumentException when the stride does not fit the window, or the model reads sentence pairs and
+     *                                  the mode is not {@code TRUNCATE}.
+     */
+    @Override
+    public LoraDropMultiLabelModel withLongText(LongText mode, int stride) {
+        return withSettings(longTextSettings(settings, tokenizer, mode, stride));
+    }
+
+    /**
+     * A copy whose ONNX Runtime sessions use {@code n} intra-op threads (0: ONNX Runtime's choice); predictions are
+     * the same.
+     * @param n the thread count, from 0 to the machine's cores.
+     * @return the new model (with its own sessions; close it separately).
+     * @throws IllegalArgumentException when {@code n} is negative or more than the machine's cores.
+     */
+    @Override
+    public LoraDropMultiLabelModel withThreads(int n) {
+        return withSettings(threadSettings(settings, n));
+    }
+
+    private LoraDropMultiLabelModel withSettings(ModelSettings s) {
+        checkOpen();
         return new LoraDropMultiLabelModel(name, LoraDropModel.provenanceWithOptions(provenance, s), featureIDMap,
                 outputIDInfo, encoder, baseFile, tokenizer, spec, params, s, threshold, temperatures);
     }

@@ -9,6 +9,7 @@ import ai.loradrop.calibration.VarianceScaling;
 import ai.loradrop.interop.AdapterOutputs;
 import ai.loradrop.onnx.EncoderModel;
 import ai.loradrop.programs.ClassifierSpec;
+import ai.loradrop.text.LongText;
 import ai.loradrop.text.Tokenizer;
 import com.google.protobuf.Any;
 import com.oracle.labs.mlrg.olcut.provenance.ListProvenance;
@@ -227,7 +228,40 @@ public final class LoraDropRegressionModel extends AbstractLoraDropModel<Regress
      * @return the new model.
      */
     public LoraDropRegressionModel withBaseModelEmbedded(boolean embed) {
-        ModelSettings s = settings.withEmbedBaseModel(embed);
+        return withSettings(settings.withEmbedBaseModel(embed));
+    }
+
+    /**
+     * A copy that reads texts longer than {@link #getMaxLength()} tokens another way; with {@link LongText#WINDOWS}
+     * a document's value is the mean of its windows' values (the standardisation is linear, so in either units), and
+     * an ensemble's variance the variance of the members' window means. A variance calibration is kept: it was
+     * fitted on documents read the model's own way, so refit it ({@link #fitVariance}) for another.
+     * @param mode what to do with long texts.
+     * @param stride {@link LongText#WINDOWS} only: word pieces between the starts of two windows.
+     * @return the new model (with its own sessions; close it separately).
+     * @throws IllegalArgumentException when the stride does not fit the window, or the model reads sentence pairs and
+     *                                  the mode is not {@code TRUNCATE}.
+     */
+    @Override
+    public LoraDropRegressionModel withLongText(LongText mode, int stride) {
+        return withSettings(longTextSettings(settings, tokenizer, mode, stride));
+    }
+
+    /**
+     * A copy whose ONNX Runtime sessions use {@code n} intra-op threads (0: ONNX Runtime's choice); predictions are
+     * the same.
+     * @param n the thread count, from 0 to the machine's cores.
+     * @return the new model (with its own sessions; close it separately).
+     * @throws IllegalArgumentException when {@code n} is negative or more than the machine's cores.
+     */
+    @Override
+    public LoraDropRegressionModel withThreads(int n) {
+        return withSettings(threadSettings(settings, n));
+    }
+
+    /** A copy with other settings of the same ensemble size (the variance calibration is kept). */
+    private LoraDropRegressionModel withSettings(ModelSettings s) {
+        checkOpen();
         return new LoraDropRegressionModel(name, LoraDropModel.provenanceWithOptions(provenance, s), featureIDMap,
                 outputIDInfo, encoder, baseFile, tokenizer, spec, params, s, mean, std, calibration);
     }

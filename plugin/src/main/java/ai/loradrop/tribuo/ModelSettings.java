@@ -10,7 +10,7 @@ import java.io.Serializable;
 import java.util.Objects;
 
 /**
- * The prediction-time settings of a {@link LoraDropModel}: how text is read and encoded and which options are on.
+ * The prediction-time settings of a LoRA-Drop model ({@link LoraDropModel}, {@link AbstractLoraDropModel}): how text is read and encoded and which options are on.
  *
  * @param maxLength tokens per example, special tokens included.
  * @param textKey the metadata key of the text.
@@ -79,7 +79,8 @@ record ModelSettings(int maxLength, String textKey, String pairKey, int ensemble
     }
 
     ModelSettings withThreads(int n) {
-        return new ModelSettings(maxLength, textKey, pairKey, ensembleSize, ensembleSeed, temperature, embedBaseModel, n, batchSize);
+        return new ModelSettings(maxLength, textKey, pairKey, ensembleSize, ensembleSeed, temperature, embedBaseModel, n, batchSize,
+                longText, windowStride);
     }
 
     ModelSettings withEmbedBaseModel(boolean embed) {
