@@ -147,7 +147,8 @@ class OutputCalibrationTest {
         }
     }
 
-    private static double bce(List<Prediction<MultiLabel>> predictions) {
+    /** Pooled binary cross-entropy over every (example, label) pair. */
+    static double bce(List<Prediction<MultiLabel>> predictions) {
         MultiLabelCalibration.PredictionArrays a = MultiLabelCalibration.fromPredictions(predictions);
         double sum = 0;
         int n = 0;

@@ -4,7 +4,6 @@
  */
 package ai.loradrop.tribuo;
 
-import ai.loradrop.calibration.MultiLabelCalibration;
 import ai.loradrop.calibration.RegressionCalibration;
 import ai.loradrop.text.LongText;
 import ai.loradrop.tribuo.data.TextExamples;
@@ -143,21 +142,6 @@ class OutputTypesLongTextTest {
         return (M) Model.deserialize(m.serialize());
     }
 
-    /** Pooled binary cross-entropy over every (document, label) pair. */
-    private static double bce(List<Prediction<MultiLabel>> predictions) {
-        MultiLabelCalibration.PredictionArrays a = MultiLabelCalibration.fromPredictions(predictions);
-        double sum = 0;
-        int n = 0;
-        for (int i = 0; i < a.probs().length; i++) {
-            for (int l = 0; l < a.labels().size(); l++) {
-                double p = Math.min(1 - 1e-12, Math.max(1e-12, a.probs()[i][l]));
-                sum -= a.targets()[i][l] ? Math.log(p) : Math.log1p(-p);
-                n++;
-            }
-        }
-        return sum / n;
-    }
-
     private static double microF1(LoraDropMultiLabelModel m, MutableDataset<MultiLabel> test) {
         return new MultiLabelEvaluator().evaluate(m, test).microAveragedF1();
     }
@@ -176,7 +160,7 @@ class OutputTypesLongTextTest {
         double truncBce;
         try (LoraDropMultiLabelModel t = multiLabelTrainer(f, LongText.TRUNCATE).train(train)) {
             truncF1 = microF1(t, test);
-            truncBce = bce(t.predict(test));
+            truncBce = OutputCalibrationTest.bce(t.predict(test));
         }
         try (LoraDropMultiLabelModel w = multiLabelTrainer(f, LongText.WINDOWS).train(train);
              LoraDropMultiLabelModel firstWindow = w.withLongText(LongText.TRUNCATE, STRIDE)) {
@@ -185,7 +169,7 @@ class OutputTypesLongTextTest {
             List<Prediction<MultiLabel>> predictions = w.predict(test);
             assertEquals(test.size(), predictions.size(), "one prediction per document");
             double winF1 = microF1(w, test);
-            double winBce = bce(predictions);
+            double winBce = OutputCalibrationTest.bce(predictions);
             double firstF1 = microF1(firstWindow, test);
             System.out.printf("multi-label, held-out micro-F1 / pooled BCE: TRUNCATE %.3f / %.4f, WINDOWS %.3f / %.4f;"
                     + " the windowed model reading its first window only %.3f%n", truncF1, truncBce, winF1, winBce, firstF1);
@@ -225,10 +209,10 @@ class OutputTypesLongTextTest {
                 }
                 assertEquals(LongText.WINDOWS, oneThread.getLongText());
                 assertEquals(1, oneThread.getThreads());
-                assertEquals(winBce, bce(oneThread.predict(test)), 1e-9, "threads do not change predictions");
+                assertEquals(winBce, OutputCalibrationTest.bce(oneThread.predict(test)), 1e-9, "threads do not change predictions");
                 assertEquals(LongText.WINDOWS, ens.getLongText());
                 assertEquals(LongText.HEAD_TAIL, headTailBack.getLongText());
-                assertEquals(bce(headTail.predict(test)), bce(headTailBack.predict(test)), 1e-12);
+                assertEquals(OutputCalibrationTest.bce(headTail.predict(test)), OutputCalibrationTest.bce(headTailBack.predict(test)), 1e-12);
             }
             assertThrows(IllegalArgumentException.class, () -> w.withLongText(LongText.WINDOWS, BUDGET + 1),
                     "a stride longer than the window");
