@@ -45,6 +45,11 @@ final class ProfileBench {
     /** Op types whose FLOPs the profile counts (2·M·K·N from the kernel's input and output shapes). */
     static final Set<String> MATRIX_OPS = Set.of("MatMul", "Gemm", "FusedMatMul", "MatMulInteger", "MatMulIntegerToFloat",
             "DynamicQuantizeMatMul", "MatMulNBits", "FusedGemm", "QGemm");
+    /**
+     * Kernels that only the frozen Linear layers of a quantized base run (their weight is always an initializer).
+     */
+    static final Set<String> QUANTIZED_GEMMS = Set.of("MatMulInteger", "MatMulIntegerToFloat", "DynamicQuantizeMatMul",
+            "MatMulNBits", "QGemm");
     static final int SEQ = 64;
     static final int ROWS = 32;
 
@@ -146,6 +151,7 @@ final class ProfileBench {
             }
             int k = 0;
             double floatTrain = 0;
+            double floatGemm = 0;
             for (String name : variants.keySet()) {
                 Path trace = Path.of(trainSteps.get(k).endProfiling());
                 Map<String, Object> p = summarize(trace, roofline, WARMUP);
@@ -153,8 +159,15 @@ final class ProfileBench {
                 if (k == 0) {
                     floatTrain = exPerS;
                 }
+                if (k == 0) {
+                    floatGemm = (Double) p.get("frozen_gemm_ms");
+                }
                 p.put("examples_per_s_wall", BenchCommand.round(exPerS, 2));
                 p.put("speedup_vs_" + variants.keySet().iterator().next(), BenchCommand.round(exPerS / floatTrain, 3));
+                // The frozen layers' GEMMs are the only work a quantized base changes: their ratio bounds the step's
+                // speed-up however much of the shared float work (attention, elementwise chains) is removed.
+                p.put("frozen_gemm_speedup_vs_" + variants.keySet().iterator().next(),
+                        BenchCommand.round(floatGemm / (Double) p.get("frozen_gemm_ms"), 3));
                 p.put("roofline_fraction", BenchCommand.round(
                         BenchCommand.trainFlops(variants.get(name), ROWS, SEQ) / (trainNanos[k] / 1e9 / steps) / 1e9 / roofline, 3));
                 p.put("trace", trace.toString());
@@ -163,6 +176,7 @@ final class ProfileBench {
                 k++;
             }
             double floatPredict = 0;
+            double floatPredictGemm = 0;
             for (k = 0; k < predicts.size(); k++) {
                 Path trace = Path.of(predicts.get(k).endProfiling());
                 Map<String, Object> p = summarize(trace, roofline, WARMUP);
@@ -170,8 +184,13 @@ final class ProfileBench {
                 if (k == 0) {
                     floatPredict = exPerS;
                 }
+                if (k == 0) {
+                    floatPredictGemm = (Double) p.get("frozen_gemm_ms");
+                }
                 p.put("examples_per_s_wall", BenchCommand.round(exPerS, 1));
                 p.put("speedup_vs_" + predictNames.get(0), BenchCommand.round(exPerS / floatPredict, 3));
+                p.put("frozen_gemm_speedup_vs_" + predictNames.get(0),
+                        BenchCommand.round(floatPredictGemm / (Double) p.get("frozen_gemm_ms"), 3));
                 p.put("trace", trace.toString());
                 predict.put(predictNames.get(k), p);
                 addRows(table, "predict " + predictNames.get(k), p);
@@ -193,6 +212,10 @@ final class ProfileBench {
         table.add(new String[]{title, String.format("%.1f ex/s", (Double) p.get("examples_per_s_wall")),
                 String.format("%.1f ms/run (kernels %.1f)", (Double) p.get("run_ms"), (Double) p.get("kernel_ms")),
                 p.containsKey("roofline_fraction") ? String.format("%.0f%% of roofline", 100 * (Double) p.get("roofline_fraction")) : ""});
+        String ceiling = p.keySet().stream().filter(key -> key.startsWith("frozen_gemm_speedup_vs_")).findFirst().orElse(null);
+        table.add(new String[]{"  frozen Linear GEMMs / other kernels", String.format("%.2f ms", (Double) p.get("frozen_gemm_ms")),
+                String.format("%.2f ms", (Double) p.get("other_kernel_ms")),
+                ceiling == null ? "" : String.format("GEMMs %.2fx %s", (Double) p.get(ceiling), ceiling.substring("frozen_gemm_speedup_vs_".length()))});
         @SuppressWarnings("unchecked")
         List<Map<String, Object>> ops = (List<Map<String, Object>>) p.get("ops");
         for (Map<String, Object> op : ops) {
@@ -233,6 +256,7 @@ final class ProfileBench {
         }
         Map<String, double[]> perOp = new TreeMap<>(); // op -> {us, calls, flops}
         double kernelUs = 0;
+        double frozenUs = 0;
         for (JsonNode e : events) {
             if (!"Node".equals(e.path("cat").asText()) || !e.path("name").asText().endsWith("_kernel_time")
                     || e.path("ts").asLong() < from) {
@@ -245,6 +269,9 @@ final class ProfileBench {
             acc[1]++;
             acc[2] += MATRIX_OPS.contains(op) ? matrixFlops(e.path("args")) : 0;
             kernelUs += dur;
+            if (isFrozenGemm(op, e.path("args"))) {
+                frozenUs += dur;
+            }
         }
         List<Map<String, Object>> ops = new ArrayList<>();
         for (Map.Entry<String, double[]> e : perOp.entrySet()) {
@@ -267,8 +294,23 @@ final class ProfileBench {
         out.put("runs", counted);
         out.put("run_ms", BenchCommand.round(runUs / counted / 1e3, 2));
         out.put("kernel_ms", BenchCommand.round(kernelUs / counted / 1e3, 2));
+        out.put("frozen_gemm_ms", BenchCommand.round(frozenUs / counted / 1e3, 2));
+        out.put("other_kernel_ms", BenchCommand.round((kernelUs - frozenUs) / counted / 1e3, 2));
         out.put("ops", ops);
         return out;
+    }
+
+    /**
+     * Whether a kernel is a GEMM of a frozen Linear layer: an integer or 4-bit kernel, or a float matrix kernel whose
+     * weight is an initializer (ONNX Runtime's trace lists only the inputs that are not, so such a kernel shows one).
+     * Attention's batched products and LoRA's small products have two listed inputs.
+     * @param op the op type.
+     * @param args the event's arguments.
+     * @return true for a frozen Linear's GEMM.
+     */
+    static boolean isFrozenGemm(String op, JsonNode args) {
+        return QUANTIZED_GEMMS.contains(op)
+                || MATRIX_OPS.contains(op) && args.path("input_type_shape").isArray() && args.path("input_type_shape").size() == 1;
     }
 
     /**

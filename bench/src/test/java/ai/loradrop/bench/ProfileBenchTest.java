@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The per-op summary of a real ONNX Runtime trace: runs after the warm-up, calls per run, FLOPs of a MatMul. */
 class ProfileBenchTest {
@@ -67,6 +68,65 @@ class ProfileBenchTest {
         assertEquals(2.0 * 4 * 64 * 32 * 16 / 1e9, (Double) mm.get("gflop_per_run"), 1e-3);
         double shares = ops.stream().mapToDouble(o -> (Double) o.get("share")).sum();
         assertEquals(1.0, shares, 1e-3);
+    }
+
+    @Test
+    void splitsFrozenLinearGemmsFromTheRest() throws Exception {
+        ModelProto template = ModelProto.newBuilder().setIrVersion(8)
+                .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(17))
+                .setGraph(GraphProto.newBuilder().setName("t")).build();
+        Graph g = new Graph(template, "/t/");
+        g.addInput("a", Tensors.FLOAT, 4L, 64L, 32L);
+        g.addInput("b", Tensors.FLOAT, 32L, 16L);
+        g.addInitializer(Tensors.floats("w", new long[]{32, 16}, new float[32 * 16]));
+        // The frozen Linear: its weight is an initializer. The other product's operands are both inputs, as LoRA's are.
+        g.addNode(NodeProto.newBuilder().setOpType("MatMul").setName("frozen").addInput("a").addInput("w").addOutput("c").build());
+        g.addNode(NodeProto.newBuilder().setOpType("MatMul").setName("lora").addInput("a").addInput("b").addOutput("d").build());
+        g.addNode(NodeProto.newBuilder().setOpType("Add").setName("sum").addInput("c").addInput("d").addOutput("y").build());
+        g.addOutput("y", Tensors.FLOAT);
+        String previous = System.getProperty("loradrop.profile");
+        System.setProperty("loradrop.profile", tmp.resolve("trace2").toString());
+        String trace;
+        try (OrtSession s = OrtSupport.session(g.toModel("t"), 1);
+             OnnxTensor a = OrtSupport.floats(new float[4 * 64 * 32], 4, 64, 32);
+             OnnxTensor b = OrtSupport.floats(new float[32 * 16], 32, 16)) {
+            for (int i = 0; i < 5; i++) {
+                try (OrtSession.Result r = s.run(Map.of("a", a, "b", b))) {
+                    r.get(0);
+                }
+            }
+            trace = s.endProfiling();
+        } finally {
+            if (previous == null) {
+                System.clearProperty("loradrop.profile");
+            } else {
+                System.setProperty("loradrop.profile", previous);
+            }
+        }
+        ObjectMapper m = new ObjectMapper();
+        double frozenUs = 0;
+        double allUs = 0;
+        List<Long> runStarts = new java.util.ArrayList<>();
+        for (var e : m.readTree(java.nio.file.Files.readAllBytes(Path.of(trace)))) {
+            if ("model_run".equals(e.path("name").asText())) {
+                runStarts.add(e.path("ts").asLong());
+            }
+        }
+        java.util.Collections.sort(runStarts);
+        long firstCounted = runStarts.get(2);
+        for (var e : m.readTree(java.nio.file.Files.readAllBytes(Path.of(trace)))) {
+            if ("Node".equals(e.path("cat").asText()) && e.path("name").asText().endsWith("_kernel_time")
+                    && e.path("ts").asLong() >= firstCounted) {
+                allUs += e.path("dur").asLong();
+                if (e.path("name").asText().startsWith("frozen")) {
+                    frozenUs += e.path("dur").asLong();
+                }
+            }
+        }
+        Map<String, Object> p = ProfileBench.summarize(Path.of(trace), 100.0, 2);
+        assertTrue(frozenUs > 0, "the frozen product ran");
+        assertEquals(frozenUs / 3 / 1e3, (Double) p.get("frozen_gemm_ms"), 0.011);
+        assertEquals((allUs - frozenUs) / 3 / 1e3, (Double) p.get("other_kernel_ms"), 0.011);
     }
 
     @Test
