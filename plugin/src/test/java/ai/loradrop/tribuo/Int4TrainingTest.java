@@ -38,7 +38,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * WordNet supersenses (160 training glosses, 160 held-out ones; chance 0.25). The 4-bit run's per-epoch training loss
  * tracks the float run's within {@value #TRAJECTORY_TOLERANCE}, it predicts well above chance, its provenance says
  * how it was quantized, its serialized form predicts identically (the embedded float base is quantized again at
- * load) and its merged ONNX export gives its probabilities.
+ * load), a dropout ensemble on it predicts well above chance too, and its merged ONNX export gives its probabilities.
  */
 class Int4TrainingTest {
     static final Path DATA = Path.of("..", "examples", "data", "wordnet-supersenses");
@@ -80,6 +80,23 @@ class Int4TrainingTest {
             double[][] want = LoraDropModelTest.probabilities(q4.predict(test), CLASSES);
             try (LoraDropModel again = (LoraDropModel) Model.deserialize(q4.serialize())) {
                 LoraDropModelTest.assertSameProbabilities(want, LoraDropModelTest.probabilities(again.predict(test), CLASSES));
+            }
+
+            // A dropout ensemble on the 4-bit base (LoRA branches with masks beside the MatMulNBits kernels).
+            try (LoraDropModel ens = q4.withEnsemble(4, 11L)) {
+                List<Prediction<Label>> ep = ens.predict(test);
+                double accE = accuracy(ep);
+                double[][] pe = LoraDropModelTest.probabilities(ep, CLASSES);
+                double moved = 0;
+                for (int i = 0; i < pe.length; i++) {
+                    assertEquals(1.0, java.util.Arrays.stream(pe[i]).sum(), 1e-5, "example " + i);
+                    for (int c = 0; c < pe[i].length; c++) {
+                        moved = Math.max(moved, Math.abs(pe[i][c] - want[i][c]));
+                    }
+                }
+                System.out.printf("INT4 ensemble of 4: held-out accuracy %.4f, max |p_ens - p| %.4f%n", accE, moved);
+                assertTrue(accE >= 0.6, "int4 ensemble accuracy " + accE);
+                assertTrue(moved > 1e-4, "the ensemble averages different members");
             }
 
             Path onnx = dir.resolve("int4-merged.onnx");
