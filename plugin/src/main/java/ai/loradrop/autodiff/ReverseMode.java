@@ -4,6 +4,8 @@
  */
 package ai.loradrop.autodiff;
 
+import ai.loradrop.onnx.Attr;
+import ai.loradrop.onnx.BlockQuantizedLinears;
 import ai.loradrop.onnx.Graph;
 import ai.loradrop.onnx.QuantizedBackward;
 import ai.loradrop.onnx.QuantizedLinears;
@@ -61,12 +63,14 @@ public final class ReverseMode {
 
     /**
      * Appends the gradient computation to a graph; frozen int8 Linear layers (see
-     * {@link ai.loradrop.onnx.QuantizedLinear}) pass the gradient to their float input as {@code dL/dy · Wᵀ}.
+     * {@link ai.loradrop.onnx.QuantizedLinear}) and 4-bit ones ({@link ai.loradrop.onnx.BlockQuantizedLinears}) pass
+     * the gradient to their float input as {@code dL/dy · Wᵀ}.
      * @param g the graph (forward nodes already present).
      * @param meta probed metadata of every value.
      * @param seeds for each seeded value, the name of its gradient value (for example d loss / d logits).
      * @param wrt the trainable inputs.
-     * @param quantizedBackward how the gradient passes through int8 Linear layers.
+     * @param quantizedBackward how the gradient passes through int8 Linear layers (4-bit ones always use
+     *                          {@link #blockQuantizedLinearInputGradient}).
      * @return the gradient value of each trainable input, or null for an input that does not reach a seed.
      */
     public static Map<String, String> differentiate(Graph g, Map<String, ValueMeta> meta, Map<String, String> seeds,
@@ -86,6 +90,11 @@ public final class ReverseMode {
         Map<String, QuantizedLinears.Match> quantized = new HashMap<>();
         for (QuantizedLinears.Match q : QuantizedLinears.find(forward, g.initializers())) {
             quantized.put(q.q().outputMulNode(), q);
+        }
+        // Each 4-bit Linear is one com.microsoft:MatMulNBits node: y = x · W.
+        Map<String, BlockQuantizedLinears.Match> blockQuantized = new HashMap<>();
+        for (BlockQuantizedLinears.Match q : BlockQuantizedLinears.find(forward, g.initializers())) {
+            blockQuantized.put(q.matMul().getName(), q);
         }
         // Each erf-GELU is differentiated as one block too, keyed by its output value (fewer elementwise ops).
         Map<String, GeluBlocks.Match> gelus = GeluBlocks.find(g);
@@ -153,6 +162,15 @@ public final class ReverseMode {
                     String dy = total(g, contributions.get(n.getOutput(0)));
                     contributions.computeIfAbsent(block.input(), x -> new ArrayList<>())
                             .add(quantizedLinearInputGradient(g, block, dy, quantizedBackward));
+                }
+                continue;
+            }
+            BlockQuantizedLinears.Match block4 = blockQuantized.get(n.getName());
+            if (block4 != null) {
+                if (differentiable.contains(block4.input())) {
+                    String dy = total(g, contributions.get(n.getOutput(0)));
+                    contributions.computeIfAbsent(block4.input(), x -> new ArrayList<>())
+                            .add(blockQuantizedLinearInputGradient(g, block4, dy));
                 }
                 continue;
             }
@@ -258,6 +276,40 @@ public final class ReverseMode {
         String[] q = g.opN("DynamicQuantizeLinear", "", List.of(dy), 3);
         String acc = g.op("MatMulInteger", q[0], tName, q[2]);
         return g.op("Mul", g.cast(acc, Tensors.FLOAT), g.op("Mul", q[1], sName));
+    }
+
+    /**
+     * {@code dL/dx = dL/dy · Wᵀ} of a frozen 4-bit Linear, exact for its dequantized weight: {@code Wᵀ}
+     * ({@code [out, in]}) is dequantized at run time from the layer's own packed bytes by
+     * {@code com.microsoft:GatherBlockQuantized} (reading {@code B} {@code [out, blocks, blockSize / 2]} as blocks along
+     * its last axis), so no float copy of the weight is stored; the only extra initializers are the row indices
+     * {@code 0..out-1} (shared by layers of the same width) and small shape constants.
+     * @param g the graph.
+     * @param m the layer.
+     * @param dy the gradient of its output (before the bias), {@code [..., out]}.
+     * @return the gradient of its float input, {@code [..., in]}.
+     */
+    static String blockQuantizedLinearInputGradient(Graph g, BlockQuantizedLinears.Match m, String dy) {
+        int in = m.inFeatures();
+        int out = m.outFeatures();
+        int blocks = m.blocks();
+        String rows = "loradrop_int4_rows_" + out;
+        if (!g.initializers().containsKey(rows)) {
+            long[] idx = new long[out];
+            for (int i = 0; i < out; i++) {
+                idx[i] = i;
+            }
+            g.addInitializer(Tensors.longs(rows, new long[]{out}, idx));
+        }
+        String scales = g.op("Reshape", m.scales(), g.longs(out, blocks, 1));
+        String wt = g.opN("GatherBlockQuantized", BlockQuantizedLinears.DOMAIN, List.of(m.weight(), rows, scales), 1,
+                Attr.i("gather_axis", 0), Attr.i("quantize_axis", 2), Attr.i("block_size", m.blockSize()),
+                Attr.i("bits", BlockQuantizedLinears.BITS))[0];
+        wt = g.op("Reshape", wt, g.longs(out, (long) blocks * m.blockSize()));
+        if ((long) blocks * m.blockSize() != in) {
+            wt = g.op("Slice", wt, g.longs(0), g.longs(in), g.longs(1));
+        }
+        return g.op("MatMul", dy, wt);
     }
 
     private static String total(Graph g, List<String> parts) {

@@ -238,7 +238,7 @@ public final class EncoderModel {
     }
 
     /**
-     * Whether any Linear layer holds int8 weights.
+     * Whether any Linear layer holds integer weights (int8 or 4-bit).
      * @return true for a (partly) quantized encoder.
      */
     public boolean isQuantized() {
@@ -246,7 +246,8 @@ public final class EncoderModel {
     }
 
     /**
-     * How the gradient passes through this encoder's int8 Linear layers when it is trained.
+     * How the gradient passes through this encoder's int8 Linear layers when it is trained. 4-bit layers do not use it:
+     * they always pass it through a float {@code MatMul} with their weight dequantized on the fly.
      * @return the backward form.
      */
     public QuantizedBackward quantizedBackward() {
@@ -264,7 +265,7 @@ public final class EncoderModel {
     }
 
     /**
-     * The module paths of the int8 Linear layers.
+     * The module paths of the quantized (int8 or 4-bit) Linear layers.
      * @return the paths, in graph order.
      */
     public List<String> quantizedModules() {
@@ -277,7 +278,24 @@ public final class EncoderModel {
      * @return the encoder (this one for {@link BaseQuantization#NONE}).
      */
     public EncoderModel quantized(BaseQuantization mode) {
-        return mode == BaseQuantization.INT8 ? quantized() : this;
+        return switch (mode) {
+            case NONE -> this;
+            case INT8 -> quantized();
+            case INT4 -> blockQuantized();
+        };
+    }
+
+    /**
+     * The same encoder with every float {@code MatMul} Linear quantized to 4 bits in blocks of
+     * {@value BlockQuantizedLinears#BLOCK_SIZE} input features per output column ({@code MatMulNBits}, see
+     * {@link BlockQuantizedLinears}); activations stay float. Layers already quantized, and {@code Gemm} layers, are
+     * kept as they are.
+     * @return the quantized encoder (this one when nothing is left to quantize).
+     */
+    public EncoderModel blockQuantized() {
+        List<LinearModule> todo = floatMatMuls();
+        return todo.isEmpty() ? this
+                : new EncoderModel(BlockQuantizedLinears.quantizeLinears(model, todo)).withQuantizedBackward(quantizedBackward);
     }
 
     /**
@@ -287,14 +305,20 @@ public final class EncoderModel {
      * @return the quantized encoder (this one when nothing is left to quantize).
      */
     public EncoderModel quantized() {
+        List<LinearModule> todo = floatMatMuls();
+        return todo.isEmpty() ? this
+                : new EncoderModel(QuantizedLinears.quantizeLinears(model, todo)).withQuantizedBackward(quantizedBackward);
+    }
+
+    /** The float {@code MatMul} Linear layers, which quantizing rewrites. */
+    private List<LinearModule> floatMatMuls() {
         List<LinearModule> todo = new ArrayList<>();
         for (LinearModule m : linears) {
             if (!m.isQuantized() && !m.weightTransposed() && isMatMul(m.nodeName())) {
                 todo.add(m);
             }
         }
-        return todo.isEmpty() ? this
-                : new EncoderModel(QuantizedLinears.quantizeLinears(model, todo)).withQuantizedBackward(quantizedBackward);
+        return todo;
     }
 
     private boolean isMatMul(String nodeName) {
@@ -331,26 +355,25 @@ public final class EncoderModel {
         for (QuantizedLinears.Match q : QuantizedLinears.find(nodes, inits)) {
             quantized.put(q.matMul().getName(), q);
         }
+        Map<String, BlockQuantizedLinears.Match> blockQuantized = new java.util.HashMap<>();
+        for (BlockQuantizedLinears.Match q : BlockQuantizedLinears.find(nodes, inits)) {
+            blockQuantized.put(q.matMul().getName(), q);
+        }
         List<LinearModule> out = new ArrayList<>();
         java.util.Set<String> paths = new java.util.HashSet<>();
         for (NodeProto n : nodes) {
             LinearModule lm = null;
             QuantizedLinears.Match q = n.getOpType().equals("MatMulInteger") ? quantized.get(n.getName()) : null;
+            BlockQuantizedLinears.Match q4 = n.getOpType().equals("MatMulNBits") ? blockQuantized.get(n.getName()) : null;
             if (q != null) {
-                String output = q.output();
-                String bias = null;
-                List<NodeProto> cons = consumers.getOrDefault(output, List.of());
-                if (cons.size() == 1 && cons.get(0).getOpType().equals("Add")) {
-                    NodeProto add = cons.get(0);
-                    String other = add.getInput(0).equals(output) ? add.getInput(1) : add.getInput(0);
-                    TensorProto b = inits.get(other);
-                    if (b != null && b.getDimsCount() == 1 && b.getDims(0) == q.outFeatures()) {
-                        bias = other;
-                        output = add.getOutput(0);
-                    }
-                }
-                lm = new LinearModule(modulePath(n), n.getName(), q.input(), output, q.weight(), false,
-                        q.inFeatures(), q.outFeatures(), bias, q.q());
+                String[] withBias = withBias(q.output(), q.outFeatures(), consumers, inits);
+                lm = new LinearModule(modulePath(n), n.getName(), q.input(), withBias[0], q.weight(), false,
+                        q.inFeatures(), q.outFeatures(), withBias[1], q.q());
+            } else if (q4 != null) {
+                String[] withBias = withBias(q4.output(), q4.outFeatures(), consumers, inits);
+                lm = new LinearModule(modulePath(n), n.getName(), q4.input(), withBias[0], q4.weight(), false,
+                        q4.inFeatures(), q4.outFeatures(), withBias[1], null,
+                        new BlockQuantizedLinear(q4.scales(), BlockQuantizedLinears.BITS, q4.blockSize()));
             } else if (n.getOpType().equals("MatMul")) {
                 TensorProto w = inits.get(n.getInput(1));
                 if (w != null && w.getDimsCount() == 2 && w.getDataType() == Tensors.FLOAT) {
@@ -384,13 +407,32 @@ public final class EncoderModel {
                 if (lm.path().isEmpty() || !paths.add(lm.path())) {
                     // Unnamed or repeated: fall back to the node name so that every Linear stays addressable.
                     lm = new LinearModule(lm.nodeName(), lm.nodeName(), lm.input(), lm.output(), lm.weight(),
-                            lm.weightTransposed(), lm.inFeatures(), lm.outFeatures(), lm.bias(), lm.quantized());
+                            lm.weightTransposed(), lm.inFeatures(), lm.outFeatures(), lm.bias(), lm.quantized(),
+                            lm.blockQuantized());
                     paths.add(lm.path());
                 }
                 out.add(lm);
             }
         }
         return out;
+    }
+
+    /**
+     * The output of a Linear computing {@code value} (before its bias): the following bias {@code Add}'s output and
+     * the bias initializer when there is one, else {@code value} and null.
+     */
+    private static String[] withBias(String value, int outFeatures, Map<String, List<NodeProto>> consumers,
+                                     Map<String, TensorProto> inits) {
+        List<NodeProto> cons = consumers.getOrDefault(value, List.of());
+        if (cons.size() == 1 && cons.get(0).getOpType().equals("Add")) {
+            NodeProto add = cons.get(0);
+            String other = add.getInput(0).equals(value) ? add.getInput(1) : add.getInput(0);
+            TensorProto b = inits.get(other);
+            if (b != null && b.getDimsCount() == 1 && b.getDims(0) == outFeatures) {
+                return new String[]{add.getOutput(0), other};
+            }
+        }
+        return new String[]{value, null};
     }
 
     /**

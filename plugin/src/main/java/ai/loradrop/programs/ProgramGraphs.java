@@ -79,7 +79,10 @@ final class ProgramGraphs {
         return build(encoder, spec, params, values, masks, headMask, QuantizedMerge.DEFAULT);
     }
 
-    /** {@link #build(EncoderModel, ClassifierSpec, ParamSource, float[], MaskSource, boolean)} with int8 layers merged as given. */
+    /**
+     * {@link #build(EncoderModel, ClassifierSpec, ParamSource, float[], MaskSource, boolean)} with int8 layers merged
+     * as given (4-bit layers always keep a float LoRA branch).
+     */
     static Forward build(EncoderModel encoder, ClassifierSpec spec, ParamSource params, float[] values,
                          MaskSource masks, boolean headMask, QuantizedMerge quantizedMerge) {
         LoraConfig lora = spec.lora();
@@ -94,11 +97,13 @@ final class ProgramGraphs {
             Fusions.fuseLayerNorm(g);
         }
         List<String> paramValues = new ArrayList<>();
-        // Int8 layers keep their LoRA update as a float branch unless it is merged and requantized.
+        // Int8 layers keep their LoRA update as a float branch unless it is merged and requantized; 4-bit layers
+        // always do: rounding the merged weight to 4 bits again would lose most of the (small) update.
         java.util.Set<String> branchParams = new java.util.HashSet<>();
-        if (params == ParamSource.MERGED && quantizedMerge == QuantizedMerge.BRANCH) {
+        if (params == ParamSource.MERGED) {
             for (int t = 0; t < targets.size(); t++) {
-                if (targets.get(t).isQuantized()) {
+                LinearModule m = targets.get(t);
+                if (m.isBlockQuantized() || m.isInt8() && quantizedMerge == QuantizedMerge.BRANCH) {
                     branchParams.add(layout.loraA(t).name());
                     branchParams.add(layout.loraB(t).name());
                 }
@@ -236,7 +241,10 @@ final class ProgramGraphs {
         for (int t : which) {
             LinearModule m = targets.get(t);
             TensorProto w = g.initializers().get(m.weight());
-            float[] wv = m.isQuantized() ? dequantized(g, m) : Tensors.toFloats(w);
+            if (m.isBlockQuantized()) {
+                throw new IllegalStateException("4-bit layer " + m.path() + " keeps its LoRA update as a branch");
+            }
+            float[] wv = m.isInt8() ? dequantized(g, m) : Tensors.toFloats(w);
             float[] a = layout.get(values, layout.loraA(t).name());
             float[] b = layout.get(values, layout.loraB(t).name());
             int r = (int) layout.loraA(t).shape()[0];
@@ -253,7 +261,7 @@ final class ProgramGraphs {
                     merged[idx] = (float) (wv[idx] + scaling * s);
                 }
             }
-            if (m.isQuantized()) {
+            if (m.isInt8()) {
                 requantize(g, m, merged);
                 continue;
             }

@@ -7,7 +7,8 @@ package ai.loradrop.programs;
 import java.util.Locale;
 
 /**
- * How a merged (deterministic) prediction program treats the LoRA update of a frozen int8 layer.
+ * How a merged (deterministic) prediction program treats the LoRA update of a frozen int8 layer. A 4-bit layer
+ * ({@link ai.loradrop.onnx.BaseQuantization#INT4}) always keeps it as a {@link #BRANCH}.
  */
 public enum QuantizedMerge {
     /** Keeps {@code s·B(Ax)} as a float branch beside the integer kernel: exactly the trained function. */

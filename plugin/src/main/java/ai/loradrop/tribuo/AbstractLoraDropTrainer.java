@@ -118,11 +118,12 @@ public abstract class AbstractLoraDropTrainer<T extends Output<T>, M extends Mod
      */
     public static final String INITIAL_HEAD = "loradrop-initial-head";
     /**
-     * Model instance provenance, for an encoder with int8 Linear layers: how they are quantized (weights per output
-     * column or per tensor, activations per tensor at run time) and how the gradient passes through them.
+     * Model instance provenance, for an encoder with quantized Linear layers: how they are quantized (int8 weights per
+     * output column or per tensor with activations per tensor at run time, or 4-bit weights in blocks with float
+     * activations) and how the gradient passes through them.
      */
     public static final String QUANTIZATION = "loradrop-quantization";
-    /** Model instance provenance, for an encoder with int8 Linear layers: their module paths. */
+    /** Model instance provenance, for an encoder with quantized (int8 or 4-bit) Linear layers: their module paths. */
     public static final String QUANTIZED_MODULES = "loradrop-quantized-modules";
 
     @Config(description = "Name of a pretrained encoder shipped on Maven Central (the names of ai.loradrop.encoders.NamedEncoder, e.g. bge-small-en-v1.5), found on the class path or in the local Maven repository; the alternative to baseModelPath and tokenizerPath.")
@@ -239,10 +240,10 @@ public abstract class AbstractLoraDropTrainer<T extends Output<T>, M extends Mod
     @Config(description = "PEFT LoRA adapter folder to start from (adapter_model.safetensors + adapter_config.json): its LoRA matrices, and its head when the class count matches; its rank and target modules must equal this trainer's. Unset to start from PEFT's initialisation.")
     Path initialAdapterPath;
 
-    @Config(description = "Quantize the frozen Linear weights of a float base encoder when it is loaded: NONE, or INT8 (int8 per output column, activations quantized per tensor at run time, as ONNX Runtime's dynamic quantization; integer kernels for training and prediction). An int8 export is used as it is either way.")
+    @Config(description = BaseQuantization.DESCRIPTION)
     BaseQuantization quantizeBase = BaseQuantization.NONE;
 
-    @Config(description = "How the gradient passes through frozen int8 Linear layers: FLOAT (a float MatMul with the dequantized weight) or INT8 (the gradient quantized per tensor, an integer MatMul with the int8 weight).")
+    @Config(description = "How the gradient passes through frozen int8 Linear layers: FLOAT (a float MatMul with the dequantized weight) or INT8 (the gradient quantized per tensor, an integer MatMul with the int8 weight). 4-bit layers (quantizeBase INT4) always use a float MatMul with the dequantized weight.")
     QuantizedBackward quantizedBackward = EncoderModel.DEFAULT_QUANTIZED_BACKWARD;
 
     @ConfigurableName
@@ -302,7 +303,7 @@ public abstract class AbstractLoraDropTrainer<T extends Output<T>, M extends Mod
         check(learningRate > 0 && Double.isFinite(learningRate), "learningRate", "must be positive and finite, got " + learningRate);
         check(warmupFraction >= 0 && warmupFraction < 1, "warmupFraction", "must be in [0, 1), got " + warmupFraction);
         check(schedule != null, "schedule", "must be set (LINEAR, COSINE or CONSTANT)");
-        check(quantizeBase != null, "quantizeBase", "must be set (NONE or INT8)");
+        check(quantizeBase != null, "quantizeBase", "must be set (one of " + java.util.Arrays.toString(BaseQuantization.values()) + ")");
         check(quantizedBackward != null, "quantizedBackward", "must be set (FLOAT or INT8)");
         check(weightDecay >= 0 && Double.isFinite(weightDecay), "weightDecay", "must be non-negative and finite, got " + weightDecay);
         check(maxGradNorm >= 0 && Double.isFinite(maxGradNorm), "maxGradNorm", "must be non-negative (0 disables clipping), got " + maxGradNorm);
@@ -542,15 +543,28 @@ public abstract class AbstractLoraDropTrainer<T extends Output<T>, M extends Mod
         return createModel(provenance, examples.getFeatureIDMap(), outputs, res, spec, result.params(), settings, targets);
     }
 
-    /** {@link #QUANTIZATION} and {@link #QUANTIZED_MODULES} of an encoder with int8 layers. */
+    /** {@link #QUANTIZATION} and {@link #QUANTIZED_MODULES} of an encoder with int8 or 4-bit layers. */
     static Map<String, Provenance> quantizationProvenance(EncoderModel encoder) {
         List<LinearModule> q = encoder.linears().stream().filter(LinearModule::isQuantized).toList();
-        long perChannel = q.stream().filter(m -> m.quantized().perChannel()).count();
-        String weights = perChannel == q.size() ? "per output column" : perChannel == 0 ? "per tensor"
-                : perChannel + " per output column, " + (q.size() - perChannel) + " per tensor";
+        List<String> parts = new ArrayList<>();
+        List<LinearModule> int8 = q.stream().filter(LinearModule::isInt8).toList();
+        if (!int8.isEmpty()) {
+            long perChannel = int8.stream().filter(m -> m.quantized().perChannel()).count();
+            String weights = perChannel == int8.size() ? "per output column" : perChannel == 0 ? "per tensor"
+                    : perChannel + " per output column, " + (int8.size() - perChannel) + " per tensor";
+            parts.add("int8 weights " + weights + ", activations per tensor at run time (dynamic); backward "
+                    + encoder.quantizedBackward());
+        }
+        java.util.Set<Integer> blockSizes = new java.util.TreeSet<>();
+        q.stream().filter(LinearModule::isBlockQuantized).forEach(l -> blockSizes.add(l.blockQuantized().blockSize()));
+        if (!blockSizes.isEmpty()) {
+            parts.add("int4 weights, blocks of " + blockSizes.stream().map(String::valueOf)
+                    .collect(java.util.stream.Collectors.joining(" or ")) + " input features per output column,"
+                    + " symmetric (zero point " + ai.loradrop.onnx.BlockQuantizedLinears.ZERO_POINT
+                    + "); activations float; backward float (dequantized)");
+        }
         Map<String, Provenance> m = new LinkedHashMap<>();
-        m.put(QUANTIZATION, new StringProvenance(QUANTIZATION, "int8 weights " + weights
-                + ", activations per tensor at run time (dynamic); backward " + encoder.quantizedBackward()));
+        m.put(QUANTIZATION, new StringProvenance(QUANTIZATION, String.join("; ", parts)));
         m.put(QUANTIZED_MODULES, new ListProvenance<>(q.stream()
                 .map(l -> new StringProvenance(QUANTIZED_MODULES, l.path())).toList()));
         return m;
