@@ -61,8 +61,9 @@ class Int4TrainingTest {
             double accF = accuracy(fp.predict(test));
             double acc4 = accuracy(q4.predict(test));
             System.out.printf("INT4 vs float, 4 WordNet supersenses: train loss float %s, int4 %s; held-out accuracy"
-                    + " float %.4f, int4 %.4f (%d examples)%n", java.util.Arrays.toString(lf), java.util.Arrays.toString(l4),
-                    accF, acc4, test.size());
+                    + " float %.4f, int4 %.4f (%d examples); training examples/s float %.1f, int4 %.1f%n",
+                    java.util.Arrays.toString(lf), java.util.Arrays.toString(l4), accF, acc4, test.size(),
+                    examplesPerSecond(fp), examplesPerSecond(q4));
             assertTrue(lf[lf.length - 1] < lf[0] - 0.3, "the float run learns: " + java.util.Arrays.toString(lf));
             for (int e = 0; e < lf.length; e++) {
                 assertEquals(lf[e], l4[e], TRAJECTORY_TOLERANCE, "epoch " + (e + 1) + ": float "
@@ -120,6 +121,11 @@ class Int4TrainingTest {
         List<Double> l = ProvenanceUtil.unwrap((ListProvenance<DoubleProvenance>) m.getProvenance().getInstanceProvenance()
                 .getMap().get(LoraDropTrainer.TRAIN_LOSS));
         return l.stream().mapToDouble(Double::doubleValue).toArray();
+    }
+
+    private static double examplesPerSecond(LoraDropModel m) {
+        return ((DoubleProvenance) m.getProvenance().getInstanceProvenance().getMap()
+                .get(LoraDropTrainer.EXAMPLES_PER_SECOND)).getValue();
     }
 
     private static double accuracy(List<Prediction<Label>> predictions) {
