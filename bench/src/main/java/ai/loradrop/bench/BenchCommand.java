@@ -233,6 +233,8 @@ public final class BenchCommand implements CliCommand {
         out.put("int8_train_examples_per_s", int8Train);
         out.put("int8_train_speedup_vs_float", int8.get("train_speedup_vs_float"));
         out.put("int8_predict_speedup_vs_float", int8.get("predict_speedup_vs_float"));
+        out.put("int4_train_speedup_vs_float", int8.get("int4_train_speedup_vs_float"));
+        out.put("int4_predict_speedup_vs_float", int8.get("int4_predict_speedup_vs_float"));
         Int8Bench.addRows(int8, table);
         Double torch = null;
         if (a.flag("--torch")) {

@@ -7,7 +7,9 @@ package ai.loradrop.bench;
 import ai.loradrop.head.Pooling;
 import ai.loradrop.lora.DropoutMode;
 import ai.loradrop.lora.LoraConfig;
+import ai.loradrop.onnx.BaseQuantization;
 import ai.loradrop.onnx.EncoderModel;
+import ai.loradrop.onnx.LinearModule;
 import ai.loradrop.onnx.QuantizedBackward;
 import ai.loradrop.optim.AdamWConfig;
 import ai.loradrop.programs.Batch;
@@ -82,6 +84,8 @@ final class Int8Bench {
                     ? "int8_at_load_requantize" : "int8_at_load") / predict.get("float"), 3));
             out.put("predict_speedup_vs_float_requantize", BenchCommand.round(predict.get("int8_at_load_requantize") / predict.get("float"), 3));
             out.put("default_quantized_merge", QuantizedMerge.DEFAULT.name());
+            out.put("int4_train_speedup_vs_float", BenchCommand.round(train.get(INT4) / train.get("float"), 3));
+            out.put("int4_predict_speedup_vs_float", BenchCommand.round(predict.get(INT4) / predict.get("float"), 3));
             if (exportModel != null) {
                 out.put("int8_export_model", exportModel.getFileName().toString());
                 out.put("train_speedup_vs_float_int8_export", BenchCommand.round(train.get("int8_export") / train.get("float"), 3));
@@ -97,12 +101,28 @@ final class Int8Bench {
         }
     }
 
+    /** The variant of the float base quantized to 4 bits at load (one backward form, always a float LoRA branch). */
+    static final String INT4 = "int4_at_load";
+
+    /**
+     * Whether a variant predicts in two forms (a float LoRA branch and a merged, requantized weight): int8 layers only.
+     */
+    static boolean hasRequantizedForm(EncoderModel enc) {
+        return enc.linears().stream().anyMatch(LinearModule::isInt8);
+    }
+
+    /** Whether a variant's prediction program equals another variant's (an int8 backward does not change it). */
+    static boolean predictsLikeAnother(String name, Map<String, EncoderModel> variants) {
+        return name.endsWith("_int8_backward") && variants.containsKey(name.substring(0, name.length() - "_int8_backward".length()));
+    }
+
     /** The int8 export copied out of the class path by {@link #variants}, or null. */
     private static Path extracted;
 
     /**
-     * The variants every int8 measurement compares, float base first: the float base, the float base quantized at
-     * load with the float and with the int8 backward, and the int8 export ({@code int8Model}, else the one on the
+     * The variants every quantized-base measurement compares, float base first: the float base, the float base
+     * quantized at load to int8 with the float and with the int8 backward and to 4 bits ({@link #INT4}), and the int8
+     * export ({@code int8Model}, else the one on the
      * class path, if any) with either backward.
      * @param floatBase the float encoder.
      * @param int8Model an int8 export, or null for the class path's.
@@ -113,6 +133,7 @@ final class Int8Bench {
         variants.put("float", floatBase);
         variants.put("int8_at_load", floatBase.quantized().withQuantizedBackward(QuantizedBackward.FLOAT));
         variants.put("int8_at_load_int8_backward", floatBase.quantized().withQuantizedBackward(QuantizedBackward.INT8));
+        variants.put(INT4, floatBase.quantized(BaseQuantization.INT4));
         Path exportModel = int8Model;
         if (exportModel == null) {
             extracted = extractExport();
@@ -202,10 +223,10 @@ final class Int8Bench {
         try {
             for (Map.Entry<String, EncoderModel> e : variants.entrySet()) {
                 EncoderModel enc = e.getValue();
-                if (enc.quantizedBackward() == QuantizedBackward.INT8 && enc.isQuantized()) {
+                if (predictsLikeAnother(e.getKey(), variants)) {
                     continue; // the backward form does not change prediction
                 }
-                for (QuantizedMerge qm : enc.isQuantized() ? QuantizedMerge.values() : new QuantizedMerge[]{QuantizedMerge.DEFAULT}) {
+                for (QuantizedMerge qm : hasRequantizedForm(enc) ? QuantizedMerge.values() : new QuantizedMerge[]{QuantizedMerge.DEFAULT}) {
                     Predict p = new Predict(enc, spec, params, true, qm, threads);
                     programs.add(p);
                     names.add(e.getKey() + (qm == QuantizedMerge.REQUANTIZE ? "_requantize" : ""));

@@ -8,7 +8,6 @@ import ai.loradrop.head.Pooling;
 import ai.loradrop.lora.DropoutMode;
 import ai.loradrop.lora.LoraConfig;
 import ai.loradrop.onnx.EncoderModel;
-import ai.loradrop.onnx.QuantizedBackward;
 import ai.loradrop.optim.AdamWConfig;
 import ai.loradrop.programs.Batch;
 import ai.loradrop.programs.ClassifierSpec;
@@ -99,10 +98,8 @@ final class ProfileBench {
                     }
                 }
                 t.setState(params, null, null);
-                boolean sameProgram = e.getValue().isQuantized() && e.getValue().quantizedBackward() == QuantizedBackward.INT8
-                        && variants.containsKey(e.getKey().replace("_int8_backward", ""));
-                if (!sameProgram) {
-                    for (QuantizedMerge qm : e.getValue().isQuantized() ? QuantizedMerge.values() : new QuantizedMerge[]{QuantizedMerge.DEFAULT}) {
+                if (!Int8Bench.predictsLikeAnother(e.getKey(), variants)) {
+                    for (QuantizedMerge qm : Int8Bench.hasRequantizedForm(e.getValue()) ? QuantizedMerge.values() : new QuantizedMerge[]{QuantizedMerge.DEFAULT}) {
                         String name = e.getKey() + (qm == QuantizedMerge.REQUANTIZE ? "_requantize" : "");
                         System.setProperty("loradrop.profile", dir.resolve("predict-" + name).toString());
                         predicts.add(new Predict(e.getValue(), spec, params, true, qm, threads));
