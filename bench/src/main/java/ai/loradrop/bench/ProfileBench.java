@@ -7,6 +7,7 @@ package ai.loradrop.bench;
 import ai.loradrop.head.Pooling;
 import ai.loradrop.lora.DropoutMode;
 import ai.loradrop.lora.LoraConfig;
+import ai.loradrop.onnx.BlockQuantizedLinears;
 import ai.loradrop.onnx.EncoderModel;
 import ai.loradrop.optim.AdamWConfig;
 import ai.loradrop.programs.Batch;
@@ -266,7 +267,7 @@ final class ProfileBench {
             acc[1]++;
             acc[2] += MATRIX_OPS.contains(op) ? matrixFlops(e.path("args")) : 0;
             kernelUs += dur;
-            if (isFrozenGemm(op, e.path("args"))) {
+            if (isFrozenGemm(op, e.path("name").asText(), e.path("args"))) {
                 frozenUs += dur;
             }
         }
@@ -300,13 +301,16 @@ final class ProfileBench {
     /**
      * Whether a kernel is a GEMM of a frozen Linear layer: an integer or 4-bit kernel, or a float matrix kernel whose
      * weight is an initializer (ONNX Runtime's trace lists only the inputs that are not, so such a kernel shows one).
-     * Attention's batched products and LoRA's small products have two listed inputs.
+     * Attention's batched products and LoRA's small products have two listed inputs. A 4-bit layer's input gradient
+     * multiplies by a weight dequantized during the step, so it is found by its node name instead.
      * @param op the op type.
+     * @param event the event's name ({@code <node>_kernel_time}).
      * @param args the event's arguments.
      * @return true for a frozen Linear's GEMM.
      */
-    static boolean isFrozenGemm(String op, JsonNode args) {
+    static boolean isFrozenGemm(String op, String event, JsonNode args) {
         return QUANTIZED_GEMMS.contains(op)
+                || MATRIX_OPS.contains(op) && event.contains(BlockQuantizedLinears.INPUT_GRADIENT_SUFFIX)
                 || MATRIX_OPS.contains(op) && args.path("input_type_shape").isArray() && args.path("input_type_shape").size() == 1;
     }
 

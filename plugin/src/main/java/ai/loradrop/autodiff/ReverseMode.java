@@ -309,7 +309,11 @@ public final class ReverseMode {
         if ((long) blocks * m.blockSize() != in) {
             wt = g.op("Slice", wt, g.longs(0), g.longs(in), g.longs(1));
         }
-        return g.op("MatMul", dy, wt);
+        String dx = g.fresh("dx");
+        g.addNode(NodeProto.newBuilder().setOpType("MatMul")
+                .setName(g.fresh(m.matMul().getName() + BlockQuantizedLinears.INPUT_GRADIENT_SUFFIX))
+                .addInput(dy).addInput(wt).addOutput(dx).build());
+        return dx;
     }
 
     private static String total(Graph g, List<String> parts) {

@@ -45,6 +45,11 @@ public final class BlockQuantizedLinears {
     public static final int ZERO_POINT = 8;
     /** Largest magnitude of a symmetric 4-bit weight this class writes ({@code scale = max|w| / QMAX}). */
     public static final int QMAX = 7;
+    /**
+     * Suffix of the name of the float {@code MatMul} node that computes a 4-bit layer's input gradient (after the
+     * layer's node name), so that profiles can attribute it to the frozen layer.
+     */
+    public static final String INPUT_GRADIENT_SUFFIX = "_input_gradient";
 
     private BlockQuantizedLinears() {}
 
