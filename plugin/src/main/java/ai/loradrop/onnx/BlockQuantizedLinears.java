@@ -4,7 +4,6 @@
  */
 package ai.loradrop.onnx;
 
-import ai.onnx.proto.OnnxMl.GraphProto;
 import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
 import ai.onnx.proto.OnnxMl.OperatorSetIdProto;
@@ -258,17 +257,8 @@ public final class BlockQuantizedLinears {
      * @return the rewritten model, importing {@link #DOMAIN}.
      */
     public static ModelProto quantizeLinears(ModelProto model, List<LinearModule> linears) {
-        Map<String, TensorProto> inits = new HashMap<>();
-        for (TensorProto t : model.getGraph().getInitializerList()) {
-            inits.put(t.getName(), t);
-        }
-        Map<String, LinearModule> byNode = new HashMap<>();
-        for (LinearModule m : linears) {
-            if (m.isQuantized() || m.weightTransposed()) {
-                throw new IllegalArgumentException("Cannot quantize " + m.path() + " to 4 bits: only float MatMul layers are supported");
-            }
-            byNode.put(m.nodeName(), m);
-        }
+        Map<String, TensorProto> inits = LinearRewrites.initializers(model);
+        Map<String, LinearModule> byNode = LinearRewrites.floatMatMulsByNode(linears, "4 bits");
         Map<String, String[]> packedWeights = new HashMap<>();
         List<TensorProto> newInits = new ArrayList<>();
         List<NodeProto> nodes = new ArrayList<>();
@@ -300,17 +290,6 @@ public final class BlockQuantizedLinears {
                     .addAttribute(Attr.i("block_size", BLOCK_SIZE)).addAttribute(Attr.i("accuracy_level", 0))
                     .addAllMetadataProps(n.getMetadataPropsList()).build());
         }
-        Set<String> stillUsed = new HashSet<>();
-        for (NodeProto n : nodes) {
-            stillUsed.addAll(n.getInputList());
-        }
-        GraphProto.Builder g = model.getGraph().toBuilder().clearNode().addAllNode(nodes).clearInitializer();
-        for (TensorProto t : model.getGraph().getInitializerList()) {
-            if (!dropped.contains(t.getName()) || stillUsed.contains(t.getName())) {
-                g.addInitializer(t);
-            }
-        }
-        g.addAllInitializer(newInits);
-        return withDomain(model.toBuilder().setGraph(g).build());
+        return withDomain(LinearRewrites.withNodes(model, nodes, dropped, newInits));
     }
 }

@@ -377,20 +377,9 @@ public final class EncoderModel {
             } else if (n.getOpType().equals("MatMul")) {
                 TensorProto w = inits.get(n.getInput(1));
                 if (w != null && w.getDimsCount() == 2 && w.getDataType() == Tensors.FLOAT) {
-                    String output = n.getOutput(0);
-                    String bias = null;
-                    List<NodeProto> cons = consumers.getOrDefault(output, List.of());
-                    if (cons.size() == 1 && cons.get(0).getOpType().equals("Add")) {
-                        NodeProto add = cons.get(0);
-                        String other = add.getInput(0).equals(output) ? add.getInput(1) : add.getInput(0);
-                        TensorProto b = inits.get(other);
-                        if (b != null && b.getDimsCount() == 1 && b.getDims(0) == w.getDims(1)) {
-                            bias = other;
-                            output = add.getOutput(0);
-                        }
-                    }
-                    lm = new LinearModule(modulePath(n), n.getName(), n.getInput(0), output, w.getName(), false,
-                            (int) w.getDims(0), (int) w.getDims(1), bias);
+                    String[] withBias = withBias(n.getOutput(0), (int) w.getDims(1), consumers, inits);
+                    lm = new LinearModule(modulePath(n), n.getName(), n.getInput(0), withBias[0], w.getName(), false,
+                            (int) w.getDims(0), (int) w.getDims(1), withBias[1]);
                 }
             } else if (n.getOpType().equals("Gemm")) {
                 TensorProto w = inits.get(n.getInput(1));

@@ -226,17 +226,8 @@ public final class QuantizedLinears {
      * @return the rewritten model.
      */
     public static ModelProto quantizeLinears(ModelProto model, List<LinearModule> linears) {
-        Map<String, TensorProto> inits = new HashMap<>();
-        for (TensorProto t : model.getGraph().getInitializerList()) {
-            inits.put(t.getName(), t);
-        }
-        Map<String, LinearModule> byNode = new HashMap<>();
-        for (LinearModule m : linears) {
-            if (m.isQuantized() || m.weightTransposed()) {
-                throw new IllegalArgumentException("Cannot quantize " + m.path() + ": only float MatMul layers are supported");
-            }
-            byNode.put(m.nodeName(), m);
-        }
+        Map<String, TensorProto> inits = LinearRewrites.initializers(model);
+        Map<String, LinearModule> byNode = LinearRewrites.floatMatMulsByNode(linears, "int8");
         Map<String, String[]> quantizedWeights = new HashMap<>();
         Map<String, String[]> quantizedInputs = new HashMap<>();
         List<TensorProto> newInits = new ArrayList<>();
@@ -282,17 +273,6 @@ public final class QuantizedLinears {
             nodes.add(NodeProto.newBuilder().setOpType("Mul").setName(name + "_quant_output_scale_mul")
                     .addInput(acc + "_cast_output").addInput(scales).addOutput(n.getOutput(0)).build());
         }
-        Set<String> stillUsed = new HashSet<>();
-        for (NodeProto n : nodes) {
-            stillUsed.addAll(n.getInputList());
-        }
-        ai.onnx.proto.OnnxMl.GraphProto.Builder g = model.getGraph().toBuilder().clearNode().addAllNode(nodes).clearInitializer();
-        for (TensorProto t : model.getGraph().getInitializerList()) {
-            if (!dropped.contains(t.getName()) || stillUsed.contains(t.getName())) {
-                g.addInitializer(t);
-            }
-        }
-        g.addAllInitializer(newInits);
-        return model.toBuilder().setGraph(g).build();
+        return LinearRewrites.withNodes(model, nodes, dropped, newInits);
     }
 }

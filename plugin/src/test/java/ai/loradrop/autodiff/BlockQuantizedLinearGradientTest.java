@@ -12,20 +12,12 @@ import ai.loradrop.onnx.Graph;
 import ai.loradrop.onnx.LinearModule;
 import ai.loradrop.onnx.QuantizedBackward;
 import ai.loradrop.onnx.Tensors;
-import ai.onnx.proto.OnnxMl.GraphProto;
 import ai.onnx.proto.OnnxMl.ModelProto;
-import ai.onnx.proto.OnnxMl.NodeProto;
-import ai.onnx.proto.OnnxMl.OperatorSetIdProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
-import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
-import ai.onnxruntime.OrtLoggingLevel;
-import ai.onnxruntime.OrtSession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -59,13 +51,13 @@ class BlockQuantizedLinearGradientTest {
             Fixture f = new Fixture(in);
             double[] analytic = f.gradient(QuantizedBackward.FLOAT);
             double[] exact = f.exact();
-            double err = relative(analytic, exact);
+            double err = TanhLinearCase.relative(analytic, exact);
             assertTrue(err <= 1e-5, "K=" + in + ": relative error against tanh'(x)·(R·W_deqᵀ) " + err);
             double[] numeric = f.numeric();
             for (int i = 0; i < numeric.length; i++) {
                 assertEquals(numeric[i], analytic[i], 1e-2 * Math.max(1, Math.abs(numeric[i])), "K=" + in + ", dL/dx[" + i + "]");
             }
-            assertEquals(0.0, relative(f.gradient(QuantizedBackward.INT8), analytic), 0.0,
+            assertEquals(0.0, TanhLinearCase.relative(f.gradient(QuantizedBackward.INT8), analytic), 0.0,
                     "4-bit layers ignore the int8 backward setting");
         }
     }
@@ -108,38 +100,15 @@ class BlockQuantizedLinearGradientTest {
                 && t.getDimsCount() == 2 && !floatNames.contains(t.getName())), "no float weight copy for the backward");
     }
 
-    private static double relative(double[] a, double[] ref) {
-        double num = 0;
-        double den = 0;
-        for (int i = 0; i < a.length; i++) {
-            num += (a[i] - ref[i]) * (a[i] - ref[i]);
-            den += ref[i] * ref[i];
-        }
-        return Math.sqrt(num / den);
-    }
-
-    /** A 4-bit model, its dequantized float twin and fixed inputs. */
+    /** A 4-bit model of the {@link TanhLinearCase} and its dequantized weight. */
     private static final class Fixture {
-        final int in;
-        final long[] xDims;
-        final long[] yDims;
-        final float[] x;
-        final float[] r;
-        final float[] bias;
+        final TanhLinearCase c;
         final ModelProto quantized;
         final float[] dequantized;
 
         Fixture(int in) {
-            this.in = in;
-            xDims = new long[]{2, 3, in};
-            yDims = new long[]{2, 3, OUT};
-            Random rnd = new Random(in);
-            x = uniform(rnd, (int) Tensors.size(xDims), 1.5);
-            r = uniform(rnd, (int) Tensors.size(yDims), 1);
-            float[] w = uniform(rnd, in * OUT, 0.3);
-            bias = uniform(rnd, OUT, 0.1);
-            quantized = BlockQuantizedLinears.quantizeLinears(model(w, bias),
-                    List.of(new LinearModule("lin", "mm", "t", "y", "W", false, in, OUT, "b")));
+            c = new TanhLinearCase(new Random(in), in, OUT);
+            quantized = BlockQuantizedLinears.quantizeLinears(c.floatModel(c.w), List.of(c.linear()));
             Map<String, TensorProto> inits = new HashMap<>();
             quantized.getGraph().getInitializerList().forEach(t -> inits.put(t.getName(), t));
             List<BlockQuantizedLinears.Match> found = BlockQuantizedLinears.find(quantized.getGraph().getNodeList(), inits);
@@ -149,113 +118,33 @@ class BlockQuantizedLinearGradientTest {
         }
 
         double[] gradient(QuantizedBackward precision) throws OrtException {
-            Graph g = new Graph(quantized, "/grad/");
-            Map<String, ValueMeta> meta;
-            try (OnnxTensor xt = tensor(x, xDims)) {
-                meta = ShapeProbe.probe(g.toModel("probe"), Map.of("x", xt));
-            }
-            g.addInput("R", Tensors.FLOAT, yDims[0], yDims[1], yDims[2]);
-            Map<String, String> grads = ReverseMode.differentiate(g, meta, Map.of("y", "R"), List.of("x"), precision);
-            g.clearOutputs();
-            g.addNode(NodeProto.newBuilder().setOpType("Identity").setName("out").addInput(grads.get("x")).addOutput("dx").build());
-            g.addOutput("dx", Tensors.FLOAT);
-            g.topoSort();
+            Graph g = c.gradientGraph(quantized, precision);
             assertEquals(1, g.nodes().stream().filter(n -> n.getOpType().equals("GatherBlockQuantized")).count(),
                     "the backward dequantizes with GatherBlockQuantized");
-            try (OrtSession s = session(g.toModel("gradient")); OnnxTensor xt = tensor(x, xDims);
-                 OnnxTensor rt = tensor(r, yDims); OrtSession.Result res = s.run(Map.of("x", xt, "R", rt))) {
-                return read((OnnxTensor) res.get("dx").orElseThrow());
-            }
+            return c.run(g);
         }
 
         /** {@code tanh'(x) ⊙ (R · W_deqᵀ)} in double. */
         double[] exact() {
-            int rows = x.length / in;
-            double[] out = new double[x.length];
+            int in = c.in;
+            int rows = c.x.length / in;
+            double[] out = new double[c.x.length];
             for (int i = 0; i < rows; i++) {
                 for (int k = 0; k < in; k++) {
                     double s = 0;
                     for (int n = 0; n < OUT; n++) {
-                        s += (double) r[i * OUT + n] * dequantized[k * OUT + n];
+                        s += (double) c.r[i * OUT + n] * dequantized[k * OUT + n];
                     }
-                    double t = Math.tanh(x[i * in + k]);
+                    double t = Math.tanh(c.x[i * in + k]);
                     out[i * in + k] = (1 - t * t) * s;
                 }
             }
             return out;
         }
 
-        /** Central differences of {@code Σ (tanh(x) W_deq + b) ⊙ R} in float, {@code h = 1e-3}. */
+        /** Central differences of the float model with the dequantized weight. */
         double[] numeric() throws OrtException {
-            double h = 1e-3;
-            double[] out = new double[x.length];
-            try (OrtSession s = session(model(dequantized, bias))) {
-                for (int i = 0; i < x.length; i++) {
-                    float v = x[i];
-                    x[i] = (float) (v + h);
-                    double lp = loss(s);
-                    x[i] = (float) (v - h);
-                    double lm = loss(s);
-                    x[i] = v;
-                    out[i] = (lp - lm) / (2 * h);
-                }
-            }
-            return out;
-        }
-
-        private double loss(OrtSession s) throws OrtException {
-            try (OnnxTensor xt = tensor(x, xDims); OrtSession.Result res = s.run(Map.of("x", xt))) {
-                double[] y = read((OnnxTensor) res.get("y").orElseThrow());
-                double l = 0;
-                for (int i = 0; i < y.length; i++) {
-                    l += y[i] * r[i];
-                }
-                return l;
-            }
-        }
-
-        /** {@code y = tanh(x) · W + b}, opset 13. */
-        private ModelProto model(float[] w, float[] b) {
-            Graph g = new Graph(ModelProto.newBuilder().setIrVersion(8).setProducerName("loradrop-test")
-                    .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(13))
-                    .setGraph(GraphProto.newBuilder().setName("empty")).build(), "/f/");
-            g.addInput("x", Tensors.FLOAT, xDims[0], xDims[1], xDims[2]);
-            g.addInitializer(Tensors.floats("W", new long[]{in, OUT}, w));
-            g.addInitializer(Tensors.floats("b", new long[]{OUT}, b));
-            g.addNode(NodeProto.newBuilder().setOpType("Tanh").setName("tanh").addInput("x").addOutput("t").build());
-            g.addNode(NodeProto.newBuilder().setOpType("MatMul").setName("mm").addInput("t").addInput("W").addOutput("xw").build());
-            g.addNode(NodeProto.newBuilder().setOpType("Add").setName("add").addInput("xw").addInput("b").addOutput("y").build());
-            g.addOutput("y", Tensors.FLOAT);
-            return g.toModel("linear");
-        }
-    }
-
-    private static float[] uniform(Random rnd, int n, double scale) {
-        float[] v = new float[n];
-        for (int i = 0; i < n; i++) {
-            v[i] = (float) ((rnd.nextDouble() * 2 - 1) * scale);
-        }
-        return v;
-    }
-
-    private static OnnxTensor tensor(float[] v, long[] dims) throws OrtException {
-        return OnnxTensor.createTensor(OrtEnvironment.getEnvironment(), FloatBuffer.wrap(v.clone()), dims);
-    }
-
-    private static double[] read(OnnxTensor t) {
-        FloatBuffer b = t.getFloatBuffer();
-        double[] out = new double[b.remaining()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = b.get(i);
-        }
-        return out;
-    }
-
-    private static OrtSession session(ModelProto model) throws OrtException {
-        try (OrtSession.SessionOptions opts = new OrtSession.SessionOptions()) {
-            opts.setIntraOpNumThreads(1);
-            opts.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
-            return OrtEnvironment.getEnvironment().createSession(model.toByteArray(), opts);
+            return c.numeric(dequantized);
         }
     }
 }
