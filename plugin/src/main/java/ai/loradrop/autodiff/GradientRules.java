@@ -278,7 +278,7 @@ public final class GradientRules {
         }
         String[] out = new String[2];
         if (c.needs(a)) {
-            String da = g.op("MatMul", d[0], g.transpose(b, swapLast(rb)));
+            String da = rb > 2 ? transposedMatMul(g, d[0], b, false, true) : g.op("MatMul", d[0], g.transpose(b, swapLast(rb)));
             out[0] = c.sumTo(n, da, y, a);
         }
         if (c.needs(b)) {
@@ -294,11 +294,22 @@ public final class GradientRules {
                 out[1] = m < k ? g.transpose(g.op("MatMul", g.transpose(d2, 1, 0), a2), 1, 0)
                         : g.op("MatMul", g.transpose(a2, 1, 0), d2);
             } else {
-                String db = g.op("MatMul", g.transpose(a, swapLast(ra)), d[0]);
+                String db = ra > 2 ? transposedMatMul(g, a, d[0], true, false) : g.op("MatMul", g.transpose(a, swapLast(ra)), d[0]);
                 out[1] = c.sumTo(n, db, y, b);
             }
         }
         return out;
+    }
+
+    /**
+     * {@code op(a) · op(b)} as one {@code com.microsoft:FusedMatMul}, where {@code op} swaps the last two axes when
+     * asked. A batched operand of attention is itself the output of a forward {@code Transpose}; ONNX Runtime merges an
+     * emitted {@code Transpose} with that one into a single permutation it can no longer fold into the MatMul, so the
+     * transposition is written into the MatMul here.
+     */
+    private static String transposedMatMul(Graph g, String a, String b, boolean transA, boolean transB) {
+        return g.opN("FusedMatMul", Graph.CONTRIB_DOMAIN, List.of(a, b), 1,
+                Attr.i("transA", transA ? 1 : 0), Attr.i("transB", transB ? 1 : 0))[0];
     }
 
     private static String[] gemm(GradientContext c, NodeProto n, String[] d) {

@@ -6,7 +6,6 @@ package ai.loradrop.onnx;
 
 import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
-import ai.onnx.proto.OnnxMl.OperatorSetIdProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
 import com.google.protobuf.ByteString;
 
@@ -33,9 +32,7 @@ public final class BlockQuantizedLinears {
     private static final Logger LOG = Logger.getLogger(BlockQuantizedLinears.class.getName());
 
     /** The operator domain of {@code MatMulNBits} and {@code GatherBlockQuantized}. */
-    public static final String DOMAIN = "com.microsoft";
-    /** The version of {@link #DOMAIN} the rewritten model imports. */
-    public static final int DOMAIN_VERSION = 1;
+    public static final String DOMAIN = Graph.CONTRIB_DOMAIN;
     /** The block size this class writes: input features per scale, along each output column. */
     public static final int BLOCK_SIZE = 32;
     /** Bits per weight. */
@@ -233,21 +230,6 @@ public final class BlockQuantizedLinears {
     }
 
     /**
-     * The model with the {@link #DOMAIN} opset imported (unchanged when it already is).
-     * @param model the model.
-     * @return the model.
-     */
-    public static ModelProto withDomain(ModelProto model) {
-        for (OperatorSetIdProto id : model.getOpsetImportList()) {
-            if (id.getDomain().equals(DOMAIN)) {
-                return model;
-            }
-        }
-        return model.toBuilder().addOpsetImport(OperatorSetIdProto.newBuilder().setDomain(DOMAIN).setVersion(DOMAIN_VERSION))
-                .build();
-    }
-
-    /**
      * Rewrites the given float {@code MatMul} Linear layers into {@code MatMulNBits} with 4-bit weights
      * ({@link #quantize}); activations stay float. Node names and metadata keep the module paths; the float weights
      * are dropped (unless another node still reads them). A width {@code K} that is not a multiple of
@@ -290,6 +272,6 @@ public final class BlockQuantizedLinears {
                     .addAttribute(Attr.i("block_size", BLOCK_SIZE)).addAttribute(Attr.i("accuracy_level", 0))
                     .addAllMetadataProps(n.getMetadataPropsList()).build());
         }
-        return withDomain(LinearRewrites.withNodes(model, nodes, dropped, newInits));
+        return Graph.withContribDomain(LinearRewrites.withNodes(model, nodes, dropped, newInits));
     }
 }

@@ -6,7 +6,6 @@ package ai.loradrop.onnx;
 
 import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
-import ai.onnx.proto.OnnxMl.OperatorSetIdProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
 
 import java.util.ArrayList;
@@ -65,7 +64,7 @@ public final class Fusions {
     }
 
     /** Domain of ONNX Runtime's contrib operators. */
-    static final String MS_DOMAIN = "com.microsoft";
+    static final String MS_DOMAIN = Graph.CONTRIB_DOMAIN;
 
     /**
      * For ONNX Runtime inference only: replaces each residual {@code Add → LayerNormalization} (last axis, one output)
@@ -135,12 +134,8 @@ public final class Fusions {
                 kept.add(out.get(i));
             }
         }
-        ModelProto.Builder m = model.toBuilder().setGraph(model.getGraph().toBuilder().clearNode().addAllNode(kept));
-        if (m.getOpsetImportList().stream().noneMatch(o -> o.getDomain().equals(MS_DOMAIN))) {
-            m.addOpsetImport(OperatorSetIdProto.newBuilder().setDomain(MS_DOMAIN).setVersion(1));
-        }
         logger.fine("Fused " + fused + " Add + LayerNormalization pairs into SkipLayerNormalization");
-        return m.build();
+        return Graph.withContribDomain(model.toBuilder().setGraph(model.getGraph().toBuilder().clearNode().addAllNode(kept)).build());
     }
 
     /** Whether a value is computed by a (Skip)LayerNormalization node: an activation of the residual stream. */

@@ -438,7 +438,28 @@ public final class Graph {
                 .addAllInput(inputs)
                 .addAllOutput(outputs);
         ModelProto.Builder m = template.toBuilder().setGraph(g);
-        return m.build();
+        boolean contrib = nodes.stream().anyMatch(n -> n.getDomain().equals(CONTRIB_DOMAIN));
+        return contrib ? withContribDomain(m.build()) : m.build();
+    }
+
+    /** The domain of ONNX Runtime's contrib operators ({@code FusedMatMul}, {@code MatMulNBits}, ...). */
+    public static final String CONTRIB_DOMAIN = "com.microsoft";
+    /** The version of {@link #CONTRIB_DOMAIN} that models written here import. */
+    public static final int CONTRIB_DOMAIN_VERSION = 1;
+
+    /**
+     * The model with the {@link #CONTRIB_DOMAIN} opset imported (unchanged when it already is).
+     * @param model the model.
+     * @return the model.
+     */
+    public static ModelProto withContribDomain(ModelProto model) {
+        for (OperatorSetIdProto id : model.getOpsetImportList()) {
+            if (id.getDomain().equals(CONTRIB_DOMAIN)) {
+                return model;
+            }
+        }
+        return model.toBuilder().addOpsetImport(OperatorSetIdProto.newBuilder().setDomain(CONTRIB_DOMAIN)
+                .setVersion(CONTRIB_DOMAIN_VERSION)).build();
     }
 
     /**

@@ -268,6 +268,13 @@ class GradientRulesFiniteDifferenceTest {
             l.add(new Case("MatMul", Arrays.toString(sh[0]) + " x " + Arrays.toString(sh[1]), 17,
                     f -> f.out(f.op("MatMul", f.in("a", sh[0]), f.in("b", sh[1])))));
         }
+        // Attention's products of transposed head tensors (Q·Kᵀ, P·V): the gradient rule writes the transposition
+        // into com.microsoft:FusedMatMul, which must agree with the plain MatMul's derivative.
+        l.add(new Case("MatMul", "[2,3,2,4] heads x Transpose [0,2,3,1] (attention scores)", 17,
+                f -> f.out(f.op("MatMul", f.g.transpose(f.in("q", 2, 3, 2, 4), 0, 2, 1, 3),
+                        f.g.transpose(f.in("k", 2, 3, 2, 4), 0, 2, 3, 1)))));
+        l.add(new Case("MatMul", "[2,2,3,3] x Transpose [0,2,1,3] (attention context)", 17,
+                f -> f.out(f.op("MatMul", f.in("p", 2, 2, 3, 3), f.g.transpose(f.in("v", 2, 3, 2, 4), 0, 2, 1, 3)))));
         for (int ta = 0; ta < 2; ta++) {
             for (int tb = 0; tb < 2; tb++) {
                 int fa = ta;
