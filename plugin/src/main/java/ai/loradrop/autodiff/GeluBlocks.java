@@ -17,7 +17,8 @@ import java.util.Map;
  * {@code c = √2}, {@code k = 0.5}), differentiated as one block.
  * <p>
  * Node by node the reverse pass takes ten elementwise ops on the (wide) intermediate activation and a {@code Sum} of
- * the two paths to {@code x}; as a block it takes seven and reuses the forward's {@code u = x / c} and
+ * the two paths to {@code x}; as a block it takes seven, six when ONNX Runtime folds {@code k} into the MatMul that
+ * produces the incoming gradient, and reuses the forward's {@code u = x / c} and
  * {@code a = 1 + erf(u)}:
  * {@code dy/dx = k·a + k·x·(2/√π)·exp(−u²)/c = k·(a + (2/√π)·u·exp(−u²))}, with {@code u·exp(−u²)} written as
  * {@code u / exp(u²)} (one op fewer; for {@code u² > 88} the float {@code exp} is infinite and the quotient is the
@@ -132,6 +133,8 @@ final class GeluBlocks {
         // u / exp(u²) = u · exp(−u²); the derivative is k · (a + (2/√π) · u · exp(−u²)) (c cancels: x / c = u).
         String t = g.op("Div", m.u(), g.op("Exp", g.op("Mul", m.u(), m.u())));
         String r = g.op("Add", m.a(), g.op("Mul", t, ctx.constant(node, m.x(), 2.0 / Math.sqrt(Math.PI))));
-        return g.op("Mul", dy, g.op("Mul", r, ctx.constant(node, m.x(), m.k())));
+        // k scales dy rather than r: when dy comes straight from a MatMul (the next Linear's input gradient), ONNX
+        // Runtime folds the scalar into it, one full-size pass fewer.
+        return g.op("Mul", g.op("Mul", dy, ctx.constant(node, m.x(), m.k())), r);
     }
 }
