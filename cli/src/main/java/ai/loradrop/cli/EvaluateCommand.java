@@ -25,7 +25,7 @@ final class EvaluateCommand {
 
     static final String USAGE = "loradrop evaluate (--model M [--base-model B] | --peft DIR [--encoder NAME | --base-model B [--tokenizer T]] [--labels a,b,c])"
             + " --data F [column options] [--ensemble K] [--ensemble-seed S] [--threads N] [--long-text M] [--window-stride N]"
-            + " [--report r.json] [--diagram PREFIX]";
+            + " [--quantized-merge F] [--report r.json] [--diagram PREFIX]";
 
     static final String HELP = String.join("\n",
             "usage: " + USAGE,
@@ -41,13 +41,15 @@ final class EvaluateCommand {
             "  --report F               JSON report",
             "  --diagram PREFIX         reliability diagram PREFIX.png and PREFIX.svg (classification models)",
             SavedModel.LONG_TEXT_HELP,
+            SavedModel.QUANTIZED_MERGE_HELP,
             "",
             AdapterModel.HELP,
             "",
             DataColumns.HELP);
 
     static int run(List<String> args, PrintStream out) throws Exception {
-        List<String> options = new ArrayList<>(List.of("--model", "--data", "--ensemble", "--ensemble-seed", "--threads", "--report", "--diagram"));
+        List<String> options = new ArrayList<>(List.of("--model", "--data", "--ensemble", "--ensemble-seed", "--threads", "--report", "--diagram",
+                SavedModel.QUANTIZED_MERGE));
         options.addAll(SavedModel.LONG_TEXT_OPTIONS);
         options.addAll(DataColumns.OPTIONS);
         options.addAll(AdapterModel.OPTIONS);
@@ -76,7 +78,8 @@ final class EvaluateCommand {
             }
             return 0;
         }
-        try (LoraDropModel model = SavedModel.withLongText(a, SavedModel.withThreads(a, AdapterModel.load(a, "--pair-column")))) {
+        try (LoraDropModel model = SavedModel.withQuantizedMerge(a, SavedModel.withLongText(a,
+                SavedModel.withThreads(a, AdapterModel.load(a, "--pair-column"))))) {
             SavedModel.checkPairOption(a, model, "--pair-column");
             int k = SavedModel.ensembleSize(a, model);
             long seed = SavedModel.ensembleSeed(a, model);
@@ -103,6 +106,7 @@ final class EvaluateCommand {
                 settings.put("ensemble_seed", seed);
                 settings.put("long_text", model.getLongText().name());
                 settings.put("window_stride", model.getWindowStride());
+                settings.put("quantized_merge", model.getQuantizedMerge().name());
                 json.put("settings", settings);
                 json.put("provenance", JsonReport.provenance(model.getProvenance()));
                 if (report != null) {
@@ -146,6 +150,7 @@ final class EvaluateCommand {
             settings.put("ensemble_seed", seed);
             settings.put("long_text", model.getLongText().name());
             settings.put("window_stride", model.getWindowStride());
+            settings.put("quantized_merge", model.getQuantizedMerge().name());
             json.put("settings", settings);
             json.put("provenance", JsonReport.provenance(model.getProvenance()));
             if (report != null) {

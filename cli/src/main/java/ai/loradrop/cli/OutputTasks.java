@@ -348,9 +348,10 @@ final class OutputTasks {
     }
 
     /**
-     * The loaded model with {@code --threads}, {@code --long-text} and {@code --window-stride} applied as for a
-     * classifier ({@link SavedModel#withThreads}, {@link SavedModel#withLongText}). Closes {@code model} when it
-     * returns a copy, or throws.
+     * The loaded model with {@code --threads}, {@code --long-text}, {@code --window-stride} and
+     * {@code --quantized-merge} applied as for a classifier ({@link SavedModel#withThreads},
+     * {@link SavedModel#withLongText}, {@link SavedModel#withQuantizedMerge}). Closes {@code model} when it returns a
+     * copy, or throws.
      * @param a the options.
      * @param model the loaded model.
      * @return the model to use; close it after use.
@@ -361,7 +362,7 @@ final class OutputTasks {
     }
 
     private static <T extends org.tribuo.Output<T>> AbstractLoraDropModel<T> readingOptions(Args a, AbstractLoraDropModel<T> model) {
-        return SavedModel.withLongText(a, SavedModel.withThreads(a, model));
+        return SavedModel.withQuantizedMerge(a, SavedModel.withLongText(a, SavedModel.withThreads(a, model)));
     }
 
     /**

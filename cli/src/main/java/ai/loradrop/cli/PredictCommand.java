@@ -34,7 +34,7 @@ final class PredictCommand {
 
     static final String USAGE = "loradrop predict (--model M [--base-model B] | --peft DIR [--encoder NAME | --base-model B [--tokenizer T]] [--labels a,b,c])"
             + " (--text \"...\" [--pair \"...\"] | --input F --output F) [--ensemble K] [--ensemble-seed S] [--threads N]"
-            + " [--long-text M] [--window-stride N]";
+            + " [--long-text M] [--window-stride N] [--quantized-merge F]";
 
     static final String HELP = String.join("\n",
             "usage: " + USAGE,
@@ -57,12 +57,13 @@ final class PredictCommand {
             "  --ensemble-seed S        seed of the members' masks [the model's]",
             SavedModel.THREADS_HELP,
             SavedModel.LONG_TEXT_HELP,
+            SavedModel.QUANTIZED_MERGE_HELP,
             "",
             AdapterModel.HELP);
 
     static int run(List<String> args, PrintStream out) throws Exception {
         List<String> options = new ArrayList<>(List.of("--model", "--text", "--pair", "--input", "--output", "--ensemble",
-                "--ensemble-seed", "--threads", "--text-column", "--pair-column", "--id-column"));
+                "--ensemble-seed", "--threads", "--text-column", "--pair-column", "--id-column", SavedModel.QUANTIZED_MERGE));
         options.addAll(SavedModel.LONG_TEXT_OPTIONS);
         options.addAll(AdapterModel.OPTIONS);
         Args a = Args.parse(args, List.of(), options, USAGE);
@@ -117,8 +118,8 @@ final class PredictCommand {
             }
             return 0;
         }
-        try (LoraDropModel loaded = SavedModel.withLongText(a,
-                SavedModel.withThreads(a, AdapterModel.load(a, single ? "--pair" : "--pair-column")))) {
+        try (LoraDropModel loaded = SavedModel.withQuantizedMerge(a, SavedModel.withLongText(a,
+                SavedModel.withThreads(a, AdapterModel.load(a, single ? "--pair" : "--pair-column"))))) {
             SavedModel.checkPairOption(a, loaded, single ? "--pair" : "--pair-column");
             int k = SavedModel.ensembleSize(a, loaded);
             long seed = SavedModel.ensembleSeed(a, loaded);

@@ -4,6 +4,7 @@
  */
 package ai.loradrop.cli;
 
+import ai.loradrop.programs.QuantizedMerge;
 import ai.loradrop.text.LongText;
 import ai.loradrop.tribuo.LoraDropModel;
 import ai.loradrop.tribuo.ReadingOptions;
@@ -94,6 +95,31 @@ final class SavedModel {
             return model.withThreads(n);
         } catch (IllegalArgumentException e) {
             throw a.error("Invalid --threads: " + e.getMessage());
+        }
+    }
+
+    /** The option that overrides a saved model's int8 prediction form ({@code predict} and {@code evaluate}). */
+    static final String QUANTIZED_MERGE = "--quantized-merge";
+
+    /** The help line of {@link #QUANTIZED_MERGE}: the setting's one description, and the model's value as default. */
+    static final String QUANTIZED_MERGE_HELP = TrainerFlags.helpLine(QUANTIZED_MERGE + " F",
+            QuantizedMerge.DESCRIPTION + " [the model's]");
+
+    /**
+     * The model (of any task) with the int8 prediction form of {@code --quantized-merge}, or as it is without the
+     * option. Closes {@code model} when it returns a copy, or throws.
+     * @param a the options.
+     * @param model the loaded model.
+     * @param <M> the model type.
+     * @return the model to use; close it after use.
+     * @throws UsageException naming the option when the value is not one of {@link QuantizedMerge#values()}.
+     */
+    static <M extends ReadingOptions<M>> M withQuantizedMerge(Args a, M model) {
+        if (!a.has(QUANTIZED_MERGE)) {
+            return model;
+        }
+        try (model) {
+            return model.withQuantizedMerge(a.enumValue(QUANTIZED_MERGE, QuantizedMerge.class, model.getQuantizedMerge()));
         }
     }
 

@@ -12,6 +12,7 @@ import ai.loradrop.onnx.EncoderModel;
 import ai.loradrop.programs.ClassifierSpec;
 import ai.loradrop.programs.ParameterLayout;
 import ai.loradrop.programs.Predict;
+import ai.loradrop.programs.QuantizedMerge;
 import ai.onnx.proto.OnnxMl.GraphProto;
 import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
@@ -31,7 +32,8 @@ import java.util.logging.Logger;
 
 /**
  * A standalone ONNX model for serving without LoRA-Drop: the encoder with LoRA merged into its weights
- * ({@code W' = W + s·(BA)ᵀ}) and the pooling and head appended. Inputs {@code input_ids},
+ * ({@code W' = W + s·(BA)ᵀ}; int8 layers keep it as a float branch or fold it and requantize, as
+ * {@link Options#quantizedMerge()} says, and 4-bit layers keep the branch) and the pooling and head appended. Inputs {@code input_ids},
  * {@code attention_mask} (and {@code token_type_ids} when the encoder takes them), int64 {@code [batch, seq]}.
  * Outputs, float {@code [batch, outputs]}, by the head's {@link ProblemType}: {@code logits} and {@code probabilities}
  * (softmax over the classes of a single-label classifier; one sigmoid per label of a multi-label one), or
@@ -87,8 +89,11 @@ public final class MergedOnnxExport {
      * @param domain the model's reverse-DNS domain.
      * @param modelVersion the model's version number.
      * @param docString a human-readable description (null: none).
+     * @param quantizedMerge how int8 layers hold the LoRA update ({@link QuantizedMerge#DESCRIPTION}); null is
+     *                       {@link QuantizedMerge#DEFAULT}.
      */
-    public record Options(String tribuoProvenance, List<String> labels, String domain, long modelVersion, String docString) {
+    public record Options(String tribuoProvenance, List<String> labels, String domain, long modelVersion, String docString,
+                          QuantizedMerge quantizedMerge) {
         /**
          * Validates and copies.
          * @param tribuoProvenance the serialized Tribuo provenance for {@value #TRIBUO_PROVENANCE}, or null to omit it.
@@ -96,18 +101,32 @@ public final class MergedOnnxExport {
          * @param domain the model's reverse-DNS domain.
          * @param modelVersion the model's version number.
          * @param docString a human-readable description (null: none).
+         * @param quantizedMerge how int8 layers hold the LoRA update; null is {@link QuantizedMerge#DEFAULT}.
          */
         public Options {
             labels = labels == null ? List.of() : List.copyOf(labels);
             domain = domain == null ? "" : domain;
+            quantizedMerge = quantizedMerge == null ? QuantizedMerge.DEFAULT : quantizedMerge;
         }
 
         /**
-         * No provenance, no labels, domain {@code ai.loradrop}, version 1.
+         * Options with the default int8 form ({@link QuantizedMerge#DEFAULT}).
+         * @param tribuoProvenance the serialized Tribuo provenance for {@value #TRIBUO_PROVENANCE}, or null to omit it.
+         * @param labels the class labels in output order, or an empty list.
+         * @param domain the model's reverse-DNS domain.
+         * @param modelVersion the model's version number.
+         * @param docString a human-readable description (null: none).
+         */
+        public Options(String tribuoProvenance, List<String> labels, String domain, long modelVersion, String docString) {
+            this(tribuoProvenance, labels, domain, modelVersion, docString, QuantizedMerge.DEFAULT);
+        }
+
+        /**
+         * No provenance, no labels, domain {@code ai.loradrop}, version 1, {@link QuantizedMerge#DEFAULT}.
          * @return the options.
          */
         public static Options defaults() {
-            return new Options(null, List.of(), "ai.loradrop", 1, null);
+            return new Options(null, List.of(), "ai.loradrop", 1, null, QuantizedMerge.DEFAULT);
         }
 
         /**
@@ -116,7 +135,7 @@ public final class MergedOnnxExport {
          * @return the copy.
          */
         public Options withTribuoProvenance(String provenance) {
-            return new Options(provenance, labels, domain, modelVersion, docString);
+            return new Options(provenance, labels, domain, modelVersion, docString, quantizedMerge);
         }
 
         /**
@@ -125,7 +144,7 @@ public final class MergedOnnxExport {
          * @return the copy.
          */
         public Options withLabels(List<String> names) {
-            return new Options(tribuoProvenance, names, domain, modelVersion, docString);
+            return new Options(tribuoProvenance, names, domain, modelVersion, docString, quantizedMerge);
         }
 
         /**
@@ -134,7 +153,16 @@ public final class MergedOnnxExport {
          * @return the copy.
          */
         public Options withDocString(String doc) {
-            return new Options(tribuoProvenance, labels, domain, modelVersion, doc);
+            return new Options(tribuoProvenance, labels, domain, modelVersion, doc, quantizedMerge);
+        }
+
+        /**
+         * A copy with another int8 form: the LoRA update of int8 layers as a float branch or folded and requantized.
+         * @param form the form.
+         * @return the copy.
+         */
+        public Options withQuantizedMerge(QuantizedMerge form) {
+            return new Options(tribuoProvenance, labels, domain, modelVersion, docString, Objects.requireNonNull(form, "form"));
         }
     }
 
@@ -166,7 +194,7 @@ public final class MergedOnnxExport {
             }
         }
         ProblemType type = ProblemType.of(spec.loss());
-        ModelProto predict = Predict.buildModel(encoder, spec, params, true);
+        ModelProto predict = Predict.buildModel(encoder, spec, params, true, options.quantizedMerge());
         if (type == ProblemType.REGRESSION) {
             predict = regressionOutputs(predict);
         }

@@ -16,6 +16,7 @@ import ai.loradrop.programs.Batch;
 import ai.loradrop.programs.ClassifierSpec;
 import ai.loradrop.programs.EnsemblePredict;
 import ai.loradrop.programs.ParameterLayout;
+import ai.loradrop.programs.QuantizedMerge;
 import ai.loradrop.text.LongText;
 import ai.loradrop.text.Tokenizer;
 import ai.loradrop.train.Batcher;
@@ -391,6 +392,11 @@ public abstract class AbstractLoraDropModel<T extends Output<T>> extends Model<T
         return settings.threads();
     }
 
+    @Override
+    public QuantizedMerge getQuantizedMerge() {
+        return settings.quantizedMerge();
+    }
+
     /**
      * Throws when the model is closed, before a copy is made of it.
      * @throws IllegalStateException when closed.
@@ -432,6 +438,17 @@ public abstract class AbstractLoraDropModel<T extends Output<T>> extends Model<T
                     + cores + " cores, got " + n);
         }
         return s.withThreads(n);
+    }
+
+    /**
+     * The settings with another int8 prediction form, as every LoRA-Drop model's {@code withQuantizedMerge} sets it.
+     * @param s the settings.
+     * @param form the form.
+     * @return the new settings.
+     * @throws NullPointerException when {@code form} is null.
+     */
+    static ModelSettings quantizedMergeSettings(ModelSettings s, QuantizedMerge form) {
+        return s.withQuantizedMerge(Objects.requireNonNull(form, "form"));
     }
 
     /**
@@ -523,7 +540,7 @@ public abstract class AbstractLoraDropModel<T extends Output<T>> extends Model<T
     private ModelExport.Source exportSource() {
         return new ModelExport.Source(encoder, spec, params.clone(), getProvenance(), settings.ensembleSize(),
                 settings.ensembleSeed(), new AdapterInput(settings.maxLength(), settings.textKey(), settings.pairKey()),
-                tokenizer, exportHead());
+                tokenizer, exportHead(), settings.quantizedMerge());
     }
 
     /**

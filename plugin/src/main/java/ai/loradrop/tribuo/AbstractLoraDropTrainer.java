@@ -22,6 +22,7 @@ import ai.loradrop.onnx.LinearModule;
 import ai.loradrop.onnx.QuantizedBackward;
 import ai.loradrop.optim.AdamWConfig;
 import ai.loradrop.programs.ClassifierSpec;
+import ai.loradrop.programs.QuantizedMerge;
 import ai.loradrop.text.LongText;
 import ai.loradrop.text.Tokenizer;
 import ai.loradrop.train.DocumentEncoder;
@@ -246,6 +247,9 @@ public abstract class AbstractLoraDropTrainer<T extends Output<T>, M extends Mod
     @Config(description = "How the gradient passes through frozen int8 Linear layers: FLOAT (a float MatMul with the dequantized weight) or INT8 (the gradient quantized per tensor, an integer MatMul with the int8 weight). 4-bit layers (quantizeBase INT4) always use a float MatMul with the dequantized weight.")
     QuantizedBackward quantizedBackward = EncoderModel.DEFAULT_QUANTIZED_BACKWARD;
 
+    @Config(description = QuantizedMerge.DESCRIPTION)
+    QuantizedMerge quantizedMerge = QuantizedMerge.DEFAULT;
+
     @ConfigurableName
     String configName;
 
@@ -305,6 +309,7 @@ public abstract class AbstractLoraDropTrainer<T extends Output<T>, M extends Mod
         check(schedule != null, "schedule", "must be set (LINEAR, COSINE or CONSTANT)");
         check(quantizeBase != null, "quantizeBase", "must be set (one of " + java.util.Arrays.toString(BaseQuantization.values()) + ")");
         check(quantizedBackward != null, "quantizedBackward", "must be set (FLOAT or INT8)");
+        check(quantizedMerge != null, "quantizedMerge", "must be set (one of " + java.util.Arrays.toString(QuantizedMerge.values()) + ")");
         check(weightDecay >= 0 && Double.isFinite(weightDecay), "weightDecay", "must be non-negative and finite, got " + weightDecay);
         check(maxGradNorm >= 0 && Double.isFinite(maxGradNorm), "maxGradNorm", "must be non-negative (0 disables clipping), got " + maxGradNorm);
         check(threads >= 0, "threads", "must be non-negative (0: ONNX Runtime's default), got " + threads);
@@ -537,7 +542,7 @@ public abstract class AbstractLoraDropTrainer<T extends Output<T>, M extends Mod
         }
         instance.putAll(targets.provenance());
         ModelSettings settings = new ModelSettings(maxLength, textKey, pairKey, ensembleSize, ensembleSeed, 1.0,
-                embedBaseModel, threads, Math.max(batchSize, 32), longText, windowStride);
+                embedBaseModel, threads, Math.max(batchSize, 32), longText, windowStride, quantizedMerge);
         ModelProvenance provenance = LoraDropModel.provenanceWithOptions(new ModelProvenance(
                 modelClass().getName(), OffsetDateTime.now(), examples.getProvenance(), trainerProvenance, instance), settings);
         return createModel(provenance, examples.getFeatureIDMap(), outputs, res, spec, result.params(), settings, targets);

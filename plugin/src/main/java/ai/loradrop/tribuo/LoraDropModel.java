@@ -18,6 +18,7 @@ import ai.loradrop.programs.ClassifierSpec;
 import ai.loradrop.programs.EnsemblePredict;
 import ai.loradrop.programs.ParameterLayout;
 import ai.loradrop.programs.Predict;
+import ai.loradrop.programs.QuantizedMerge;
 import ai.loradrop.text.LongText;
 import ai.loradrop.text.Tokenizer;
 import ai.loradrop.train.Batcher;
@@ -31,6 +32,7 @@ import com.oracle.labs.mlrg.olcut.provenance.MapProvenance;
 import com.oracle.labs.mlrg.olcut.provenance.Provenance;
 import com.oracle.labs.mlrg.olcut.provenance.primitives.BooleanProvenance;
 import com.oracle.labs.mlrg.olcut.provenance.primitives.DoubleProvenance;
+import com.oracle.labs.mlrg.olcut.provenance.primitives.EnumProvenance;
 import com.oracle.labs.mlrg.olcut.provenance.primitives.IntProvenance;
 import com.oracle.labs.mlrg.olcut.provenance.primitives.LongProvenance;
 import com.oracle.labs.mlrg.olcut.util.Pair;
@@ -82,9 +84,10 @@ import java.util.logging.Logger;
  * {@code K = 1} this is exactly {@code softmax(z / T)} of the logits {@code z}.
  * <p>
  * <b>Options.</b> {@link #withEnsemble(int, long)}, {@link #withTemperature(double)},
- * {@link #fitTemperature(Dataset)} and {@link #withBaseModelEmbedded(boolean)} return new models (the receiver is
- * unchanged) whose provenance records the option in its instance values ({@link #ENSEMBLE_SIZE},
- * {@link #ENSEMBLE_SEED}, {@link #TEMPERATURE}, {@link #EMBED_BASE_MODEL}).
+ * {@link #fitTemperature(Dataset)}, {@link #withBaseModelEmbedded(boolean)} and
+ * {@link #withQuantizedMerge(QuantizedMerge)} return new models (the receiver is unchanged) whose provenance records
+ * the option in its instance values ({@link #ENSEMBLE_SIZE}, {@link #ENSEMBLE_SEED}, {@link #TEMPERATURE},
+ * {@link #EMBED_BASE_MODEL}, {@link #QUANTIZED_MERGE}).
  * <p>
  * <b>Resources.</b> ONNX Runtime sessions are created on first use, one per model object, and released by
  * {@link #close()} (or, as a fallback, when the model becomes unreachable). A closed model throws
@@ -115,6 +118,8 @@ public final class LoraDropModel extends Model<Label> implements AutoCloseable, 
     public static final String TEMPERATURE = "loradrop-temperature";
     /** Instance-provenance key of whether the base encoder is embedded in the serialized model. */
     public static final String EMBED_BASE_MODEL = "loradrop-embed-base-model";
+    /** Instance-provenance key of the int8 prediction form ({@link QuantizedMerge}) of the deterministic program. */
+    public static final String QUANTIZED_MERGE = "loradrop-quantized-merge";
 
     /** Floor applied to ensemble mean probabilities before the logarithm, so log-scores stay finite. */
     private static final double PROBABILITY_FLOOR = 1e-30;
@@ -584,6 +589,18 @@ public final class LoraDropModel extends Model<Label> implements AutoCloseable, 
         return withSettings(AbstractLoraDropModel.threadSettings(settings, n));
     }
 
+    /**
+     * A copy whose deterministic (merged) prediction program, and merged ONNX export, treat the LoRA update of int8
+     * layers as {@code form} says ({@link QuantizedMerge#DESCRIPTION}); predictions change slightly with
+     * {@link QuantizedMerge#REQUANTIZE} on an int8 base, and not at all on a float or 4-bit base or for an ensemble.
+     * @param form the form.
+     * @return the new model.
+     */
+    @Override
+    public LoraDropModel withQuantizedMerge(QuantizedMerge form) {
+        return withSettings(AbstractLoraDropModel.quantizedMergeSettings(settings, form));
+    }
+
     private LoraDropModel withSettings(ModelSettings s) {
         sessions.checkOpen();
         return new LoraDropModel(name, provenanceWithOptions(provenance, s), featureIDMap, outputIDInfo, encoder,
@@ -599,6 +616,7 @@ public final class LoraDropModel extends Model<Label> implements AutoCloseable, 
             instance.put(ENSEMBLE_SEED, new LongProvenance(ENSEMBLE_SEED, s.ensembleSeed()));
             instance.put(TEMPERATURE, new DoubleProvenance(TEMPERATURE, s.temperature()));
             instance.put(EMBED_BASE_MODEL, new BooleanProvenance(EMBED_BASE_MODEL, s.embedBaseModel()));
+            instance.put(QUANTIZED_MERGE, new EnumProvenance<>(QUANTIZED_MERGE, s.quantizedMerge()));
         });
     }
 
@@ -627,6 +645,16 @@ public final class LoraDropModel extends Model<Label> implements AutoCloseable, 
     @Override
     public int getThreads() {
         return settings.threads();
+    }
+
+    /**
+     * How the deterministic (merged) prediction program treats the LoRA update of int8 layers, and the form of the
+     * merged ONNX export.
+     * @return the form.
+     */
+    @Override
+    public QuantizedMerge getQuantizedMerge() {
+        return settings.quantizedMerge();
     }
 
     /**

@@ -9,6 +9,7 @@ import ai.loradrop.calibration.MultiLabelTemperatureScaling;
 import ai.loradrop.interop.AdapterOutputs;
 import ai.loradrop.onnx.EncoderModel;
 import ai.loradrop.programs.ClassifierSpec;
+import ai.loradrop.programs.QuantizedMerge;
 import ai.loradrop.text.LongText;
 import ai.loradrop.text.Tokenizer;
 import com.google.protobuf.Any;
@@ -242,6 +243,18 @@ public final class LoraDropMultiLabelModel extends AbstractLoraDropModel<MultiLa
     @Override
     public LoraDropMultiLabelModel withThreads(int n) {
         return withSettings(threadSettings(settings, n));
+    }
+
+    /**
+     * A copy whose deterministic (merged) prediction program, and merged ONNX export, treat the LoRA update of int8
+     * layers as {@code form} says ({@link QuantizedMerge#DESCRIPTION}); predictions change slightly with
+     * {@link QuantizedMerge#REQUANTIZE} on an int8 base, and not at all on a float or 4-bit base or for an ensemble.
+     * @param form the form.
+     * @return the new model (with its own sessions; close it separately).
+     */
+    @Override
+    public LoraDropMultiLabelModel withQuantizedMerge(QuantizedMerge form) {
+        return withSettings(quantizedMergeSettings(settings, form));
     }
 
     private LoraDropMultiLabelModel withSettings(ModelSettings s) {

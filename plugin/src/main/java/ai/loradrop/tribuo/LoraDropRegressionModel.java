@@ -9,6 +9,7 @@ import ai.loradrop.calibration.VarianceScaling;
 import ai.loradrop.interop.AdapterOutputs;
 import ai.loradrop.onnx.EncoderModel;
 import ai.loradrop.programs.ClassifierSpec;
+import ai.loradrop.programs.QuantizedMerge;
 import ai.loradrop.text.LongText;
 import ai.loradrop.text.Tokenizer;
 import com.google.protobuf.Any;
@@ -257,6 +258,18 @@ public final class LoraDropRegressionModel extends AbstractLoraDropModel<Regress
     @Override
     public LoraDropRegressionModel withThreads(int n) {
         return withSettings(threadSettings(settings, n));
+    }
+
+    /**
+     * A copy whose deterministic (merged) prediction program, and merged ONNX export, treat the LoRA update of int8
+     * layers as {@code form} says ({@link QuantizedMerge#DESCRIPTION}); predictions change slightly with
+     * {@link QuantizedMerge#REQUANTIZE} on an int8 base, and not at all on a float or 4-bit base or for an ensemble.
+     * @param form the form.
+     * @return the new model (with its own sessions; close it separately).
+     */
+    @Override
+    public LoraDropRegressionModel withQuantizedMerge(QuantizedMerge form) {
+        return withSettings(quantizedMergeSettings(settings, form));
     }
 
     /** A copy with other settings of the same ensemble size (the variance calibration is kept). */

@@ -22,6 +22,7 @@ import ai.loradrop.onnx.LinearModule;
 import ai.loradrop.onnx.QuantizedBackward;
 import ai.loradrop.optim.AdamWConfig;
 import ai.loradrop.programs.ClassifierSpec;
+import ai.loradrop.programs.QuantizedMerge;
 import ai.loradrop.text.LongText;
 import ai.loradrop.text.Tokenizer;
 import ai.loradrop.train.DocumentEncoder;
@@ -644,6 +645,16 @@ public final class LoraDropTrainer extends AbstractLoraDropTrainer<Label, LoraDr
          */
         public Builder quantizedBackward(QuantizedBackward v) {
             draft.quantizedBackward = v;
+            return this;
+        }
+
+        /**
+         * Sets {@code quantizedMerge}; see {@link LoraDropTrainer#settings()} for its description and default.
+         * @param v the value.
+         * @return this.
+         */
+        public Builder quantizedMerge(QuantizedMerge v) {
+            draft.quantizedMerge = v;
             return this;
         }
 

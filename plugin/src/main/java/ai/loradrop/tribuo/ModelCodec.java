@@ -10,6 +10,7 @@ import ai.loradrop.io.Sha256;
 import ai.loradrop.lora.DropoutMode;
 import ai.loradrop.lora.LoraConfig;
 import ai.loradrop.programs.ClassifierSpec;
+import ai.loradrop.programs.QuantizedMerge;
 import ai.loradrop.text.LongText;
 import ai.loradrop.tribuo.DamagedModelException.Part;
 import com.google.protobuf.Any;
@@ -93,7 +94,8 @@ final class ModelCodec {
         TARGET_MEAN(34, "target_mean", "repeated double", Part.SETTINGS),
         TARGET_STD(35, "target_std", "repeated double", Part.SETTINGS),
         LABEL_TEMPERATURE(36, "label_temperature", "repeated double", Part.SETTINGS),
-        VARIANCE_SCALE(37, "variance_scale", "repeated double", Part.SETTINGS);
+        VARIANCE_SCALE(37, "variance_scale", "repeated double", Part.SETTINGS),
+        QUANTIZED_MERGE(38, "quantized_merge", "string", Part.SETTINGS);
 
         final int number;
         final String protoName;
@@ -263,6 +265,8 @@ final class ModelCodec {
                     out.writeDouble(Field.VARIANCE_SCALE.number, v);
                 }
             }
+            // After the output settings: each part's fields are written in number order.
+            out.writeString(Field.QUANTIZED_MERGE.number, s.quantizedMerge().name());
 
             ByteString all = ByteString.EMPTY;
             ByteString.Output integrity = ByteString.newOutput(512);
@@ -346,6 +350,7 @@ final class ModelCodec {
         int batchSize = 32;
         String longText = LongText.TRUNCATE.name();
         int windowStride = 64;
+        String quantizedMerge = QuantizedMerge.DEFAULT.name();
         ByteString integrity = null;
         try {
             int start = in.getTotalBytesRead();
@@ -393,6 +398,7 @@ final class ModelCodec {
                         case TARGET_STD -> readDoubles(in, tag, targetStd);
                         case LABEL_TEMPERATURE -> readDoubles(in, tag, labelTemperature);
                         case VARIANCE_SCALE -> readDoubles(in, tag, varianceScale);
+                        case QUANTIZED_MERGE -> quantizedMerge = in.readString();
                     }
                 }
                 int end = in.getTotalBytesRead();
@@ -457,7 +463,8 @@ final class ModelCodec {
                     labelTemperature.stream().mapToDouble(Double::doubleValue).toArray(),
                     varianceScale.stream().mapToDouble(Double::doubleValue).toArray());
             ModelSettings settings = new ModelSettings(maxLength, textKey, pairKey, ensembleSize, ensembleSeed,
-                    temperature, embed, threads, batchSize, LongText.valueOf(longText), windowStride);
+                    temperature, embed, threads, batchSize, LongText.valueOf(longText), windowStride,
+                    QuantizedMerge.valueOf(quantizedMerge));
             // Recorded hashes are lower-case hex; compare and keep them so even if an earlier writer used upper case.
             return new Payload(metadata, tokenizerJson, tokenizerSha.toLowerCase(Locale.ROOT), baseModel,
                     new BaseModelFile(basePath, baseSha.toLowerCase(Locale.ROOT), baseSize), spec, flat, settings, outputs);

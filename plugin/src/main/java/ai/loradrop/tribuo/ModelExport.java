@@ -15,6 +15,7 @@ import ai.loradrop.lora.LoraSurgery;
 import ai.loradrop.onnx.EncoderModel;
 import ai.loradrop.programs.ClassifierSpec;
 import ai.loradrop.programs.ParameterLayout;
+import ai.loradrop.programs.QuantizedMerge;
 import ai.loradrop.text.Tokenizer;
 import ai.onnx.proto.OnnxMl;
 import com.oracle.labs.mlrg.olcut.provenance.Provenance;
@@ -87,9 +88,10 @@ final class ModelExport {
      * @param input how the model reads its texts.
      * @param tokenizer the tokenizer.
      * @param head what the output type adds.
+     * @param quantizedMerge how the merged ONNX model treats the LoRA update of int8 layers (the model's setting).
      */
     record Source(EncoderModel encoder, ClassifierSpec spec, float[] params, ModelProvenance provenance, int ensembleSize,
-                  long ensembleSeed, AdapterInput input, Tokenizer tokenizer, Head head) {}
+                  long ensembleSeed, AdapterInput input, Tokenizer tokenizer, Head head, QuantizedMerge quantizedMerge) {}
 
     /** The source of a classifier: its temperature folds into the merged model's head, not into an adapter. */
     static Source of(LoraDropModel m) {
@@ -105,7 +107,7 @@ final class ModelExport {
         }
         return new Source(m.getEncoder(), m.getSpec(), m.getParameters(), m.getProvenance(), m.getEnsembleSize(),
                 m.getEnsembleSeed(), new AdapterInput(m.getMaxLength(), m.getTextKey(), m.getPairKey().orElse(null)),
-                m.getTokenizer(), head);
+                m.getTokenizer(), head, m.getQuantizedMerge());
     }
 
     /** The labels in class-id order. */
@@ -149,7 +151,8 @@ final class ModelExport {
         return MergedOnnxExport.Options.defaults()
                 .withTribuoProvenance(serializedProvenance(s.provenance()))
                 .withLabels(s.head().names())
-                .withDocString(doc);
+                .withDocString(doc)
+                .withQuantizedMerge(s.quantizedMerge());
     }
 
     /**

@@ -61,7 +61,7 @@ final class ModelSessions implements Runnable {
             synchronized (this) {
                 p = predict;
                 if (p == null) {
-                    p = new Predict(encoder, spec, params, true, settings.threads());
+                    p = new Predict(encoder, spec, params, true, settings.quantizedMerge(), settings.threads());
                     predict = p;
                 }
             }
@@ -75,6 +75,7 @@ final class ModelSessions implements Runnable {
             synchronized (this) {
                 e = ensemble;
                 if (e == null) {
+                    // Members keep float LoRA branches whatever quantizedMerge says: each has its own masks.
                     e = new EnsemblePredict(encoder, spec, params, settings.ensembleSize(), settings.ensembleSeed(),
                             settings.threads());
                     ensemble = e;

@@ -4,6 +4,7 @@
  */
 package ai.loradrop.tribuo;
 
+import ai.loradrop.programs.QuantizedMerge;
 import ai.loradrop.text.LongText;
 
 import java.io.Serializable;
@@ -23,10 +24,13 @@ import java.util.Objects;
  * @param batchSize examples per ONNX Runtime call.
  * @param longText what to do with texts longer than {@code maxLength}.
  * @param windowStride {@link LongText#WINDOWS} only: word pieces between the starts of two windows.
+ * @param quantizedMerge how the deterministic program of an int8 base treats the LoRA update
+ *                       ({@link QuantizedMerge#DESCRIPTION}); null (settings written before it existed) is
+ *                       {@link QuantizedMerge#DEFAULT}.
  */
 record ModelSettings(int maxLength, String textKey, String pairKey, int ensembleSize, long ensembleSeed,
                      double temperature, boolean embedBaseModel, int threads, int batchSize, LongText longText,
-                     int windowStride) implements Serializable {
+                     int windowStride, QuantizedMerge quantizedMerge) implements Serializable {
     /** The settings of models saved before long-text options existed: truncation. */
     ModelSettings(int maxLength, String textKey, String pairKey, int ensembleSize, long ensembleSeed,
                   double temperature, boolean embedBaseModel, int threads, int batchSize) {
@@ -34,7 +38,18 @@ record ModelSettings(int maxLength, String textKey, String pairKey, int ensemble
                 LongText.TRUNCATE, 64);
     }
 
+    /** The settings of models saved before the int8 prediction form was a setting: {@link QuantizedMerge#DEFAULT}. */
+    ModelSettings(int maxLength, String textKey, String pairKey, int ensembleSize, long ensembleSeed,
+                  double temperature, boolean embedBaseModel, int threads, int batchSize, LongText longText,
+                  int windowStride) {
+        this(maxLength, textKey, pairKey, ensembleSize, ensembleSeed, temperature, embedBaseModel, threads, batchSize,
+                longText, windowStride, QuantizedMerge.DEFAULT);
+    }
+
     ModelSettings {
+        if (quantizedMerge == null) {
+            quantizedMerge = QuantizedMerge.DEFAULT;
+        }
         Objects.requireNonNull(longText, "longText");
         if (windowStride < 1) {
             throw new IllegalArgumentException("windowStride must be at least 1, got " + windowStride);
@@ -65,26 +80,31 @@ record ModelSettings(int maxLength, String textKey, String pairKey, int ensemble
 
     ModelSettings withEnsemble(int k, long seed) {
         return new ModelSettings(maxLength, textKey, pairKey, k, seed, temperature, embedBaseModel, threads, batchSize,
-                longText, windowStride);
+                longText, windowStride, quantizedMerge);
     }
 
     ModelSettings withTemperature(double t) {
         return new ModelSettings(maxLength, textKey, pairKey, ensembleSize, ensembleSeed, t, embedBaseModel, threads, batchSize,
-                longText, windowStride);
+                longText, windowStride, quantizedMerge);
     }
 
     ModelSettings withLongText(LongText mode, int stride) {
         return new ModelSettings(maxLength, textKey, pairKey, ensembleSize, ensembleSeed, temperature, embedBaseModel,
-                threads, batchSize, mode, stride);
+                threads, batchSize, mode, stride, quantizedMerge);
     }
 
     ModelSettings withThreads(int n) {
         return new ModelSettings(maxLength, textKey, pairKey, ensembleSize, ensembleSeed, temperature, embedBaseModel, n, batchSize,
-                longText, windowStride);
+                longText, windowStride, quantizedMerge);
     }
 
     ModelSettings withEmbedBaseModel(boolean embed) {
         return new ModelSettings(maxLength, textKey, pairKey, ensembleSize, ensembleSeed, temperature, embed, threads, batchSize,
-                longText, windowStride);
+                longText, windowStride, quantizedMerge);
+    }
+
+    ModelSettings withQuantizedMerge(QuantizedMerge form) {
+        return new ModelSettings(maxLength, textKey, pairKey, ensembleSize, ensembleSeed, temperature, embedBaseModel,
+                threads, batchSize, longText, windowStride, Objects.requireNonNull(form, "quantizedMerge"));
     }
 }

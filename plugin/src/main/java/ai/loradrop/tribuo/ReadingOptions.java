@@ -4,12 +4,14 @@
  */
 package ai.loradrop.tribuo;
 
+import ai.loradrop.programs.QuantizedMerge;
 import ai.loradrop.text.LongText;
 
 /**
  * The prediction-time options every LoRA-Drop model (classification, multi-label, regression) changes in a copy of
- * itself: the ONNX Runtime threads of its sessions and how it reads texts longer than its maximum length. The trained
- * parameters are untouched; a copy has its own native sessions, to be closed separately.
+ * itself: the ONNX Runtime threads of its sessions, how it reads texts longer than its maximum length, and the form of
+ * its deterministic program on an int8 base ({@link QuantizedMerge}). The trained parameters are untouched; a copy
+ * has its own native sessions, to be closed separately.
  *
  * @param <M> the type of the copies.
  */
@@ -37,6 +39,13 @@ public interface ReadingOptions<M extends ReadingOptions<M>> extends AutoCloseab
     int getThreads();
 
     /**
+     * How the deterministic (merged) prediction program treats the LoRA update of int8 layers
+     * ({@link QuantizedMerge#DESCRIPTION}); also the form of the merged ONNX export.
+     * @return the form (the trainer's {@code quantizedMerge}, or a copy's).
+     */
+    QuantizedMerge getQuantizedMerge();
+
+    /**
      * A copy that reads texts longer than the maximum length another way (for instance a model trained with
      * truncation that predicts from windows; a document's outputs are then the mean of its windows').
      * @param mode what to do with long texts.
@@ -55,4 +64,15 @@ public interface ReadingOptions<M extends ReadingOptions<M>> extends AutoCloseab
      * @throws IllegalArgumentException when {@code n} is negative or more than the machine's cores.
      */
     M withThreads(int n);
+
+    /**
+     * A copy whose deterministic (merged) prediction program, and merged ONNX export, treat the LoRA update of int8
+     * layers as {@code form} says: a float branch ({@link QuantizedMerge#BRANCH}, the trained function) or folded into
+     * the weight and requantized ({@link QuantizedMerge#REQUANTIZE}). Predictions change slightly with REQUANTIZE on an
+     * int8 base; on a float or 4-bit base, and for a dropout ensemble (its members keep branches for their masks),
+     * they are the same.
+     * @param form the form.
+     * @return the new model.
+     */
+    M withQuantizedMerge(QuantizedMerge form);
 }

@@ -65,7 +65,8 @@ class QuantizedMergeTest {
         }
         assertEquals(QuantizedMerge.REQUANTIZE, QuantizedMerge.parse(" requantize "));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> QuantizedMerge.parse("fold"));
-        assertTrue(e.getMessage().contains(QuantizedMerge.PROPERTY), e.getMessage());
+        assertTrue(e.getMessage().contains("quantizedMerge") && e.getMessage().contains("[BRANCH, REQUANTIZE]"), e.getMessage());
+        assertEquals(QuantizedMerge.BRANCH, QuantizedMerge.DEFAULT);
     }
 
     /** Float MatMuls whose right operand is a rank-8 LoRA factor. */

@@ -137,7 +137,7 @@ class Int4TrainingTest {
     }
 
     /** {@code perClass} shuffled glosses of each of {@link #CLASSES}. */
-    private static MutableDataset<Label> dataset(String file, int perClass, long seed) {
+    static MutableDataset<Label> dataset(String file, int perClass, long seed) {
         List<Example<Label>> all = new ArrayList<>();
         new TextDataSource(DATA.resolve(file)).forEach(all::add);
         Collections.shuffle(all, new Random(seed));

@@ -4,6 +4,7 @@
  */
 package ai.loradrop.tribuo;
 
+import ai.loradrop.programs.QuantizedMerge;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -45,6 +46,8 @@ class SavedFormatsTest {
         assertEquals(SavedFormatWriter.TEXTS.size(), expected.size());
         assertEquals(Integer.parseInt(version.substring(1)), ModelProto.parseFrom(Files.readAllBytes(file)).getVersion());
         try (LoraDropModel model = assertInstanceOf(LoraDropModel.class, Model.deserializeFromFile(file))) {
+            // Saved before the int8 prediction form was a model setting: the float LoRA branch, as then.
+            assertEquals(QuantizedMerge.BRANCH, model.getQuantizedMerge(), version);
             for (String line : expected) {
                 String[] cols = line.split("\t");
                 Map<String, Label> scores = model.predict(cols[0]).getOutputScores();
