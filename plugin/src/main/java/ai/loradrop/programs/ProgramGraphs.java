@@ -5,12 +5,14 @@
 package ai.loradrop.programs;
 
 import ai.loradrop.head.ClassifierHead;
+import ai.loradrop.head.Pooling;
 import ai.loradrop.lora.DropoutMode;
 import ai.loradrop.lora.LoraConfig;
 import ai.loradrop.lora.LoraSurgery;
 import ai.loradrop.lora.MaskRng;
 import ai.loradrop.onnx.Attr;
 import ai.loradrop.onnx.EncoderModel;
+import ai.loradrop.onnx.FirstTokenPruning;
 import ai.loradrop.onnx.Fusions;
 import ai.loradrop.onnx.Graph;
 import ai.loradrop.onnx.LinearModule;
@@ -30,6 +32,13 @@ final class ProgramGraphs {
 
     /** Whether decomposed LayerNorms are fused (system property {@code loradrop.fuse}, default true). */
     static final boolean FUSE = !"false".equals(System.getProperty("loradrop.fuse"));
+
+    /**
+     * Whether {@code FIRST_TOKEN} programs compute the last layer for the first position only
+     * ({@link FirstTokenPruning}; system property {@code loradrop.firstTokenPruning}, default true). Not final so that
+     * tests can compare both graphs.
+     */
+    static boolean pruneFirstToken = !"false".equals(System.getProperty("loradrop.firstTokenPruning"));
 
     /** Name of the flat parameter input. */
     static final String PARAMS = "params";
@@ -142,6 +151,9 @@ final class ProgramGraphs {
             LoraSurgery.MaskSupplier supplier = masks == MaskSource.NONE || !lora.hasDropout()
                     ? LoraSurgery.NO_MASKS : maskSupplier(g, lora, masks, targets.size());
             LoraSurgery.apply(g, targets, lora.scaling(), i -> paramValues.get(2 * i), i -> paramValues.get(2 * i + 1), supplier);
+        }
+        if (spec.pooling() == Pooling.FIRST_TOKEN && pruneFirstToken) {
+            FirstTokenPruning.apply(g, encoder.hiddenOutput());
         }
         String pooled = ClassifierHead.pool(g, encoder.hiddenOutput(), EncoderModel.ATTENTION_MASK, spec.pooling());
         if (headMask) {
