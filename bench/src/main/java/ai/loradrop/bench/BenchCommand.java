@@ -53,7 +53,8 @@ public final class BenchCommand implements CliCommand {
     public BenchCommand() {}
 
     static final String USAGE = "loradrop bench [--quick] [--json FILE] [--threads N] [--torch] [--base-model ONNX] [--int8-model ONNX]\n"
-            + "       loradrop bench --profile [--profile-dir DIR] [--profile-steps N] [--json FILE] [--threads N] [--int8-model ONNX]";
+            + "       loradrop bench --profile [--profile-dir DIR] [--profile-steps N] [--json FILE] [--threads N] [--int8-model ONNX]\n"
+            + "       loradrop bench --first-token [--quick] [--json FILE] [--threads N] [--base-model ONNX]";
 
     @Override
     public String name() {
@@ -75,7 +76,10 @@ public final class BenchCommand implements CliCommand {
                 + "--profile instead runs ONNX Runtime's profiler on the training step and the prediction program (seq 64,\n"
                 + "batch 32; float base, int8 at load with float and int8 backward, the int8 export) and prints the time per\n"
                 + "op type, its share of the step and the GFLOP/s of the matrix ops against the MatMul roofline (JSON with\n"
-                + "--json; the raw traces go to --profile-dir, default a temporary folder).";
+                + "--json; the raw traces go to --profile-dir, default a temporary folder).\n\n"
+                + "--first-token runs only the comparison of FIRST_TOKEN ([CLS]) programs with the last layer pruned to the\n"
+                + "first position against the whole layer (training step and prediction, seq 64, batch 32, paired calls;\n"
+                + "part of the full run too), e.g. on --base-model bge-small-en-v1.5.onnx.";
     }
 
     @Override
@@ -84,7 +88,7 @@ public final class BenchCommand implements CliCommand {
     }
 
     static int runBench(List<String> args) throws Exception {
-        Args a = Args.parse(args, List.of("--quick", "--torch", "--profile"), List.of("--json", "--threads", "--base-model", "--torch-out", "--int8-model",
+        Args a = Args.parse(args, List.of("--quick", "--torch", "--profile", "--first-token"), List.of("--json", "--threads", "--base-model", "--torch-out", "--int8-model",
                 "--profile-dir", "--profile-steps"), USAGE);
         boolean quick = a.flag("--quick");
         int threads = a.intValue("--threads", Runtime.getRuntime().availableProcessors());
@@ -94,6 +98,10 @@ public final class BenchCommand implements CliCommand {
         List<String[]> table = new ArrayList<>();
         out.put("machine", machine(threads));
         out.put("model", onnx.getFileName().toString());
+        if (a.flag("--first-token")) {
+            out.put("first_token_pruning", FirstTokenBench.run(enc, threads, quick, table));
+            return finish(a, out, table);
+        }
 
         resetPeak();
         double roof = roofline(threads, quick);
@@ -236,6 +244,7 @@ public final class BenchCommand implements CliCommand {
         out.put("int4_train_speedup_vs_float", int8.get("int4_train_speedup_vs_float"));
         out.put("int4_predict_speedup_vs_float", int8.get("int4_predict_speedup_vs_float"));
         Int8Bench.addRows(int8, table);
+        out.put("first_token_pruning", FirstTokenBench.run(enc, threads, quick, table));
         Double torch = null;
         if (a.flag("--torch")) {
             torch = TorchReference.trainExamplesPerSecond(threads, a.value("--torch-out", null));

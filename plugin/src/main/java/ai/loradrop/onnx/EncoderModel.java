@@ -49,8 +49,9 @@ public final class EncoderModel {
     private final String positionTable;
     private final List<LinearModule> linears;
     private final QuantizedBackward quantizedBackward;
+    private final boolean firstTokenPruning;
 
-    private EncoderModel(EncoderModel other, QuantizedBackward quantizedBackward) {
+    private EncoderModel(EncoderModel other, QuantizedBackward quantizedBackward, boolean firstTokenPruning) {
         this.model = other.model;
         this.hiddenOutput = other.hiddenOutput;
         this.hasTokenTypes = other.hasTokenTypes;
@@ -60,11 +61,13 @@ public final class EncoderModel {
         this.positionTable = other.positionTable;
         this.linears = other.linears;
         this.quantizedBackward = quantizedBackward;
+        this.firstTokenPruning = firstTokenPruning;
     }
 
     private EncoderModel(ModelProto model) {
         this.model = model;
         this.quantizedBackward = DEFAULT_QUANTIZED_BACKWARD;
+        this.firstTokenPruning = true;
         List<String> inputNames = new ArrayList<>();
         java.util.Set<String> inits = new java.util.HashSet<>();
         for (TensorProto t : model.getGraph().getInitializerList()) {
@@ -261,7 +264,26 @@ public final class EncoderModel {
      */
     public EncoderModel withQuantizedBackward(QuantizedBackward backward) {
         java.util.Objects.requireNonNull(backward, "backward");
-        return backward == quantizedBackward ? this : new EncoderModel(this, backward);
+        return backward == quantizedBackward ? this : new EncoderModel(this, backward, firstTokenPruning);
+    }
+
+    /**
+     * Whether programs that read only the first token ({@code FIRST_TOKEN} pooling) compute this encoder's last layer
+     * for that position alone ({@link FirstTokenPruning}; on by default). It changes no result, only the work.
+     * @return whether the last layer is pruned where it can be.
+     */
+    public boolean firstTokenPruning() {
+        return firstTokenPruning;
+    }
+
+    /**
+     * The same encoder with first-token pruning on or off (off: every program computes the whole last layer, for
+     * comparisons).
+     * @param prune whether to prune.
+     * @return the encoder (this one when unchanged).
+     */
+    public EncoderModel withFirstTokenPruning(boolean prune) {
+        return prune == firstTokenPruning ? this : new EncoderModel(this, quantizedBackward, prune);
     }
 
     /**
@@ -295,7 +317,7 @@ public final class EncoderModel {
     public EncoderModel blockQuantized() {
         List<LinearModule> todo = floatMatMuls();
         return todo.isEmpty() ? this
-                : new EncoderModel(BlockQuantizedLinears.quantizeLinears(model, todo)).withQuantizedBackward(quantizedBackward);
+                : new EncoderModel(BlockQuantizedLinears.quantizeLinears(model, todo)).withQuantizedBackward(quantizedBackward).withFirstTokenPruning(firstTokenPruning);
     }
 
     /**
@@ -307,7 +329,7 @@ public final class EncoderModel {
     public EncoderModel quantized() {
         List<LinearModule> todo = floatMatMuls();
         return todo.isEmpty() ? this
-                : new EncoderModel(QuantizedLinears.quantizeLinears(model, todo)).withQuantizedBackward(quantizedBackward);
+                : new EncoderModel(QuantizedLinears.quantizeLinears(model, todo)).withQuantizedBackward(quantizedBackward).withFirstTokenPruning(firstTokenPruning);
     }
 
     /** The float {@code MatMul} Linear layers, which quantizing rewrites. */

@@ -147,10 +147,10 @@ public final class FirstTokenPruning {
             for (int k = 0; k < n.getInputCount(); k++) {
                 String in = n.getInput(k);
                 Integer pi = producers.get(in);
-                boolean allowed = pi == null || after.contains(pi) || constantOnly(nodes, producers, pi)
+                boolean fromInside = pi == null ? isInitializer(g, in) : after.contains(pi) || constantOnly(g, nodes, producers, pi);
+                boolean allowed = fromInside || scoreChainSide.contains(in)
                         || in.equals(layerInput) && i == residual
-                        || i == context && k == 1
-                        || scoreChainSide.contains(in);
+                        || i == context && k == 1;
                 if (!allowed) {
                     if (!fromShapeOf(g, nodes, producers, pi, layerInput)) {
                         return skip("'" + n.getName() + "' reads '" + in + "' from outside the pruned part");
@@ -164,7 +164,7 @@ public final class FirstTokenPruning {
         String target = nodes.get(queryReshape).getInputCount() > 1 ? nodes.get(queryReshape).getInput(1) : "";
         Integer tp = producers.get(target);
         boolean targetFromLayerInput = false;
-        if (tp != null && !constantOnly(nodes, producers, tp) && !fromShapeOf(g, nodes, producers, tp, q)) {
+        if (tp != null && !constantOnly(g, nodes, producers, tp) && !fromShapeOf(g, nodes, producers, tp, q)) {
             if (!fromShapeOf(g, nodes, producers, tp, layerInput)) {
                 return skip("the heads reshape of the queries takes its shape from '" + target + "'");
             }
@@ -180,8 +180,8 @@ public final class FirstTokenPruning {
             NodeProto n = g.nodes().get(i);
             for (int k = 0; k < n.getInputCount(); k++) {
                 Integer pk = producers.get(n.getInput(k));
-                boolean outside = pk == null ? !n.getInput(k).isEmpty() && !g.initializers().containsKey(n.getInput(k))
-                        : !after.contains(pk) && !constantOnly(nodes, producers, pk);
+                boolean outside = pk == null ? !isInitializer(g, n.getInput(k))
+                        : !after.contains(pk) && !constantOnly(g, nodes, producers, pk);
                 if (scoreChainSide.contains(n.getInput(k)) && outside) {
                     String first = g.op("Slice", n.getInput(k), g.longs(0), g.longs(1), g.longs(-2));
                     g.setNode(i, g.nodes().get(i).toBuilder().setInput(k, first).build());
@@ -278,12 +278,12 @@ public final class FirstTokenPruning {
         for (String in : n.getInputList()) {
             Integer p = producers.get(in);
             if (p == null) {
-                if (!in.isEmpty() && !g.initializers().containsKey(in)) {
+                if (!isInitializer(g, in)) {
                     return false;  // a graph input
                 }
             } else if (fromShapeOf(g, nodes, producers, p, x)) {
                 shaped = true;
-            } else if (!constantOnly(nodes, producers, p)) {
+            } else if (!constantOnly(g, nodes, producers, p)) {
                 return false;
             }
         }
@@ -297,7 +297,7 @@ public final class FirstTokenPruning {
             return xFirst;
         }
         Integer p = producers.get(v);
-        if (p == null || copies.containsKey(v) || constantOnly(nodes, producers, p)) {
+        if (p == null || copies.containsKey(v) || constantOnly(g, nodes, producers, p)) {
             return copies.getOrDefault(v, v);
         }
         NodeProto n = nodes.get(p);
@@ -315,7 +315,7 @@ public final class FirstTokenPruning {
     }
 
     /** Whether a node's value is computed from constants alone (Constant nodes, initializers). */
-    private static boolean constantOnly(List<NodeProto> nodes, Map<String, Integer> producers, int i) {
+    private static boolean constantOnly(Graph g, List<NodeProto> nodes, Map<String, Integer> producers, int i) {
         NodeProto n = nodes.get(i);
         if (n.getOpType().equals("Constant")) {
             return true;
@@ -325,11 +325,16 @@ public final class FirstTokenPruning {
         }
         for (String in : n.getInputList()) {
             Integer p = producers.get(in);
-            if (p != null && !constantOnly(nodes, producers, p)) {
+            if (p == null ? !isInitializer(g, in) : !constantOnly(g, nodes, producers, p)) {
                 return false;
             }
         }
         return true;
+    }
+
+    /** Whether a value no node produces is an initializer (or an omitted optional input), not a graph input. */
+    private static boolean isInitializer(Graph g, String v) {
+        return v.isEmpty() || g.initializers().containsKey(v);
     }
 
     private static Set<Integer> ancestors(List<NodeProto> nodes, Map<String, Integer> producers, String value) {

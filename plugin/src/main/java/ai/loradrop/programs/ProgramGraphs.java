@@ -33,12 +33,6 @@ final class ProgramGraphs {
     /** Whether decomposed LayerNorms are fused (system property {@code loradrop.fuse}, default true). */
     static final boolean FUSE = !"false".equals(System.getProperty("loradrop.fuse"));
 
-    /**
-     * Whether {@code FIRST_TOKEN} programs compute the last layer for the first position only
-     * ({@link FirstTokenPruning}; system property {@code loradrop.firstTokenPruning}, default true). Not final so that
-     * tests can compare both graphs.
-     */
-    static boolean pruneFirstToken = !"false".equals(System.getProperty("loradrop.firstTokenPruning"));
 
     /** Name of the flat parameter input. */
     static final String PARAMS = "params";
@@ -152,7 +146,7 @@ final class ProgramGraphs {
                     ? LoraSurgery.NO_MASKS : maskSupplier(g, lora, masks, targets.size());
             LoraSurgery.apply(g, targets, lora.scaling(), i -> paramValues.get(2 * i), i -> paramValues.get(2 * i + 1), supplier);
         }
-        if (spec.pooling() == Pooling.FIRST_TOKEN && pruneFirstToken) {
+        if (spec.pooling() == Pooling.FIRST_TOKEN && encoder.firstTokenPruning()) {
             FirstTokenPruning.apply(g, encoder.hiddenOutput());
         }
         String pooled = ClassifierHead.pool(g, encoder.hiddenOutput(), EncoderModel.ATTENTION_MASK, spec.pooling());

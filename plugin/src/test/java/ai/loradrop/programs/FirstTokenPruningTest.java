@@ -14,7 +14,6 @@ import ai.loradrop.onnx.FirstTokenPruning;
 import ai.loradrop.onnx.Graph;
 import ai.loradrop.optim.AdamWConfig;
 import ai.onnx.proto.OnnxMl.ModelProto;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -35,11 +34,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class FirstTokenPruningTest {
     @TempDir
     static Path tmp;
-
-    @AfterEach
-    void restore() {
-        ProgramGraphs.pruneFirstToken = true;
-    }
 
     private static EncoderModel miniLm() throws Exception {
         return EncoderModel.load(BundledMiniLM.extract(tmp.resolve("minilm")).onnx());
@@ -63,7 +57,7 @@ class FirstTokenPruningTest {
             if (prune) {
                 int before = g.size();
                 assertTrue(FirstTokenPruning.apply(g, enc.hiddenOutput()), "MiniLM's last layer has the BERT shape");
-                assertEquals(before + 2, g.size(), "two Slices, nothing else");
+                assertEquals(before + 3, g.size(), "three Slices (queries, residual, the mask's query row), nothing else");
             }
             g.addOutput(ffn, ai.loradrop.onnx.Tensors.FLOAT);
             g.addOutput(ffnEarlier, ai.loradrop.onnx.Tensors.FLOAT);
@@ -115,16 +109,17 @@ class FirstTokenPruningTest {
     }
 
     @Test
-    void meanPoolingProgramsAreUnchanged() throws Exception {
+    void meanPoolingProgramsAreUnchangedAndFirstTokenOnesPruned() throws Exception {
         EncoderModel enc = miniLm();
         ClassifierSpec spec = spec(Pooling.MEAN, DropoutMode.NONE);
         float[] params = params(enc, spec);
-        ProgramGraphs.pruneFirstToken = true;
         ModelProto a = Predict.buildModel(enc, spec, params, true);
-        ProgramGraphs.pruneFirstToken = false;
-        ModelProto b = Predict.buildModel(enc, spec, params, true);
+        ModelProto b = Predict.buildModel(enc.withFirstTokenPruning(false), spec, params, true);
         assertEquals(b.getGraph().getNodeCount(), a.getGraph().getNodeCount());
         assertEquals(count(b, "Slice"), count(a, "Slice"));
+        ClassifierSpec cls = spec(Pooling.FIRST_TOKEN, DropoutMode.NONE);
+        assertEquals(count(Predict.buildModel(enc.withFirstTokenPruning(false), cls, params, true), "Slice") + 3,
+                count(Predict.buildModel(enc, cls, params, true), "Slice"), "the same parameters with [CLS] pooling are pruned");
     }
 
     @Test
@@ -146,8 +141,7 @@ class FirstTokenPruningTest {
     }
 
     private static TrainStep.Result step(EncoderModel enc, ClassifierSpec spec, boolean prune) throws Exception {
-        ProgramGraphs.pruneFirstToken = prune;
-        try (TrainStep t = new TrainStep(enc, spec, AdamWConfig.defaults(), 1, 1)) {
+        try (TrainStep t = new TrainStep(enc.withFirstTokenPruning(prune), spec, AdamWConfig.defaults(), 1, 1)) {
             float[] p = t.layout().initialize(new SplittableRandom(4));
             Random r = new Random(6);
             for (int i = 0; i < p.length; i++) {
@@ -162,8 +156,7 @@ class FirstTokenPruningTest {
 
     private static float[] probabilities(EncoderModel e, ClassifierSpec spec, float[] params, Batch b, boolean prune)
             throws Exception {
-        ProgramGraphs.pruneFirstToken = prune;
-        try (Predict p = new Predict(e, spec, params, true, 1)) {
+        try (Predict p = new Predict(e.withFirstTokenPruning(prune), spec, params, true, 1)) {
             return p.probabilities(b);
         }
     }
