@@ -945,6 +945,67 @@ public abstract class AbstractLoraDropTrainer<T extends Output<T>, M extends Mod
     }
 
     /**
+     * What every trainer's builder shares: a draft trainer holding the settings so far (never validated or used, only
+     * copied by {@link #build()}), settings by their {@code @Config} field name, and the validated build.
+     *
+     * @param <R> the trainer.
+     * @param <B> the builder, for chained calls.
+     */
+    public abstract static class SettingsBuilder<R extends AbstractLoraDropTrainer<?, ?>, B extends SettingsBuilder<R, B>> {
+        /** The settings so far. */
+        final R draft;
+        private final java.util.function.Supplier<R> fresh;
+        private final List<Setting> settings;
+        private final Map<String, Setting> byName;
+
+        SettingsBuilder(java.util.function.Supplier<R> fresh, List<Setting> settings, Map<String, Setting> byName) {
+            this.fresh = fresh;
+            this.draft = fresh.get();
+            this.settings = settings;
+            this.byName = byName;
+        }
+
+        /** Starts from base encoder and tokenizer files. */
+        final B files(Path baseModelPath, Path tokenizerPath) {
+            draft.baseModelPath = baseModelPath;
+            draft.tokenizerPath = tokenizerPath;
+            return self();
+        }
+
+        /** Starts from a named encoder. */
+        final B named(NamedEncoder encoder) {
+            draft.encoder = Objects.requireNonNull(encoder, "encoder").encoderName();
+            return self();
+        }
+
+        @SuppressWarnings("unchecked")
+        private B self() {
+            return (B) this;
+        }
+
+        /**
+         * Sets a setting by its {@code @Config} field name, for tools that configure the trainer generically (the CLI).
+         * @param field the field name, one of the trainer's {@code settings()}.
+         * @param value the value, of the field's type (boxed for primitives; a {@code List<String>} for lists).
+         * @return this.
+         * @throws IllegalArgumentException when there is no such field or the value has the wrong type.
+         */
+        public B set(String field, Object value) {
+            setSetting(byName, draft, draft.getClass().getSimpleName(), field, value);
+            return self();
+        }
+
+        /**
+         * Builds and validates the trainer.
+         * @return the trainer.
+         * @throws PropertyException naming the field when a setting is invalid.
+         */
+        public R build() {
+            return copySettings(settings, draft, fresh.get());
+        }
+    }
+
+    /**
      * Copies every setting of a draft into a new trainer and validates it (the builders' {@code build}).
      * @param settings the trainer's settings.
      * @param draft the draft.

@@ -8,7 +8,6 @@ import ai.loradrop.encoders.NamedEncoder;
 import ai.loradrop.head.HeadLoss;
 import ai.loradrop.programs.ClassifierSpec;
 import com.oracle.labs.mlrg.olcut.config.Config;
-import com.oracle.labs.mlrg.olcut.config.PropertyException;
 import org.tribuo.Dataset;
 import org.tribuo.ImmutableFeatureMap;
 import org.tribuo.ImmutableOutputInfo;
@@ -21,7 +20,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 
 /**
  * A Tribuo {@code Trainer<MultiLabel>} that fine-tunes a pretrained transformer encoder with LoRA and LoRA dropout for
@@ -47,10 +45,7 @@ public final class LoraDropMultiLabelTrainer extends AbstractLoraDropTrainer<Mul
      * @return the builder.
      */
     public static Builder builder(Path baseModelPath, Path tokenizerPath) {
-        Builder b = new Builder();
-        b.draft.baseModelPath = baseModelPath;
-        b.draft.tokenizerPath = tokenizerPath;
-        return b;
+        return new Builder().files(baseModelPath, tokenizerPath);
     }
 
     /**
@@ -59,9 +54,7 @@ public final class LoraDropMultiLabelTrainer extends AbstractLoraDropTrainer<Mul
      * @return the builder.
      */
     public static Builder builder(NamedEncoder encoder) {
-        Builder b = new Builder();
-        b.draft.encoder = Objects.requireNonNull(encoder, "encoder").encoderName();
-        return b;
+        return new Builder().named(encoder);
     }
 
     @Override
@@ -148,10 +141,10 @@ public final class LoraDropMultiLabelTrainer extends AbstractLoraDropTrainer<Mul
      * Builds a {@link LoraDropMultiLabelTrainer}: the shared settings by name ({@link #set}, as the CLI does), the
      * threshold by its setter.
      */
-    public static final class Builder {
-        private final LoraDropMultiLabelTrainer draft = new LoraDropMultiLabelTrainer();
-
-        private Builder() {}
+    public static final class Builder extends SettingsBuilder<LoraDropMultiLabelTrainer, Builder> {
+        private Builder() {
+            super(LoraDropMultiLabelTrainer::new, SETTINGS, SETTINGS_BY_NAME);
+        }
 
         /**
          * Sets {@code threshold}; see {@link LoraDropMultiLabelTrainer#settings()} for its description and default.
@@ -161,27 +154,6 @@ public final class LoraDropMultiLabelTrainer extends AbstractLoraDropTrainer<Mul
         public Builder threshold(double v) {
             draft.threshold = v;
             return this;
-        }
-
-        /**
-         * Sets a setting by its {@code @Config} field name.
-         * @param field the field name, one of {@link LoraDropMultiLabelTrainer#settings()}.
-         * @param value the value, of the field's type (boxed for primitives; a {@code List<String>} for lists).
-         * @return this.
-         * @throws IllegalArgumentException when there is no such field or the value has the wrong type.
-         */
-        public Builder set(String field, Object value) {
-            setSetting(SETTINGS_BY_NAME, draft, "LoraDropMultiLabelTrainer", field, value);
-            return this;
-        }
-
-        /**
-         * Builds and validates the trainer.
-         * @return the trainer.
-         * @throws PropertyException naming the field when a setting is invalid.
-         */
-        public LoraDropMultiLabelTrainer build() {
-            return copySettings(SETTINGS, draft, new LoraDropMultiLabelTrainer());
         }
     }
 }

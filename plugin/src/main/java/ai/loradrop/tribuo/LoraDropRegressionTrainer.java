@@ -8,7 +8,6 @@ import ai.loradrop.encoders.NamedEncoder;
 import ai.loradrop.head.HeadLoss;
 import ai.loradrop.programs.ClassifierSpec;
 import com.oracle.labs.mlrg.olcut.config.Config;
-import com.oracle.labs.mlrg.olcut.config.PropertyException;
 import org.tribuo.Dataset;
 import org.tribuo.ImmutableFeatureMap;
 import org.tribuo.ImmutableOutputInfo;
@@ -27,7 +26,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 
 /**
  * A Tribuo {@code Trainer<Regressor>} that fine-tunes a pretrained transformer encoder with LoRA and LoRA dropout for
@@ -66,10 +64,7 @@ public final class LoraDropRegressionTrainer extends AbstractLoraDropTrainer<Reg
      * @return the builder.
      */
     public static Builder builder(Path baseModelPath, Path tokenizerPath) {
-        Builder b = new Builder();
-        b.draft.baseModelPath = baseModelPath;
-        b.draft.tokenizerPath = tokenizerPath;
-        return b;
+        return new Builder().files(baseModelPath, tokenizerPath);
     }
 
     /**
@@ -78,9 +73,7 @@ public final class LoraDropRegressionTrainer extends AbstractLoraDropTrainer<Reg
      * @return the builder.
      */
     public static Builder builder(NamedEncoder encoder) {
-        Builder b = new Builder();
-        b.draft.encoder = Objects.requireNonNull(encoder, "encoder").encoderName();
-        return b;
+        return new Builder().named(encoder);
     }
 
     @Override
@@ -253,10 +246,10 @@ public final class LoraDropRegressionTrainer extends AbstractLoraDropTrainer<Reg
      * Builds a {@link LoraDropRegressionTrainer}: the shared settings by name ({@link #set}, as the CLI does), the
      * loss by its setter.
      */
-    public static final class Builder {
-        private final LoraDropRegressionTrainer draft = new LoraDropRegressionTrainer();
-
-        private Builder() {}
+    public static final class Builder extends SettingsBuilder<LoraDropRegressionTrainer, Builder> {
+        private Builder() {
+            super(LoraDropRegressionTrainer::new, SETTINGS, SETTINGS_BY_NAME);
+        }
 
         /**
          * Sets {@code loss}; see {@link LoraDropRegressionTrainer#settings()} for its description and default.
@@ -266,27 +259,6 @@ public final class LoraDropRegressionTrainer extends AbstractLoraDropTrainer<Reg
         public Builder loss(RegressionLoss v) {
             draft.loss = v;
             return this;
-        }
-
-        /**
-         * Sets a setting by its {@code @Config} field name.
-         * @param field the field name, one of {@link LoraDropRegressionTrainer#settings()}.
-         * @param value the value, of the field's type (boxed for primitives; a {@code List<String>} for lists).
-         * @return this.
-         * @throws IllegalArgumentException when there is no such field or the value has the wrong type.
-         */
-        public Builder set(String field, Object value) {
-            setSetting(SETTINGS_BY_NAME, draft, "LoraDropRegressionTrainer", field, value);
-            return this;
-        }
-
-        /**
-         * Builds and validates the trainer.
-         * @return the trainer.
-         * @throws PropertyException naming the field when a setting is invalid.
-         */
-        public LoraDropRegressionTrainer build() {
-            return copySettings(SETTINGS, draft, new LoraDropRegressionTrainer());
         }
     }
 }

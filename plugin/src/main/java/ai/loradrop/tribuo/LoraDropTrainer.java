@@ -64,7 +64,6 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.logging.Logger;
 import java.util.regex.Pattern;
@@ -132,7 +131,7 @@ public final class LoraDropTrainer extends AbstractLoraDropTrainer<Label, LoraDr
      * @return the builder.
      */
     public static Builder builder(Path baseModelPath, Path tokenizerPath) {
-        return new Builder(null, baseModelPath, tokenizerPath);
+        return new Builder().files(baseModelPath, tokenizerPath);
     }
 
     /**
@@ -142,7 +141,7 @@ public final class LoraDropTrainer extends AbstractLoraDropTrainer<Label, LoraDr
      * @return the builder.
      */
     public static Builder builder(NamedEncoder encoder) {
-        return new Builder(Objects.requireNonNull(encoder, "encoder").encoderName(), null, null);
+        return new Builder().named(encoder);
     }
 
 
@@ -218,14 +217,9 @@ public final class LoraDropTrainer extends AbstractLoraDropTrainer<Label, LoraDr
      * setter here that writes {@code draft.field}; the CLI flag, its help line, the README table and the copy into the
      * built trainer follow from the field.
      */
-    public static final class Builder {
-        /** The settings so far: a trainer that is never validated or used, only copied by {@link #build()}. */
-        private final LoraDropTrainer draft = new LoraDropTrainer();
-
-        private Builder(String encoder, Path baseModelPath, Path tokenizerPath) {
-            draft.encoder = encoder;
-            draft.baseModelPath = baseModelPath;
-            draft.tokenizerPath = tokenizerPath;
+    public static final class Builder extends SettingsBuilder<LoraDropTrainer, Builder> {
+        private Builder() {
+            super(LoraDropTrainer::new, SETTINGS, SETTINGS_BY_NAME);
         }
 
         /**
@@ -617,18 +611,6 @@ public final class LoraDropTrainer extends AbstractLoraDropTrainer<Label, LoraDr
         }
 
         /**
-         * Sets a setting by its {@code @Config} field name, for tools that configure the trainer generically (the CLI).
-         * @param field the field name, one of {@link LoraDropTrainer#settings()}.
-         * @param value the value, of the field's type (boxed for primitives; a {@code List<String>} for lists).
-         * @return this.
-         * @throws IllegalArgumentException when there is no such field or the value has the wrong type.
-         */
-        public Builder set(String field, Object value) {
-            setSetting(SETTINGS_BY_NAME, draft, "LoraDropTrainer", field, value);
-            return this;
-        }
-
-        /**
          * Sets {@code quantizeBase}; see {@link LoraDropTrainer#settings()} for its description and default.
          * @param v the value.
          * @return this.
@@ -656,15 +638,6 @@ public final class LoraDropTrainer extends AbstractLoraDropTrainer<Label, LoraDr
         public Builder quantizedMerge(QuantizedMerge v) {
             draft.quantizedMerge = v;
             return this;
-        }
-
-        /**
-         * Builds and validates the trainer.
-         * @return the trainer.
-         * @throws PropertyException naming the field when a setting is invalid.
-         */
-        public LoraDropTrainer build() {
-            return copySettings(SETTINGS, draft, new LoraDropTrainer());
         }
     }
 
