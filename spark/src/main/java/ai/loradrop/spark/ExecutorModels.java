@@ -4,6 +4,7 @@
  */
 package ai.loradrop.spark;
 
+import ai.loradrop.programs.QuantizedMerge;
 import ai.loradrop.tribuo.LoraDropModel;
 import com.google.protobuf.CodedInputStream;
 import org.tribuo.Model;
@@ -36,7 +37,7 @@ public final class ExecutorModels {
     }
 
     /** What identifies one executor-side model: the broadcast and the options applied to it. */
-    record Key(long broadcastId, int ensembleSize, long ensembleSeed, int threads) {}
+    record Key(long broadcastId, int ensembleSize, long ensembleSeed, int threads, QuantizedMerge quantizedMerge) {}
 
     private ExecutorModels() {}
 

@@ -4,6 +4,7 @@
  */
 package ai.loradrop.spark;
 
+import ai.loradrop.programs.QuantizedMerge;
 import ai.loradrop.tribuo.LoraDropModel;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -39,6 +40,7 @@ public final class ModelHandle implements Serializable {
     private final int ensembleSize;
     private final long ensembleSeed;
     private final int threads;
+    private final QuantizedMerge quantizedMerge;
     private final ImmutableOutputInfo<Label> domain;
     private final String pairKey;
     private final LongAccumulator loads;
@@ -46,12 +48,14 @@ public final class ModelHandle implements Serializable {
     private transient boolean released;
 
     private ModelHandle(Broadcast<byte[]> bytes, String description, int ensembleSize, long ensembleSeed, int threads,
-                        ImmutableOutputInfo<Label> domain, String pairKey, LongAccumulator loads) {
+                        QuantizedMerge quantizedMerge, ImmutableOutputInfo<Label> domain, String pairKey,
+                        LongAccumulator loads) {
         this.bytes = bytes;
         this.description = description;
         this.ensembleSize = ensembleSize;
         this.ensembleSeed = ensembleSeed;
         this.threads = threads;
+        this.quantizedMerge = quantizedMerge;
         this.domain = domain;
         this.pairKey = pairKey;
         this.loads = loads;
@@ -72,6 +76,24 @@ public final class ModelHandle implements Serializable {
      */
     public static ModelHandle create(SparkSession spark, Path modelFile, int ensembleSize, Long ensembleSeed, int threads)
             throws IOException {
+        return create(spark, modelFile, ensembleSize, ensembleSeed, threads, null);
+    }
+
+    /**
+     * {@link #create(SparkSession, Path, int, Long, int)} with the int8 prediction form of the executors' models.
+     * @param spark the session.
+     * @param modelFile a model file written by {@code loradrop train} or {@code LoraDropModel.serialize()}.
+     * @param ensembleSize the test-time ensemble size K, or 0 for the model's own.
+     * @param ensembleSeed the seed of the members' masks, or null for the model's own.
+     * @param threads ONNX Runtime intra-op threads of each executor's sessions, 0 for ONNX Runtime's default.
+     * @param quantizedMerge how the deterministic program treats the LoRA update of int8 layers
+     *                       ({@link QuantizedMerge#DESCRIPTION}), or null for the model's own.
+     * @return the handle.
+     * @throws IOException when the file cannot be read.
+     * @throws IllegalArgumentException as {@link #create(SparkSession, Path, int, Long, int)}.
+     */
+    public static ModelHandle create(SparkSession spark, Path modelFile, int ensembleSize, Long ensembleSeed, int threads,
+                                     QuantizedMerge quantizedMerge) throws IOException {
         if (ensembleSize < 0) {
             throw new IllegalArgumentException("The ensemble size must be positive (0: the model's own), got " + ensembleSize);
         }
@@ -84,7 +106,9 @@ public final class ModelHandle implements Serializable {
         long seed;
         ImmutableOutputInfo<Label> domain;
         String pairKey;
+        QuantizedMerge form;
         try (LoraDropModel m = ExecutorModels.deserialize(data, description)) {
+            form = quantizedMerge == null ? m.getQuantizedMerge() : quantizedMerge;
             k = ensembleSize == 0 ? m.getEnsembleSize() : ensembleSize;
             seed = ensembleSeed == null ? m.getEnsembleSeed() : ensembleSeed;
             m.withEnsemble(k, seed).close(); // fails here, on the driver, when the model cannot make this ensemble
@@ -93,7 +117,7 @@ public final class ModelHandle implements Serializable {
         }
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         LongAccumulator loads = spark.sparkContext().longAccumulator("loradrop model loads (" + description + ")");
-        return new ModelHandle(sc.broadcast(data), description, k, seed, threads, domain, pairKey, loads);
+        return new ModelHandle(sc.broadcast(data), description, k, seed, threads, form, domain, pairKey, loads);
     }
 
     /** The model in this JVM, loaded on first use (executor side). */
@@ -102,7 +126,7 @@ public final class ModelHandle implements Serializable {
     }
 
     ExecutorModels.Key key() {
-        return new ExecutorModels.Key(bytes.id(), ensembleSize, ensembleSeed, threads);
+        return new ExecutorModels.Key(bytes.id(), ensembleSize, ensembleSeed, threads, quantizedMerge);
     }
 
     byte[] bytes() {
@@ -121,8 +145,9 @@ public final class ModelHandle implements Serializable {
      * Applies a key's options to a freshly deserialized model (closing the intermediate copies).
      */
     static LoraDropModel withOptions(LoraDropModel m, ExecutorModels.Key key) {
-        try (LoraDropModel base = m; LoraDropModel ensemble = base.withEnsemble(key.ensembleSize(), key.ensembleSeed())) {
-            return ensemble.withThreads(key.threads());
+        try (LoraDropModel base = m; LoraDropModel ensemble = base.withEnsemble(key.ensembleSize(), key.ensembleSeed());
+             LoraDropModel threaded = ensemble.withThreads(key.threads())) {
+            return threaded.withQuantizedMerge(key.quantizedMerge());
         }
     }
 
@@ -156,6 +181,14 @@ public final class ModelHandle implements Serializable {
      */
     public int threads() {
         return threads;
+    }
+
+    /**
+     * How the executors' deterministic programs treat the LoRA update of int8 layers.
+     * @return the form.
+     */
+    public QuantizedMerge quantizedMerge() {
+        return quantizedMerge;
     }
 
     /**
@@ -209,7 +242,8 @@ public final class ModelHandle implements Serializable {
 
     @Override
     public String toString() {
-        return description + " (K=" + ensembleSize + ", seed " + ensembleSeed + ", threads " + threads + ")";
+        return description + " (K=" + ensembleSize + ", seed " + ensembleSeed + ", threads " + threads + ", "
+                + quantizedMerge + ")";
     }
 
     @Override

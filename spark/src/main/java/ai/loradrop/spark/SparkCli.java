@@ -10,6 +10,7 @@ import ai.loradrop.experiments.SweepGrid;
 import ai.loradrop.experiments.SweepResult;
 import ai.loradrop.io.AtomicFiles;
 import ai.loradrop.tribuo.LoraDropTrainer;
+import ai.loradrop.programs.QuantizedMerge;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -39,12 +40,12 @@ import java.util.Map;
 public final class SparkCli {
     /** Usage of {@code score}. */
     static final String SCORE_USAGE = "loradrop-spark score --model M --input F --output DIR [--format csv|parquet]"
-            + " [--master URL] [--ensemble K] [--ensemble-seed S] [--threads N] [--text-column C] [--pair-column C]"
-            + " [--batch-rows N] [--top-k K] [--partitions N]";
+            + " [--master URL] [--ensemble K] [--ensemble-seed S] [--threads N] [--quantized-merge F] [--text-column C]"
+            + " [--pair-column C] [--batch-rows N] [--top-k K] [--partitions N]";
     /** Usage of {@code evaluate}. */
     static final String EVALUATE_USAGE = "loradrop-spark evaluate --model M --input F [--label-column C] [--bins N]"
-            + " [--report FILE.json] [--master URL] [--ensemble K] [--ensemble-seed S] [--threads N] [--text-column C]"
-            + " [--pair-column C] [--batch-rows N] [--partitions N]";
+            + " [--report FILE.json] [--master URL] [--ensemble K] [--ensemble-seed S] [--threads N] [--quantized-merge F]"
+            + " [--text-column C] [--pair-column C] [--batch-rows N] [--partitions N]";
 
     /** Usage of {@code sweep}. */
     static final String SWEEP_USAGE = "loradrop-spark sweep --grid FILE --train F --dev F [--test F] --output-dir DIR"
@@ -71,6 +72,7 @@ public final class SparkCli {
             "  --ensemble-seed S  seed of the members' masks [the model's]",
             "  --threads N        ONNX Runtime threads per executor JVM, shared by its tasks; 0: ONNX Runtime's",
             "                     default [1]",
+            helpLine("  --quantized-merge F", QuantizedMerge.DESCRIPTION + " [the model's]"),
             "  --text-column C    the text column [" + SparkScorer.DEFAULT_TEXT_COLUMN + "]",
             "  --pair-column C    the second-text column, for sentence-pair models",
             "  --batch-rows N     rows per prediction call inside a partition [" + SparkScorer.DEFAULT_BATCH_ROWS + "]",
@@ -93,7 +95,7 @@ public final class SparkCli {
             "  --save-models      keep each run's model as runs/<hash>/" + Sweep.MODEL);
 
     private static final List<String> COMMON = List.of("--model", "--input", "--master", "--ensemble", "--ensemble-seed",
-            "--threads", "--text-column", "--pair-column", "--batch-rows", "--partitions");
+            "--threads", "--quantized-merge", "--text-column", "--pair-column", "--batch-rows", "--partitions");
     private static final List<String> SCORE = List.of("--output", "--format", "--top-k");
     private static final List<String> EVALUATE = List.of("--label-column", "--bins", "--report");
     private static final List<String> SWEEP = List.of("--grid", "--train", "--dev", "--test", "--output-dir",
@@ -289,7 +291,7 @@ public final class SparkCli {
             if (partitions > 0 || j.input.rdd().getNumPartitions() < slots) {
                 j.input = DataFiles.spread(j.input, partitions > 0 ? partitions : slots);
             }
-            j.model = ModelHandle.create(spark, modelFile, k, seed, threads);
+            j.model = ModelHandle.create(spark, modelFile, k, seed, threads, quantizedMerge(o));
             j.scorer = new SparkScorer(o.value("--text-column", SparkScorer.DEFAULT_TEXT_COLUMN), o.value("--pair-column", null),
                     batchRows, SparkScorer.DEFAULT_TOP_K);
             try {
@@ -353,6 +355,39 @@ public final class SparkCli {
     // ---------------------------------------------------------------------------------------------- options
 
     /** A usage error: exit code 2 with the usage line. */
+    /** The value of {@code --quantized-merge}, or null for the model's own. */
+    private static QuantizedMerge quantizedMerge(Options o) {
+        if (!o.has("--quantized-merge")) {
+            return null;
+        }
+        String v = o.value("--quantized-merge", null);
+        try {
+            return QuantizedMerge.parse(v);
+        } catch (IllegalArgumentException e) {
+            throw new UsageError("Option --quantized-merge must be one of " + java.util.Arrays.toString(QuantizedMerge.values())
+                    + ", got '" + v + "'", o.usage);
+        }
+    }
+
+    /** A help entry: the option, then its text wrapped at 110 columns under the help's text column. */
+    private static String helpLine(String option, String text) {
+        String indent = " ".repeat(21);
+        StringBuilder out = new StringBuilder(String.format("%-21s", option));
+        int col = out.length();
+        for (String w : text.split(" ")) {
+            if (col + w.length() + 1 > 110 && col > indent.length()) {
+                out.append('\n').append(indent);
+                col = indent.length();
+            } else if (col > indent.length() || out.charAt(out.length() - 1) != ' ') {
+                out.append(' ');
+                col++;
+            }
+            out.append(w);
+            col += w.length();
+        }
+        return out.toString();
+    }
+
     static final class UsageError extends RuntimeException {
         private static final long serialVersionUID = 1L;
         final String usage;

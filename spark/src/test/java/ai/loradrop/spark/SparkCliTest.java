@@ -4,6 +4,8 @@
  */
 package ai.loradrop.spark;
 
+import ai.loradrop.onnx.BaseQuantization;
+import ai.loradrop.programs.QuantizedMerge;
 import ai.loradrop.tribuo.LoraDropModel;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -227,6 +229,43 @@ class SparkCliTest {
                 }
             }
         }
+    }
+
+    /**
+     * {@code --quantized-merge} overrides an int8 model's prediction form on the executors: the scores equal the
+     * single-JVM model's {@code withQuantizedMerge} copy and differ from the saved (branch) form; a bad value exits 2
+     * naming the option, before anything is written. One partition and one call: an int8 layer quantizes its input
+     * per batch, so int8 scores are compared on the same batches.
+     */
+    @Test
+    void quantizedMergeOverridesTheInt8FormOnTheExecutors() throws Exception {
+        TinyTask task = new TinyTask(dir.resolve("tiny-int8"));
+        Path int8Model = task.trainAndSave(task.trainer().quantizeBase(BaseQuantization.INT8).build(),
+                dir.resolve("tiny-int8.tribuo"));
+        Path out = dir.resolve("scored-requantized");
+        Run r = cli("score", "--model", int8Model.toString(), "--input", csv.toString(), "--output", out.toString(),
+                "--format", "parquet", "--partitions", "1", "--batch-rows", "128", "--quantized-merge", "requantize");
+        assertEquals(0, r.code(), r.err());
+        List<Row> back = spark.read().parquet(out.toString()).collectAsList();
+        try (LoraDropModel m = (LoraDropModel) Model.deserializeFromFile(int8Model);
+             LoraDropModel q = m.withQuantizedMerge(QuantizedMerge.REQUANTIZE)) {
+            assertEquals(QuantizedMerge.BRANCH, m.getQuantizedMerge(), "saved in the default form");
+            List<Prediction<Label>> requantized = SparkScorerTest.reference(q, rows);
+            SparkScorerTest.assertSameScores(requantized, rows, back, false);
+            List<Prediction<Label>> branch = SparkScorerTest.reference(m, rows);
+            double diff = 0;
+            for (int i = 0; i < rows.size(); i++) {
+                diff = Math.max(diff, Math.abs(branch.get(i).getOutput().getScore() - requantized.get(i).getOutput().getScore()));
+            }
+            assertTrue(diff > 0, "the requantized form scores differently from the branch");
+        }
+        Path bad = dir.resolve("scored-bad-form");
+        Run refused = cli("score", "--model", int8Model.toString(), "--input", csv.toString(), "--output", bad.toString(),
+                "--quantized-merge", "fold");
+        assertEquals(2, refused.code());
+        assertTrue(refused.err().contains("--quantized-merge must be one of [BRANCH, REQUANTIZE], got 'fold'"), refused.err());
+        assertFalse(Files.exists(bad));
+        assertTrue(cli("--help").out().contains(QuantizedMerge.DESCRIPTION.substring(0, 40)), "help from the one description");
     }
 
     @Test
