@@ -697,6 +697,15 @@ class GradientRulesFiniteDifferenceTest {
         // Node by node: ten elementwise ops (Erf's rule has Neg) and a Sum of the two paths to x.
         assertEquals(List.of("Mul", "Exp", "Div", "Mul", "Add", "Mul", "Mul"),
                 o.gradientNodes().stream().map(NodeProto::getOpType).toList());
+        // k scales the incoming gradient R itself (a constant, no other gradient value), so that ONNX Runtime can fold
+        // it into the MatMul producing R in a real encoder.
+        List<NodeProto> readR = o.gradientNodes().stream().filter(n -> n.getInputList().contains("R")).toList();
+        assertEquals(1, readR.size());
+        Set<String> computed = new HashSet<>();
+        o.gradientNodes().forEach(n -> computed.addAll(n.getOutputList()));
+        assertEquals("Mul", readR.get(0).getOpType());
+        assertTrue(readR.get(0).getInputList().stream().filter(i -> !i.equals("R")).noneMatch(computed::contains),
+                "R is scaled by the constant k alone");
     }
 
     @Test
