@@ -30,7 +30,6 @@ import java.nio.LongBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -62,12 +61,7 @@ class ExportCliTest {
 
     @BeforeAll
     static void trainAndExport() throws IOException {
-        encoderDir = Files.createDirectories(dir.resolve("tiny-encoder"));
-        Files.copy(TinyModelCliTest.TINY_ONNX, encoderDir.resolve("model.onnx"), StandardCopyOption.REPLACE_EXISTING);
-        List<String> vocab = new ArrayList<>(List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"));
-        vocab.addAll(TinyModelCliTest.KEYWORDS);
-        vocab.addAll(TinyModelCliTest.FILLERS);
-        Files.write(encoderDir.resolve("vocab.txt"), vocab, StandardCharsets.UTF_8);
+        encoderDir = TinyModelCliTest.writeTinyEncoder(dir.resolve("tiny-encoder"));
         train = TinyModelCliTest.writeCsv(dir.resolve("train.csv"), 20, 1);
         test = TinyModelCliTest.writeCsv(dir.resolve("test.csv"), 10, 2);
         model = dir.resolve("tiny.tribuo");

@@ -22,7 +22,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -51,12 +50,7 @@ class QuantizedMergeCliTest {
 
     @BeforeAll
     static void trainTinyInt8Model() throws IOException {
-        encoderDir = Files.createDirectories(dir.resolve("tiny-encoder"));
-        Files.copy(TinyModelCliTest.TINY_ONNX, encoderDir.resolve("model.onnx"), StandardCopyOption.REPLACE_EXISTING);
-        List<String> vocab = new ArrayList<>(List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"));
-        vocab.addAll(TinyModelCliTest.KEYWORDS);
-        vocab.addAll(TinyModelCliTest.FILLERS);
-        Files.write(encoderDir.resolve("vocab.txt"), vocab, StandardCharsets.UTF_8);
+        encoderDir = TinyModelCliTest.writeTinyEncoder(dir.resolve("tiny-encoder"));
         train = TinyModelCliTest.writeCsv(dir.resolve("train.csv"), 20, 1);
         model = dir.resolve("int8.tribuo");
         CliRun r = train(model);

@@ -5,10 +5,8 @@
 package ai.loradrop.cli;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -26,12 +24,7 @@ final class TinyFixture {
 
     private TinyFixture(Path dir) throws IOException {
         this.dir = dir;
-        this.encoder = Files.createDirectories(dir.resolve("enc"));
-        Files.copy(TinyModelCliTest.TINY_ONNX, encoder.resolve("model.onnx"), StandardCopyOption.REPLACE_EXISTING);
-        List<String> vocab = new ArrayList<>(List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"));
-        vocab.addAll(TinyModelCliTest.KEYWORDS);
-        vocab.addAll(TinyModelCliTest.FILLERS);
-        Files.write(encoder.resolve("vocab.txt"), vocab, StandardCharsets.UTF_8);
+        this.encoder = TinyModelCliTest.writeTinyEncoder(dir.resolve("enc"));
         this.train = TinyModelCliTest.writeCsv(dir.resolve("train.csv"), 12, 1);
         this.test = TinyModelCliTest.writeCsv(dir.resolve("test.csv"), 4, 2);
     }

@@ -50,12 +50,7 @@ class TinyModelCliTest {
 
     @BeforeAll
     static void trainTinyModel() throws IOException {
-        encoderDir = Files.createDirectories(dir.resolve("tiny-encoder"));
-        Files.copy(TINY_ONNX, encoderDir.resolve("model.onnx"), StandardCopyOption.REPLACE_EXISTING);
-        List<String> vocab = new ArrayList<>(List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"));
-        vocab.addAll(KEYWORDS);
-        vocab.addAll(FILLERS);
-        Files.write(encoderDir.resolve("vocab.txt"), vocab, StandardCharsets.UTF_8);
+        encoderDir = writeTinyEncoder(dir.resolve("tiny-encoder"));
         train = writeCsv(dir.resolve("train.csv"), 20, 1);
         test = writeCsv(dir.resolve("test.csv"), 10, 2);
         model = dir.resolve("tiny.tribuo");
@@ -69,6 +64,23 @@ class TinyModelCliTest {
     }
 
     /** {@code perClass} rows per class: an id, the label and a text holding the class keyword among fillers. */
+    /**
+     * Writes the tiny test encoder into a new folder: its {@code model.onnx} and a {@code vocab.txt} of the special
+     * tokens, {@link #KEYWORDS} and {@link #FILLERS}.
+     * @param folder the folder (created).
+     * @return the folder.
+     * @throws IOException when a file cannot be written.
+     */
+    static Path writeTinyEncoder(Path folder) throws IOException {
+        Files.createDirectories(folder);
+        Files.copy(TINY_ONNX, folder.resolve("model.onnx"), StandardCopyOption.REPLACE_EXISTING);
+        List<String> vocab = new ArrayList<>(List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"));
+        vocab.addAll(KEYWORDS);
+        vocab.addAll(FILLERS);
+        Files.write(folder.resolve("vocab.txt"), vocab, StandardCharsets.UTF_8);
+        return folder;
+    }
+
     static Path writeCsv(Path file, int perClass, long seed) throws IOException {
         Random rnd = new Random(seed);
         List<String> lines = new ArrayList<>(List.of("id,label,text"));

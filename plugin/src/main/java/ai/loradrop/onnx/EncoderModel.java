@@ -286,6 +286,11 @@ public final class EncoderModel {
         return prune == firstTokenPruning ? this : new EncoderModel(this, quantizedBackward, prune);
     }
 
+    /** Another encoder (a rewrite of this one) with this one's program options. */
+    private EncoderModel withOptionsOf(EncoderModel rewritten) {
+        return new EncoderModel(rewritten, quantizedBackward, firstTokenPruning);
+    }
+
     /**
      * The module paths of the quantized (int8 or 4-bit) Linear layers.
      * @return the paths, in graph order.
@@ -317,7 +322,7 @@ public final class EncoderModel {
     public EncoderModel blockQuantized() {
         List<LinearModule> todo = floatMatMuls();
         return todo.isEmpty() ? this
-                : new EncoderModel(BlockQuantizedLinears.quantizeLinears(model, todo)).withQuantizedBackward(quantizedBackward).withFirstTokenPruning(firstTokenPruning);
+                : withOptionsOf(new EncoderModel(BlockQuantizedLinears.quantizeLinears(model, todo)));
     }
 
     /**
@@ -329,7 +334,7 @@ public final class EncoderModel {
     public EncoderModel quantized() {
         List<LinearModule> todo = floatMatMuls();
         return todo.isEmpty() ? this
-                : new EncoderModel(QuantizedLinears.quantizeLinears(model, todo)).withQuantizedBackward(quantizedBackward).withFirstTokenPruning(firstTokenPruning);
+                : withOptionsOf(new EncoderModel(QuantizedLinears.quantizeLinears(model, todo)));
     }
 
     /** The float {@code MatMul} Linear layers, which quantizing rewrites. */

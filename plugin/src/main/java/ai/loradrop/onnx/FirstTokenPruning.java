@@ -147,10 +147,10 @@ public final class FirstTokenPruning {
             for (int k = 0; k < n.getInputCount(); k++) {
                 String in = n.getInput(k);
                 Integer pi = producers.get(in);
-                boolean fromInside = pi == null ? isInitializer(g, in) : after.contains(pi) || constantOnly(g, nodes, producers, pi);
-                boolean allowed = fromInside || scoreChainSide.contains(in)
-                        || in.equals(layerInput) && i == residual
-                        || i == context && k == 1;
+                // The cheap tests first: constantOnly walks up the graph.
+                boolean allowed = scoreChainSide.contains(in) || in.equals(layerInput) && i == residual
+                        || i == context && k == 1
+                        || (pi == null ? isInitializer(g, in) : after.contains(pi) || constantOnly(g, nodes, producers, pi));
                 if (!allowed) {
                     if (!fromShapeOf(g, nodes, producers, pi, layerInput)) {
                         return skip("'" + n.getName() + "' reads '" + in + "' from outside the pruned part");

@@ -369,21 +369,19 @@ public final class SparkCli {
         }
     }
 
-    /** A help entry: the option, then its text wrapped at 110 columns under the help's text column. */
+    /**
+     * A help entry whose text is a shared description: the option, then the text wrapped at 110 columns under the
+     * help's text column (21). The CLI module has its own wrapper; this module depends on the plugin only.
+     */
     private static String helpLine(String option, String text) {
-        String indent = " ".repeat(21);
-        StringBuilder out = new StringBuilder(String.format("%-21s", option));
-        int col = out.length();
-        for (String w : text.split(" ")) {
-            if (col + w.length() + 1 > 110 && col > indent.length()) {
-                out.append('\n').append(indent);
-                col = indent.length();
-            } else if (col > indent.length() || out.charAt(out.length() - 1) != ' ') {
-                out.append(' ');
-                col++;
+        StringBuilder out = new StringBuilder(String.format("%-20s", option));
+        int lineStart = 0;
+        for (String word : text.split(" ")) {
+            if (out.length() - lineStart + 1 + word.length() > 110) {
+                out.append('\n').append(" ".repeat(20));
+                lineStart = out.length() - 20;
             }
-            out.append(w);
-            col += w.length();
+            out.append(' ').append(word);
         }
         return out.toString();
     }
